@@ -1,0 +1,122 @@
+#pragma once
+
+#include <agentroute/agent_options.hpp>
+#include <agentroute/detail/agent_core.hpp>
+#include <agentroute/detail/structured_output.hpp>
+#include <agentroute/detail/tool_adapter.hpp>
+#include <agentroute/errors.hpp>
+#include <agentroute/json_schema.hpp>
+#include <agentroute/result.hpp>
+#include <agentroute/run_context.hpp>
+#include <agentroute/run_options.hpp>
+#include <agentroute/tool.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace agentroute {
+
+/// An LLM agent: a model, instructions, tools, an output type `T` and limits.
+///
+/// `T` is `std::string` for free text, or a Boost.Describe'd struct for structured output: its
+/// JSON schema goes to the model and the final answer is parsed into it.
+///
+/// Lifetime and thread safety: an `Agent` is a handle to shared, immutable state; copies are
+/// cheap and every run keeps the state alive. Register tools and validators before the first
+/// run (later registration throws `std::logic_error`); after that one agent serves any number
+/// of concurrent runs from any number of threads.
+template <class T = std::string>
+class Agent {
+public:
+    /// Builds the agent. A model name resolves through `resolve_model` here.
+    /// Throws `ErrorConfig` for an unknown model name or missing model.
+    explicit Agent(AgentOptions options)
+        : core_(std::make_shared<detail::AgentCore>(std::move(options))) {
+        if constexpr (!std::is_same_v<T, std::string>) {
+            core_->set_output(OutputSchema{"final_result", json_schema<T>()},
+                              &detail::parse_structured_output<T>);
+        } else {
+            core_->set_output(std::nullopt, [](const std::string& text) { return std::any(text); });
+        }
+    }
+
+    /// Registers a tool. The argument struct is the handler's last parameter (a
+    /// Boost.Describe'd struct; none for `(RunContext&)`), and its JSON schema is what the model
+    /// sees. The handler returns text, a described value (sent as JSON) or an awaitable of
+    /// either; it may throw `Retry` to make the model correct its call.
+    ///
+    ///     agent.tool("lookup_ticket", "Look up a ticket by id.",
+    ///                [](RunContext& ctx, const LookupTicket& args) { return lookup(args.ticket_id); });
+    template <class F>
+    Agent& tool(std::string name, std::string description, F handler, ToolOptions options = {}) {
+        using Args = detail::tool_args_t<F>;
+        core_->add_tool(detail::ToolEntry{
+            ToolDefinition{std::move(name), std::move(description), json_schema<Args>()},
+            detail::make_tool_invoker<Args>(std::move(handler), options)});
+        return *this;
+    }
+
+    /// Adds a validator run on every final answer, in registration order:
+    /// `(RunContext&, T) -> T` or `(T) -> T`, or either returning `awaitable<T>`. Throw `Retry`
+    /// to send the model back with a correction (bounded by `retries`).
+    template <class F>
+    Agent& output_validator(F validator) {
+        core_->add_validator(detail::make_output_validator<T>(std::move(validator)));
+        return *this;
+    }
+
+    /// Runs the agent on `prompt` on the caller's executor.
+    /// Throws an `ErrorAgent` subclass (carrying the usage spent) when the run fails.
+    /// Cancellation: the run honours the awaiting coroutine's cancellation slot and ends with
+    /// `ErrorCancelled`.
+    boost::asio::awaitable<Result<T>> run(std::string prompt) const {
+        // No `RunOptions options = {}` default: GCC 12 destroys an aggregate temporary inside a
+        // co_await expression twice, and `co_await agent.run("...")` must be safe.
+        return run(std::move(prompt), RunOptions());
+    }
+
+    /// Runs the agent with per-run options. With GCC 12, build `options` in a named variable
+    /// rather than as a braced temporary inside the `co_await` expression (a compiler bug
+    /// destroys such temporaries twice; see docs/agents.md).
+    boost::asio::awaitable<Result<T>> run(std::string prompt, RunOptions options) const {
+        auto core = core_;
+        detail::RunOutcome out = co_await core->run(std::move(prompt), std::move(options));
+        co_return to_result(std::move(out));
+    }
+
+    /// Runs the agent to completion on a private `io_context`; for plain programs and scripts.
+    /// Do not call it from an executor thread.
+    Result<T> run_sync(std::string prompt, RunOptions options = {}) const {
+        return to_result(core_->run_sync(std::move(prompt), std::move(options)));
+    }
+
+    /// Starts a run on `executor` and completes `token` with
+    /// `void(std::exception_ptr, Result<T>)`: callbacks, futures, `yield_context` and
+    /// `use_awaitable` all work.
+    template <class Executor, class CompletionToken>
+    auto async_run(Executor executor, std::string prompt, RunOptions options,
+                   CompletionToken&& token) const {
+        return boost::asio::co_spawn(std::move(executor), run(std::move(prompt), std::move(options)),
+                                     std::forward<CompletionToken>(token));
+    }
+
+    const AgentOptions& options() const noexcept { return core_->options(); }
+
+private:
+    static Result<T> to_result(detail::RunOutcome&& out) {
+        return Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage,
+                         std::move(out.messages), std::move(out.run_id)};
+    }
+
+    std::shared_ptr<detail::AgentCore> core_;
+};
+
+/// `Agent agent({...});` is a free-text agent, `Agent<std::string>`.
+Agent(AgentOptions) -> Agent<std::string>;
+
+}  // namespace agentroute

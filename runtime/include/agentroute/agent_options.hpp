@@ -1,0 +1,61 @@
+#pragma once
+
+#include <agentroute/model.hpp>
+
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace agentroute {
+
+class Memory;
+class HistoryPolicy;
+
+/// A model given by name ("claude-sonnet-4", "anthropic/claude-sonnet-4") or as an object.
+/// Names resolve through `resolve_model` when the agent is built.
+class ModelRef {
+public:
+    ModelRef() = default;
+    ModelRef(const char* name) : name_(name) {}
+    ModelRef(std::string name) : name_(std::move(name)) {}
+    template <std::derived_from<Model> M>
+    ModelRef(std::shared_ptr<M> model) : model_(std::move(model)) {}
+
+    const std::string& name() const noexcept { return name_; }
+    const std::shared_ptr<Model>& model() const noexcept { return model_; }
+    bool empty() const noexcept { return name_.empty() && !model_; }
+
+private:
+    std::string name_;
+    std::shared_ptr<Model> model_;
+};
+
+/// How an agent is configured. Field order follows the spec and only ever grows at the end, so
+/// designated initializers stay valid:
+///
+///     Agent agent({.name = "support", .model = "anthropic/claude-sonnet-4", .max_cost = 0.50});
+struct AgentOptions {
+    /// A name for logs and `RunContext::agent_name`.
+    std::string name;
+    /// The model: a name or slug resolved through OpenRouter, or a `Model` object.
+    ModelRef model;
+    /// The system message of every run.
+    std::string instructions;
+    /// Hard ceiling in USD per run; crossing it ends the run with `ErrorBudget`.
+    std::optional<double> max_cost;
+    /// Model calls a run may make; one more ends it with `ErrorMaxTurns`.
+    int max_turns = 10;
+    /// Corrective passes (`Retry`, invalid tool arguments, unparsable output) a run may take;
+    /// one more ends it with `ErrorRetries`.
+    int retries = 1;
+    /// Memory that tools reach through `RunContext::memory()`, also storing conversations.
+    std::shared_ptr<Memory> memory;
+    /// History policy applied before every model call; unbounded history when null.
+    std::shared_ptr<HistoryPolicy> history;
+    /// OpenRouter key for model names; otherwise `AGENTROUTE_API_KEY`, `OPENROUTER_API_KEY`,
+    /// then `~/.agentroute/config`. Never logged.
+    std::optional<std::string> api_key;
+};
+
+}  // namespace agentroute

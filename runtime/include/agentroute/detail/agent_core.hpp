@@ -1,0 +1,78 @@
+#pragma once
+
+#include <agentroute/agent_options.hpp>
+#include <agentroute/model.hpp>
+#include <agentroute/run_context.hpp>
+#include <agentroute/run_options.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/fwd.hpp>
+
+#include <any>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentroute::detail {
+
+/// A type-erased tool: parses its arguments and runs the handler. Throws `SchemaMismatch` for
+/// arguments that do not fit, `Retry` to correct the model, anything else to fail the run.
+using ToolInvoker =
+    std::function<boost::asio::awaitable<std::string>(RunContext&, const boost::json::value&)>;
+
+struct ToolEntry {
+    ToolDefinition definition;
+    ToolInvoker invoke;
+};
+
+/// Turns the final text into the output type (held in `std::any`); throws `Retry` when the text
+/// does not parse or fit the schema.
+using OutputParser = std::function<std::any(const std::string& text)>;
+/// One output validator on the type-erased output; may replace it or throw `Retry`.
+using OutputValidator = std::function<boost::asio::awaitable<void>(RunContext&, std::any&)>;
+
+struct RunOutcome {
+    std::any output;
+    Usage usage;
+    std::vector<Message> messages;
+    std::string run_id;
+};
+
+/// The non-template part of `Agent<T>`: configuration, tools, and the run loop, compiled once.
+/// Immutable once the first run starts; shared by all copies of an agent and all its runs.
+class AgentCore : public std::enable_shared_from_this<AgentCore> {
+public:
+    explicit AgentCore(AgentOptions options);
+
+    void add_tool(ToolEntry tool);
+    void set_output(std::optional<OutputSchema> schema, OutputParser parser);
+    void add_validator(OutputValidator validator);
+
+    boost::asio::awaitable<RunOutcome> run(std::string prompt, RunOptions options);
+    RunOutcome run_sync(std::string prompt, RunOptions options);
+
+    const AgentOptions& options() const noexcept { return options_; }
+    const std::shared_ptr<Model>& model() const noexcept { return model_; }
+    const std::vector<ToolEntry>& tools() const noexcept { return tools_; }
+    const std::vector<ToolDefinition>& tool_definitions() const noexcept { return definitions_; }
+    const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
+    const OutputParser& output_parser() const noexcept { return parser_; }
+    const std::vector<OutputValidator>& validators() const noexcept { return validators_; }
+
+private:
+    void ensure_configurable() const;
+
+    AgentOptions options_;
+    std::shared_ptr<Model> model_;
+    std::vector<ToolEntry> tools_;
+    std::vector<ToolDefinition> definitions_;
+    std::optional<OutputSchema> output_schema_;
+    OutputParser parser_;
+    std::vector<OutputValidator> validators_;
+    mutable std::atomic<bool> frozen_{false};
+};
+
+}  // namespace agentroute::detail

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <agentroute/messages.hpp>
+#include <agentroute/usage.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace agentroute {
+
+/// A tool as the model sees it: name, description and the JSON schema of its arguments
+/// (serialized JSON text, derived from the argument type).
+struct ToolDefinition {
+    std::string name;
+    std::string description;
+    std::string parameters_schema;
+};
+
+/// The JSON schema a structured final answer must follow.
+struct OutputSchema {
+    std::string name;
+    std::string schema;
+};
+
+/// Catalogue prices of a model in USD per token (and per request), used to estimate cost
+/// when the provider reports none and to cap `max_tokens` under a cost ceiling.
+struct ModelPrice {
+    double prompt = 0;
+    double completion = 0;
+    double request = 0;
+};
+
+/// Everything one model call needs. The spans point into the run's own state, which outlives
+/// the call.
+struct ModelRequest {
+    std::span<const Message> messages;
+    std::span<const ToolDefinition> tools;
+    const OutputSchema* output = nullptr;
+    std::string_view run_id;
+    /// Upper bound on generated tokens, set by the cost ceiling; unset means the model's own.
+    std::optional<std::int64_t> max_output_tokens;
+    /// Called with each streamed text fragment, when the model streams and this is set.
+    std::function<void(std::string_view)> on_text_delta;
+};
+
+/// The model's answer to one call.
+struct ModelResponse {
+    /// The assistant message: text, tool calls, opaque reasoning.
+    Message message = Message::assistant({});
+    /// `stop`, `tool_calls`, `length`, `content_filter`, ... as reported by the provider.
+    std::string finish_reason;
+    /// This call's usage (model_calls is 1 for a real call).
+    Usage usage;
+    /// The model that actually answered (may differ from the requested slug).
+    std::string model;
+    /// The provider's generation id, when it has one.
+    std::string generation_id;
+};
+
+/// A language model. Implementations: the OpenRouter model in `net/`, and the in-process
+/// `testing::ScriptedModel` / `testing::FunctionModel` for tests.
+///
+/// Thread safety: `request` may be called concurrently from many runs.
+class Model {
+public:
+    virtual ~Model() = default;
+
+    /// The model's name or slug, e.g. "anthropic/claude-sonnet-4".
+    virtual const std::string& name() const noexcept = 0;
+
+    /// Sends one request. Throws an `ErrorAgent` subclass on failure.
+    /// Cancellation: honours the awaiting coroutine's cancellation slot.
+    virtual boost::asio::awaitable<ModelResponse> request(ModelRequest request) = 0;
+
+    /// The model's catalogue price, when known. The default knows none.
+    virtual boost::asio::awaitable<std::optional<ModelPrice>> price();
+};
+
+}  // namespace agentroute

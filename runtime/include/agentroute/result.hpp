@@ -1,0 +1,39 @@
+#pragma once
+
+#include <agentroute/detail/output_text.hpp>
+#include <agentroute/messages.hpp>
+#include <agentroute/usage.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace agentroute {
+
+/// What a successful run returns.
+template <class T>
+struct Result {
+    /// The final answer, parsed and validated.
+    T output;
+    /// Tokens, USD cost and model calls of the whole run (summaries and retries included).
+    Usage usage;
+    /// The whole conversation, instructions first; pass it as `RunOptions::message_history` to
+    /// continue.
+    std::vector<Message> messages;
+    /// The run's id.
+    std::string run_id;
+};
+
+/// The output as text: the answer itself for `Result<std::string>`, JSON for typed outputs.
+/// The C++ spelling of the spec's `str(result)`.
+template <class T>
+std::string to_string(const Result<T>& result) {
+    return detail::output_text(result.output);
+}
+
+template <class T>
+std::ostream& operator<<(std::ostream& os, const Result<T>& result) {
+    return os << to_string(result);
+}
+
+}  // namespace agentroute

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <agentroute/messages.hpp>
+#include <agentroute/usage.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <span>
+#include <string>
+
+namespace agentroute {
+
+class Memory;
+
+/// What a tool handler or an output validator sees of the run that called it.
+///
+/// Thread safety: parallel tool calls of one run share it read-only; it lives until the run
+/// ends, so do not keep references to it past the handler's return.
+class RunContext {
+public:
+    RunContext(std::string run_id, std::string agent_name, Memory* memory,
+               boost::asio::any_io_executor executor)
+        : run_id_(std::move(run_id)),
+          agent_name_(std::move(agent_name)),
+          memory_(memory),
+          executor_(std::move(executor)) {}
+
+    /// The run's unique id (also sent to OpenRouter as `session_id`).
+    const std::string& run_id() const noexcept { return run_id_; }
+    /// `AgentOptions::name`.
+    const std::string& agent_name() const noexcept { return agent_name_; }
+    /// True when the agent has a memory.
+    bool has_memory() const noexcept { return memory_ != nullptr; }
+    /// The agent's memory. Throws `ErrorConfig` when `AgentOptions::memory` is not set.
+    Memory& memory() const;
+    /// Usage spent by the run so far (before the current tool call).
+    const Usage& usage() const noexcept { return usage_; }
+    /// Model calls made so far; 1 during the tools of the first turn.
+    int turn() const noexcept { return turn_; }
+    /// The conversation so far, as of the current turn.
+    std::span<const Message> messages() const noexcept { return messages_; }
+    /// The executor the run is on.
+    const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+
+    // The run loop keeps these current; tools only read them.
+    void update(const Usage& usage, int turn, std::span<const Message> messages) noexcept {
+        usage_ = usage;
+        turn_ = turn;
+        messages_ = messages;
+    }
+
+private:
+    std::string run_id_;
+    std::string agent_name_;
+    Memory* memory_;
+    boost::asio::any_io_executor executor_;
+    Usage usage_;
+    int turn_ = 0;
+    std::span<const Message> messages_;
+};
+
+}  // namespace agentroute
