@@ -5,6 +5,8 @@
 
 #include "run_state.hpp"
 
+#include <agentroute/memory/memory.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -28,11 +30,22 @@ boost::asio::awaitable<std::any> run_with_deadline(RunState& state) {
     co_return std::move(output);
 }
 
-void seed_messages(RunState& state, std::string prompt) {
+Memory* conversation_memory(const RunState& state) {
+    if (!state.options.conversation_id) return nullptr;
+    Memory* memory = state.core->options().memory.get();
+    if (!memory) {
+        throw ErrorConfig("RunOptions::conversation_id needs a memory: set AgentOptions::memory");
+    }
+    return memory;
+}
+
+void seed_messages(RunState& state, std::string prompt, std::vector<Message> stored) {
     const AgentOptions& options = state.core->options();
     if (!options.instructions.empty()) state.messages.push_back(Message::system(options.instructions));
-    for (Message& m : state.options.message_history) {
-        if (m.role != Role::system) state.messages.push_back(std::move(m));
+    for (auto* source : {&stored, &state.options.message_history}) {
+        for (Message& m : *source) {
+            if (m.role != Role::system) state.messages.push_back(std::move(m));
+        }
     }
     state.options.message_history.clear();
     state.first_new = state.messages.size();
@@ -62,13 +75,34 @@ std::exception_ptr as_agent_error(std::exception_ptr error, const RunState& stat
     }
 }
 
+// The run's new messages up to the last whole turn: a trailing assistant message whose tool calls
+// are not all answered (a failed or cancelled turn) is left out, so no half-turn is ever stored.
+std::vector<Message> whole_turns(const RunState& state) {
+    const auto& m = state.messages;
+    std::size_t end = m.size();
+    for (std::size_t i = state.first_new; i < m.size(); ++i) {
+        if (!m[i].has_tool_calls()) continue;
+        std::size_t answered = 0;
+        for (std::size_t j = i + 1; j < m.size() && m[j].role == Role::tool; ++j) ++answered;
+        if (answered < m[i].tool_calls.size()) {
+            end = i;
+            break;
+        }
+    }
+    return {m.begin() + static_cast<std::ptrdiff_t>(state.first_new),
+            m.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
 }  // namespace
 
 boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options) {
     frozen_.store(true, std::memory_order_release);
     auto executor = co_await boost::asio::this_coro::executor;
     RunState state(shared_from_this(), std::move(options), std::move(executor));
-    seed_messages(state, std::move(prompt));
+    Memory* memory = conversation_memory(state);
+    std::vector<Message> stored;
+    if (memory) stored = co_await memory->load_conversation(*state.options.conversation_id);
+    seed_messages(state, std::move(prompt), std::move(stored));
 
     std::exception_ptr error;
     std::any output;
@@ -82,10 +116,22 @@ boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions
     } catch (...) {
         error = std::current_exception();
     }
+    auto cancellation = co_await boost::asio::this_coro::cancellation_state;
+    const bool cancelled = cancellation.cancelled() != boost::asio::cancellation_type::none;
+    if (error) error = as_agent_error(error, state, cancelled);
+    if (memory) {
+        // Store even after a failure or cancellation (whole turns only), and let the write
+        // finish: a cancelled run must not leave the conversation half-written.
+        if (cancelled) co_await boost::asio::this_coro::reset_cancellation_state();
+        std::exception_ptr store_error;
+        try {
+            co_await memory->append_conversation(*state.options.conversation_id, whole_turns(state));
+        } catch (...) {
+            store_error = std::current_exception();
+        }
+        if (store_error && !error) error = as_agent_error(store_error, state, false);
+    }
     if (error) {
-        auto cancellation = co_await boost::asio::this_coro::cancellation_state;
-        error = as_agent_error(error, state,
-                               cancellation.cancelled() != boost::asio::cancellation_type::none);
         std::string what;
         RunEvent::Kind kind = RunEvent::Kind::failed;
         try {

@@ -18,15 +18,21 @@ boost::asio::thread_pool& blocking_pool() {
 
 }  // namespace
 
-boost::asio::awaitable<void> run_blocking_erased(std::function<void()> work) {
+boost::asio::awaitable<void> run_on_erased(boost::asio::any_io_executor executor,
+                                           std::function<void()> work) {
     // co_spawn completes through the awaiting coroutine's executor, so the caller resumes on
-    // its own executor (a bare post would leave it on the pool).
+    // its own executor (a bare post would leave it on the other one).
     co_await boost::asio::co_spawn(
-        blocking_pool(), [&work]() -> boost::asio::awaitable<void> {
+        executor,
+        [&work]() -> boost::asio::awaitable<void> {
             work();
             co_return;
         },
         boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<void> run_blocking_erased(std::function<void()> work) {
+    co_await run_on_erased(blocking_pool().get_executor(), std::move(work));
 }
 
 }  // namespace agentroute::detail

@@ -1,0 +1,70 @@
+#include "migrations.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <array>
+
+namespace agentroute::detail {
+namespace {
+
+// Index i upgrades version i to i + 1. Append only; never edit a shipped step.
+constexpr std::array<const char*, memory_schema_version> steps{
+    R"sql(
+    CREATE TABLE memories(
+        id INTEGER PRIMARY KEY,
+        ns TEXT NOT NULL,
+        key TEXT NOT NULL,
+        text TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        UNIQUE(ns, key));
+    CREATE INDEX memories_recent ON memories(ns, created_ms DESC, id DESC);
+    -- External-content FTS5 index; the triggers keep it in step inside the writer's transaction.
+    CREATE VIRTUAL TABLE memories_fts USING fts5(
+        text, tags, content='memories', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+    CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts(rowid, text, tags) VALUES (new.id, new.text, new.tags);
+    END;
+    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
+    END;
+    CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
+        INSERT INTO memories_fts(rowid, text, tags) VALUES (new.id, new.text, new.tags);
+    END;
+    CREATE TABLE conversation_messages(
+        conversation TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY(conversation, seq)) WITHOUT ROWID;
+    )sql",
+};
+
+int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace
+
+void migrate(SQLite::Database& db, const std::string& path) {
+    int version = user_version(db);
+    if (version > memory_schema_version) {
+        throw ErrorMemory("memory store '" + path + "' has schema version " + std::to_string(version) +
+                          ", newer than this build supports (" +
+                          std::to_string(memory_schema_version) + "): upgrade agentroute");
+    }
+    while (version < memory_schema_version) {
+        // IMMEDIATE: two processes migrating at once serialize on the write lock, and the second
+        // re-reads the version inside its transaction.
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        version = user_version(db);
+        if (version >= memory_schema_version) break;
+        db.exec(steps[version]);
+        db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+        tx.commit();
+        ++version;
+    }
+}
+
+}  // namespace agentroute::detail

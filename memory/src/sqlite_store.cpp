@@ -1,0 +1,230 @@
+#include "sqlite_store.hpp"
+
+#include "message_codec.hpp"
+#include "migrations.hpp"
+#include "text_search.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <SQLiteCpp/Transaction.h>
+#include <boost/json.hpp>
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace agentroute::detail {
+namespace {
+
+std::string hint(int code) {
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return "the database is locked by another connection past the busy timeout";
+        case SQLITE_FULL: return "the disk or the database is full";
+        case SQLITE_NOTADB: return "the file is not a SQLite database (or its header is corrupt)";
+        case SQLITE_CORRUPT: return "the database file is corrupt: restore it from a backup";
+        case SQLITE_CANTOPEN: return "cannot open the file: check that its folder exists and is writable";
+        case SQLITE_READONLY: return "the file is read-only";
+        case SQLITE_IOERR: return "an I/O error occurred";
+        case SQLITE_PERM: return "permission denied";
+        default: return {};
+    }
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+    boost::json::array a;
+    for (const auto& t : tags) a.emplace_back(t);
+    return boost::json::serialize(a);
+}
+
+std::vector<std::string> tags_from(const std::string& json) {
+    std::vector<std::string> tags;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(json, ec);
+    if (!ec && v.is_array()) {
+        for (const auto& t : v.get_array()) {
+            if (t.is_string()) tags.emplace_back(t.get_string());
+        }
+    }
+    return tags;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& options) : path_(path) {
+    guarded([&] {
+        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                 static_cast<int>(options.busy_timeout.count()));
+        // WAL: readers never block the writer, and several processes share the file.
+        db_->execAndGet("PRAGMA journal_mode=WAL");
+        // NORMAL in WAL mode: a commit reaches the OS before it returns, so it survives any
+        // crash or SIGKILL of this process; only an OS crash or power loss may lose the last
+        // commits (not the file's consistency). FULL adds an fsync per commit for that case.
+        db_->exec(options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        migrate(*db_, path_);
+        if (options.max_bytes > 0) {
+            const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
+            db_->exec("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(1, options.max_bytes / page)));
+        }
+        upsert_ = std::make_unique<SQLite::Statement>(*db_,
+            "INSERT INTO memories(ns, key, text, tags, metadata, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+            "ON CONFLICT(ns, key) DO UPDATE SET text = excluded.text, tags = excluded.tags, "
+            "metadata = excluded.metadata, created_ms = excluded.created_ms");
+        recall_ = std::make_unique<SQLite::Statement>(*db_,
+            "SELECT m.key, m.ns, m.text, m.tags, m.metadata, m.created_ms, -bm25(memories_fts) "
+            "FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid "
+            "WHERE memories_fts MATCH ?1 AND m.ns = ?2 ORDER BY bm25(memories_fts), m.id DESC LIMIT ?3");
+        get_ = std::make_unique<SQLite::Statement>(*db_,
+            "SELECT key, ns, text, tags, metadata, created_ms FROM memories WHERE ns = ?1 AND key = ?2");
+        forget_ = std::make_unique<SQLite::Statement>(*db_, "DELETE FROM memories WHERE ns = ?1 AND key = ?2");
+        recent_ = std::make_unique<SQLite::Statement>(*db_,
+            "SELECT key, ns, text, tags, metadata, created_ms FROM memories WHERE ns = ?1 "
+            "ORDER BY created_ms DESC, id DESC LIMIT ?2");
+        load_ = std::make_unique<SQLite::Statement>(*db_,
+            "SELECT message FROM conversation_messages WHERE conversation = ?1 ORDER BY seq");
+        max_seq_ = std::make_unique<SQLite::Statement>(*db_,
+            "SELECT COALESCE(MAX(seq), -1) FROM conversation_messages WHERE conversation = ?1");
+        append_ = std::make_unique<SQLite::Statement>(*db_,
+            "INSERT INTO conversation_messages(conversation, seq, message) VALUES (?1, ?2, ?3)");
+    });
+}
+
+SqliteStore::~SqliteStore() { thread_.join(); }
+
+// Statements are reset with tryReset(): after a failed step, reset() would throw that old
+// error again and poison the next operation.
+
+void SqliteStore::fail(const std::exception& e, int extended_code) const {
+    std::string what = "memory store '" + path_ + "': " + e.what();
+    if (std::string h = hint(extended_code); !h.empty()) what += " (" + h + ")";
+    throw ErrorMemory(what, extended_code);
+}
+
+MemoryRecord SqliteStore::read_record(SQLite::Statement& s, bool with_score) {
+    MemoryRecord r;
+    r.key = s.getColumn(0).getString();
+    r.ns = s.getColumn(1).getString();
+    r.text = s.getColumn(2).getString();
+    r.tags = tags_from(s.getColumn(3).getString());
+    r.metadata = s.getColumn(4).getString();
+    r.created_ms = s.getColumn(5).getInt64();
+    if (with_score) r.score = s.getColumn(6).getDouble();
+    return r;
+}
+
+std::string SqliteStore::remember(const MemoryRecord& record) {
+    return guarded([&] {
+        SQLite::Statement& s = *upsert_;
+        s.tryReset();
+        s.bind(1, record.ns);
+        s.bind(2, record.key);
+        s.bind(3, record.text);
+        s.bind(4, tags_json(record.tags));
+        s.bind(5, record.metadata);
+        s.bind(6, static_cast<std::int64_t>(record.created_ms));
+        s.exec();  // one statement: its own transaction, the FTS triggers inside it
+        s.tryReset();
+        return record.key;
+    });
+}
+
+std::vector<MemoryRecord> SqliteStore::recall(const std::string& query, const std::string& ns,
+                                              std::size_t limit) {
+    const std::string all_words = fts5_match_expression(query, " AND ");
+    if (all_words.empty() || limit == 0) return {};
+    // Items holding every word (a selective query, cheap even on a large store); only when none
+    // does, items holding any of the words. Ranking an OR of common words must score every
+    // item holding one of them, so it is the fallback, not the rule.
+    return guarded([&] {
+        std::vector<MemoryRecord> out;
+        auto run = [&](const std::string& match) {
+            SQLite::Statement& s = *recall_;
+            s.tryReset();
+            s.bind(1, match);
+            s.bind(2, ns);
+            s.bind(3, static_cast<std::int64_t>(limit));
+            while (s.executeStep() && out.size() < limit) {
+                MemoryRecord r = read_record(s, true);
+                const bool seen = std::any_of(out.begin(), out.end(), [&](const MemoryRecord& o) { return o.key == r.key; });
+                if (!seen) out.push_back(std::move(r));
+            }
+            s.tryReset();
+        };
+        run(all_words);
+        const std::string any_word = fts5_match_expression(query, " OR ");
+        if (out.empty() && any_word != all_words) run(any_word);
+        return out;
+    });
+}
+
+std::optional<MemoryRecord> SqliteStore::get(const std::string& key, const std::string& ns) {
+    return guarded([&]() -> std::optional<MemoryRecord> {
+        SQLite::Statement& s = *get_;
+        s.tryReset();
+        s.bind(1, ns);
+        s.bind(2, key);
+        std::optional<MemoryRecord> out;
+        if (s.executeStep()) out = read_record(s, false);
+        s.tryReset();
+        return out;
+    });
+}
+
+bool SqliteStore::forget(const std::string& key, const std::string& ns) {
+    return guarded([&] {
+        SQLite::Statement& s = *forget_;
+        s.tryReset();
+        s.bind(1, ns);
+        s.bind(2, key);
+        const int changed = s.exec();
+        s.tryReset();
+        return changed > 0;
+    });
+}
+
+std::vector<MemoryRecord> SqliteStore::recent(const std::string& ns, std::size_t limit) {
+    return guarded([&] {
+        SQLite::Statement& s = *recent_;
+        s.tryReset();
+        s.bind(1, ns);
+        s.bind(2, static_cast<std::int64_t>(limit));
+        std::vector<MemoryRecord> out;
+        while (s.executeStep()) out.push_back(read_record(s, false));
+        s.tryReset();
+        return out;
+    });
+}
+
+std::vector<Message> SqliteStore::load_conversation(const std::string& id) {
+    return guarded([&] {
+        SQLite::Statement& s = *load_;
+        s.tryReset();
+        s.bind(1, id);
+        std::vector<Message> out;
+        while (s.executeStep()) out.push_back(decode_message(s.getColumn(0).getString()));
+        s.tryReset();
+        return out;
+    });
+}
+
+void SqliteStore::append_conversation(const std::string& id, const std::vector<Message>& messages) {
+    guarded([&] {
+        // One transaction: the turns are stored whole or not at all, whatever kills us.
+        SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+        max_seq_->tryReset();
+        max_seq_->bind(1, id);
+        max_seq_->executeStep();
+        std::int64_t seq = max_seq_->getColumn(0).getInt64();
+        max_seq_->tryReset();
+        for (const Message& m : messages) {
+            append_->tryReset();
+            append_->bind(1, id);
+            append_->bind(2, ++seq);
+            append_->bind(3, encode_message(m));
+            append_->exec();
+        }
+        append_->tryReset();
+        tx.commit();
+    });
+}
+
+}  // namespace agentroute::detail

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <agentroute/memory/memory_sqlite.hpp>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentroute::detail {
+
+/// One SQLite connection and the single thread that uses it. Every method runs on that thread
+/// (MemorySQLite hops there with run_on), so statements are prepared once and never shared.
+class SqliteStore {
+public:
+    SqliteStore(const std::string& path, const MemorySQLiteOptions& options);
+    ~SqliteStore();
+
+    boost::asio::any_io_executor executor() { return thread_.get_executor(); }
+    const std::string& path() const noexcept { return path_; }
+
+    std::string remember(const MemoryRecord& record);
+    std::vector<MemoryRecord> recall(const std::string& query, const std::string& ns, std::size_t limit);
+    std::optional<MemoryRecord> get(const std::string& key, const std::string& ns);
+    bool forget(const std::string& key, const std::string& ns);
+    std::vector<MemoryRecord> recent(const std::string& ns, std::size_t limit);
+    std::vector<Message> load_conversation(const std::string& id);
+    void append_conversation(const std::string& id, const std::vector<Message>& messages);
+
+    /// Runs `f`, turning SQLite's exceptions into `ErrorMemory` naming the file and the cause.
+    template <class F>
+    auto guarded(F&& f) -> decltype(f());
+
+private:
+    [[noreturn]] void fail(const std::exception& e, int extended_code) const;
+    MemoryRecord read_record(SQLite::Statement& s, bool with_score);
+
+    std::string path_;
+    std::unique_ptr<SQLite::Database> db_;
+    // Prepared once, reset after each use.
+    std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_;
+    boost::asio::thread_pool thread_{1};
+};
+
+}  // namespace agentroute::detail
+
+#include "sqlite_store_impl.hpp"

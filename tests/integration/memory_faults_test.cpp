@@ -1,0 +1,89 @@
+// MemorySQLite under bad conditions: each a clear ErrorMemory, never a crash, nothing lost.
+
+#include <agentroute/memory/memory_sqlite.hpp>
+
+#include <agentroute_test/run_co.hpp>
+#include <agentroute_test/temp_dir.hpp>
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+using namespace agentroute;
+using agentroute::test::expect_error;
+using agentroute::test::run_co;
+using agentroute::test::TempDir;
+
+TEST(MemoryFaults, ForeignOrCorruptFileIsAClearError) {
+    TempDir dir;
+    const std::string path = dir.file("garbage.db");
+    std::ofstream(path) << std::string(8192, 'x');
+    auto e = expect_error<ErrorMemory>([&] { MemorySQLite memory(path); });
+    EXPECT_EQ(e.sqlite_code() & 0xff, SQLITE_NOTADB);
+    EXPECT_NE(std::string(e.what()).find("not a SQLite database"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+}
+
+TEST(MemoryFaults, UnwritablePathIsAClearError) {
+    auto e = expect_error<ErrorMemory>([&] { MemorySQLite memory("/nonexistent-dir/agentroute/m.db"); });
+    EXPECT_EQ(e.sqlite_code() & 0xff, SQLITE_CANTOPEN);
+    EXPECT_NE(std::string(e.what()).find("writable"), std::string::npos);
+}
+
+TEST(MemoryFaults, NewerSchemaIsRefused) {
+    TempDir dir;
+    const std::string path = dir.file("newer.db");
+    { SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE); db.exec("PRAGMA user_version = 99"); }
+    auto e = expect_error<ErrorMemory>([&] { MemorySQLite memory(path); });
+    EXPECT_NE(std::string(e.what()).find("newer than this build"), std::string::npos);
+}
+
+TEST(MemoryFaults, LockedDatabaseFailsAfterTheBusyTimeoutAndLosesNothing) {
+    TempDir dir;
+    const std::string path = dir.file("locked.db");
+    MemorySQLite memory(path, {.busy_timeout = std::chrono::milliseconds(100)});
+    run_co(memory.remember("kept", "ns", "k1"));
+    {
+        SQLite::Database other(path, SQLite::OPEN_READWRITE);
+        other.exec("BEGIN EXCLUSIVE");
+        auto e = expect_error<ErrorMemory>([&] { run_co(memory.remember("blocked", "ns", "k2")); });
+        EXPECT_EQ(e.sqlite_code() & 0xff, SQLITE_BUSY);
+        EXPECT_NE(std::string(e.what()).find("locked"), std::string::npos);
+        other.exec("ROLLBACK");
+    }
+    EXPECT_EQ(run_co(memory.get("k1", "ns"))->text, "kept");
+    run_co(memory.remember("now it works", "ns", "k2"));
+    EXPECT_EQ(run_co(memory.get("k2", "ns"))->text, "now it works");
+}
+
+TEST(MemoryFaults, FullDatabaseFailsCleanlyAndKeepsWhatWasStored) {
+    TempDir dir;
+    MemorySQLite memory(dir.file("full.db"), {.max_bytes = 96 * 1024});
+    std::vector<std::string> stored;
+    std::optional<ErrorMemory> full;
+    for (int i = 0; i < 10'000 && !full; ++i) {
+        try {
+            stored.push_back(run_co(memory.remember(std::string(500, 'a' + i % 26) + " item " + std::to_string(i), "ns",
+                                                    "k" + std::to_string(i))));
+        } catch (const ErrorMemory& e) {
+            full = e;
+        }
+    }
+    ASSERT_TRUE(full.has_value());
+    EXPECT_EQ(full->sqlite_code() & 0xff, SQLITE_FULL);
+    EXPECT_GT(stored.size(), 10u);
+    for (const std::string& key : stored) EXPECT_TRUE(run_co(memory.get(key, "ns")).has_value()) << key;
+    EXPECT_EQ(run_co(memory.recall("item", "ns", 1000)).size(), stored.size());
+}
+
+TEST(MemoryFaults, TwoProcessesShareOneFile) {
+    TempDir dir;
+    const std::string path = dir.file("shared.db");
+    MemorySQLite a(path);
+    MemorySQLite b(path);  // a second connection, as another process would open
+    run_co(a.remember("written by a", "ns", "ka"));
+    run_co(b.remember("written by b", "ns", "kb"));
+    EXPECT_EQ(run_co(b.get("ka", "ns"))->text, "written by a");
+    EXPECT_EQ(run_co(a.recall("written", "ns", 10)).size(), 2u);
+}
