@@ -44,7 +44,13 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
 
         ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap,
                              on_text_delta};
-        ModelResponse response = co_await model.request(std::move(request));
+        ModelResponse response;
+        try {
+            response = co_await model.request(std::move(request));
+        } catch (const ErrorAgent& e) {
+            state.usage += e.usage();  // a failed call may still have been billed
+            throw;
+        }
         ++state.turn;
         state.usage += response.usage;
         state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage});

@@ -99,6 +99,13 @@ private:
     std::string tool_;
 };
 
+/// The server could not be reached or the connection failed: refused, reset, DNS, or a TLS
+/// certificate that is not trusted or does not match the host name.
+class ErrorNetwork : public ErrorAgent {
+public:
+    using ErrorAgent::ErrorAgent;
+};
+
 /// A malformed, truncated or oversized answer from the server.
 class ErrorProtocol : public ErrorAgent {
 public:
@@ -154,7 +161,8 @@ class ErrorCredits : public ErrorHttp { public: using ErrorHttp::ErrorHttp; };
 class ErrorModeration : public ErrorHttp { public: using ErrorHttp::ErrorHttp; };
 /// 404: no model or no endpoint serves this request (e.g. none supports tools).
 class ErrorNotFound : public ErrorHttp { public: using ErrorHttp::ErrorHttp; };
-/// 408/504/524: the request or the upstream timed out.
+/// 408/504/524, or one of the client's own timeouts (status 0): the request or the upstream
+/// timed out.
 class ErrorTimeout : public ErrorHttp { public: using ErrorHttp::ErrorHttp; };
 /// 429: rate limited.
 class ErrorRateLimit : public ErrorHttp { public: using ErrorHttp::ErrorHttp; };

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace agentroute::testing {
+
+/// A fault the fake injects into the next chat request (one fault, one request).
+struct FakeFault {
+    enum class Kind {
+        status,             ///< answer `status` with an OpenRouter error body (+ `retry_after`)
+        availability,       ///< 503 with `error.availability` {retryable, retry_after}, no code
+        reset_mid_body,     ///< headers and half a body, then a TCP reset
+        truncated_stream,   ///< a stream cut before `[DONE]` (connection closed)
+        stall_keepalive,    ///< a stream of `: OPENROUTER PROCESSING` comments only, forever
+        error_in_stream,    ///< some text, then an error event with usage, then `[DONE]`
+        garbage_json,       ///< 200 with a body that is not JSON
+        error_in_200_body,  ///< 200 with `{"error":...}` and no `choices`
+    };
+    Kind kind = Kind::status;
+    int status = 500;
+    /// `Retry-After` header value ("" for none); for availability, `retry_after` seconds.
+    std::string retry_after;
+    bool retryable = true;
+    /// Serve this many chat requests normally first (0: the very next one gets the fault).
+    int skip = 0;
+};
+
+/// One recorded exchange to serve verbatim (the response half of a fixture file).
+struct RecordedResponse {
+    int status = 200;
+    std::map<std::string, std::string> headers;
+    std::string body;
+};
+
+struct FakeOpenRouterOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;  // 0: any free port
+    /// A timer before each chat answer (no busy wait).
+    std::chrono::milliseconds latency{0};
+    /// USD per token billed in `usage.cost` (the catalogue lists the same price).
+    double price_per_token = 0.000002;
+    /// The final answer of the built-in scenario.
+    std::string final_text =
+        "Ticket #4821 is blocked: the nightly export fails because the reporting disk is full. I "
+        "rotated logs older than 14 days and raised the quota to 200 GB; the next scheduled export "
+        "run should pass tonight.";
+    /// Replay mode: serve recorded exchanges from this folder (fixture format), matched by the
+    /// request's messages.
+    std::string replay_dir;
+    /// Where the CA certificate is written (a fresh temp folder when empty).
+    std::string cert_dir;
+    /// Server threads.
+    unsigned threads = 1;
+    /// When set, requests must carry `Authorization: Bearer <api_key>` (else 401).
+    std::string api_key;
+};
+
+/// A loopback OpenRouter over real HTTPS (a self-signed CA it makes at start), speaking the
+/// same wire format: chat completions streamed or not, `X-Generation-Id`, `/models`,
+/// `/generation`, `/key`; a scripted two-call scenario (a tool call to the first offered tool
+/// with its required arguments filled, then the final text); exact scripted cost; recorded
+/// responses; and fault injection. For tests, benchmarks, the offline demo and your own tests.
+///
+/// Thread safety: all members may be called from any thread while it serves.
+class FakeOpenRouter {
+public:
+    /// Starts listening at once, on its own threads.
+    explicit FakeOpenRouter(FakeOpenRouterOptions options = {});
+    /// Stops and joins its threads.
+    ~FakeOpenRouter();
+    FakeOpenRouter(const FakeOpenRouter&) = delete;
+    FakeOpenRouter& operator=(const FakeOpenRouter&) = delete;
+
+    /// e.g. "https://127.0.0.1:40123/api/v1".
+    std::string base_url() const;
+    /// The PEM file of the fake's private CA: trust it with `HttpsOptions::ca_file`.
+    std::string ca_file() const;
+    std::uint16_t port() const;
+
+    /// The next chat request gets this fault (queued, first in first out).
+    void push_fault(FakeFault fault);
+    /// The next chat request gets this response, verbatim.
+    void push_response(RecordedResponse response);
+
+    /// Chat requests answered so far.
+    std::size_t chat_requests() const;
+    /// USD billed in `usage.cost` so far.
+    double billed_usd() const;
+    /// TCP connections accepted so far.
+    std::size_t connections() const;
+    /// The body of the last chat request.
+    std::string last_request_body() const;
+    /// Headers of the last chat request (names lower-cased).
+    std::map<std::string, std::string> last_request_headers() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agentroute::testing

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <agentroute/net/fake_openrouter.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace agentroute::testing::detail {
+
+struct FakeRequest {
+    std::string method;
+    std::string target;
+    std::map<std::string, std::string> headers;  // lower-cased names
+    std::string body;
+};
+
+/// What the server writes for one request.
+struct Plan {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// Chunked (a stream) or one body with Content-Length.
+    bool chunked = false;
+    std::vector<std::string> chunks;
+    enum class End {
+        complete,          // the whole response, connection kept alive
+        reset_half,        // half the body, then a TCP reset
+        close_unfinished,  // chunks, then close without the final chunk
+        stall,             // keep-alive comments until the client leaves
+    } end = End::complete;
+    std::chrono::milliseconds latency{0};
+};
+
+/// The fake's behaviour without sockets: scenario, faults, replay, accounting.
+class FakeLogic {
+public:
+    explicit FakeLogic(const FakeOpenRouterOptions& options);
+
+    Plan handle(const FakeRequest& request);
+
+    void push_fault(FakeFault fault);
+    void push_response(RecordedResponse response);
+    std::size_t chat_requests() const;
+    double billed_usd() const;
+    std::string last_request_body() const;
+    std::map<std::string, std::string> last_request_headers() const;
+
+private:
+    Plan chat(const FakeRequest& request);
+    Plan scenario(const std::string& body, bool stream, const std::string& generation_id);
+    Plan fault(const FakeFault& f, bool stream, const std::string& generation_id);
+    Plan models() const;
+    Plan generation(const std::string& target) const;
+    Plan key() const;
+    void load_replay(const std::string& dir);
+    double bill(std::int64_t prompt_tokens, std::int64_t completion_tokens, const std::string& generation_id);
+
+    FakeOpenRouterOptions options_;
+    mutable std::mutex mutex_;
+    std::deque<FakeFault> faults_;
+    std::deque<RecordedResponse> responses_;
+    std::unordered_map<std::string, RecordedResponse> replay_;  // canonical messages -> response
+    std::map<std::string, std::pair<double, std::int64_t>> generations_;
+    std::size_t chat_requests_ = 0;
+    std::uint64_t next_generation_ = 0;
+    double billed_ = 0;
+    std::string last_body_;
+    std::map<std::string, std::string> last_headers_;
+};
+
+}  // namespace agentroute::testing::detail

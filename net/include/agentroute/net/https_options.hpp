@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace agentroute {
+
+/// How the HTTPS client connects, waits and gives up. Every field has a working default.
+struct HttpsOptions {
+    /// A PEM file of extra trusted CAs, added to the system trust store (for self-signed test
+    /// servers). Certificates are always verified, names always checked.
+    std::string ca_file;
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds handshake_timeout{10'000};
+    /// From sending the request to the response's status line and headers.
+    std::chrono::milliseconds header_timeout{60'000};
+    /// Longest wait for real data in a response body. Keep-alive bytes (SSE comment lines,
+    /// whitespace before a JSON body) do not reset it.
+    std::chrono::milliseconds idle_timeout{300'000};
+    /// Largest response body accepted.
+    std::size_t max_response_bytes = 16 * 1024 * 1024;
+    /// Most connections to one host at once; further requests wait for one to be free.
+    std::size_t max_connections_per_host = 16384;
+    /// Idle kept-alive connections older than this are closed instead of reused.
+    std::chrono::milliseconds pool_idle_timeout{60'000};
+    /// `http://host:port` of a CONNECT proxy; empty: `HTTPS_PROXY`/`https_proxy` from the
+    /// environment, else none.
+    std::string proxy;
+};
+
+}  // namespace agentroute

@@ -1,0 +1,118 @@
+#include "catalogue.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+namespace agentroute::net::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+double decimal(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (!v) return 0;
+    if (v->is_string()) return std::strtod(std::string(v->get_string()).c_str(), nullptr);
+    if (v->is_number()) return v->to_number<double>();
+    return 0;
+}
+
+struct CacheEntry {
+    std::shared_ptr<const Catalogue> catalogue;
+    std::chrono::steady_clock::time_point failed_at{};
+};
+
+}  // namespace
+
+std::shared_ptr<const Catalogue> Catalogue::parse(std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    const json::value* data = !ec && v.is_object() ? v.get_object().if_contains("data") : nullptr;
+    if (!data || !data->is_array()) throw ErrorProtocol("the /models answer has no data array");
+    auto catalogue = std::make_shared<Catalogue>();
+    for (const json::value& item : data->get_array()) {
+        if (!item.is_object()) continue;
+        const json::object& m = item.get_object();
+        CatalogueEntry e;
+        if (const auto* id = m.if_contains("id"); id && id->is_string()) e.id = std::string(id->get_string());
+        if (const auto* name = m.if_contains("name"); name && name->is_string()) e.name = std::string(name->get_string());
+        if (const auto* ctx = m.if_contains("context_length"); ctx && ctx->is_number()) {
+            e.context_length = static_cast<std::int64_t>(ctx->to_number<double>());
+        }
+        if (const auto* pricing = m.if_contains("pricing"); pricing && pricing->is_object()) {
+            e.price.prompt = decimal(pricing->get_object(), "prompt");
+            e.price.completion = decimal(pricing->get_object(), "completion");
+            e.price.request = decimal(pricing->get_object(), "request");
+        }
+        if (e.id.empty()) continue;
+        catalogue->by_id_[e.id] = catalogue->entries_.size();
+        catalogue->entries_.push_back(std::move(e));
+    }
+    return catalogue;
+}
+
+std::optional<ModelPrice> Catalogue::price(const std::string& slug) const {
+    auto it = by_id_.find(slug);
+    if (it == by_id_.end()) return std::nullopt;
+    return entries_[it->second].price;
+}
+
+boost::asio::awaitable<std::shared_ptr<const Catalogue>> Catalogue::for_endpoint(
+    HttpClient& client, const HttpsUrl& url, const std::vector<std::pair<std::string, std::string>>& headers) {
+    static std::mutex mutex;
+    static std::map<std::string, CacheEntry> cache;
+    const std::string key = url.endpoint.host + ":" + url.endpoint.port + url.path;
+    {
+        std::lock_guard lock(mutex);
+        const CacheEntry& entry = cache[key];
+        if (entry.catalogue) co_return entry.catalogue;
+        if (std::chrono::steady_clock::now() - entry.failed_at < std::chrono::minutes(1)) co_return nullptr;
+    }
+    HttpRequest request;
+    request.method = "GET";
+    request.target = url.path + "/models";
+    request.headers = headers;
+    std::string body;
+    BodySink sink = [&](std::string_view chunk) {
+        body.append(chunk);
+        return true;
+    };
+    ExchangeResult result = co_await client.exchange(url.endpoint, request, sink);
+    std::shared_ptr<const Catalogue> catalogue;
+    if (!result.ec && result.head.status == 200) {
+        try {
+            catalogue = parse(body);
+        } catch (const ErrorProtocol&) {
+        }
+    }
+    std::lock_guard lock(mutex);
+    CacheEntry& entry = cache[key];
+    if (catalogue) {
+        entry.catalogue = catalogue;
+    } else {
+        entry.failed_at = std::chrono::steady_clock::now();
+    }
+    co_return catalogue;
+}
+
+KeyInfo parse_key_info(std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    const json::value* data = !ec && v.is_object() ? v.get_object().if_contains("data") : nullptr;
+    if (!data || !data->is_object()) throw ErrorProtocol("the /key answer has no data object");
+    const json::object& d = data->get_object();
+    KeyInfo info;
+    if (const auto* label = d.if_contains("label"); label && label->is_string()) info.label = std::string(label->get_string());
+    info.usage_usd = decimal(d, "usage");
+    if (const auto* limit = d.if_contains("limit"); limit && limit->is_number()) info.limit_usd = limit->to_number<double>();
+    if (const auto* free = d.if_contains("is_free_tier"); free && free->is_bool()) info.is_free_tier = free->get_bool();
+    return info;
+}
+
+}  // namespace agentroute::net::detail

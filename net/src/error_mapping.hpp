@@ -1,0 +1,31 @@
+#pragma once
+
+#include "openrouter_wire.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <exception>
+#include <string>
+
+namespace agentroute::net::detail {
+
+/// The one place where net/'s error values become exceptions, at the Model boundary.
+
+/// An HTTP or in-body error from OpenRouter as the matching `ErrorHttp` subclass. `model` names
+/// the requested model in messages (e.g. a 404: no endpoint serves it).
+std::exception_ptr to_exception(const WireError& error, const std::string& model,
+                                const std::string& generation_id, const Usage& usage);
+
+/// A transport failure (connect, TLS, timeout, reset) as `ErrorTimeout`, `ErrorNetwork` or
+/// `ErrorProtocol`.
+std::exception_ptr to_exception(const boost::system::error_code& ec, const std::string& host);
+
+/// Whether an HTTP/in-body error is worth retrying.
+bool is_retryable(const WireError& error) noexcept;
+
+/// Whether a transport failure before any response byte is worth retrying.
+bool is_retryable(const boost::system::error_code& ec) noexcept;
+
+}  // namespace agentroute::net::detail

@@ -1,0 +1,95 @@
+#pragma once
+
+// The HTTPS connection: the one place (with the fake server) where Beast and Asio SSL are
+// instantiated. Everything else calls these non-template awaitable members.
+
+#include <agentroute/net/https_options.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace agentroute::net::detail {
+
+struct Endpoint {
+    std::string host;
+    std::string port;
+    friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct HttpRequest {
+    std::string method = "POST";
+    std::string target;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+struct HttpHead {
+    int status = 0;
+    /// Header names lower-cased.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string header(std::string_view name) const;
+};
+
+/// Receives body bytes as they arrive. Returns true when the chunk held real data: only then is
+/// the idle timer reset, so keep-alive bytes cannot keep a stalled response open forever.
+using BodySink = std::function<bool(std::string_view chunk)>;
+
+/// The client's TLS configuration: TLS 1.2+, peer verification against the system store plus an
+/// optional extra CA file. Shared by all connections it makes.
+class TlsContext {
+public:
+    /// Throws `ErrorConfig` when `extra_ca_file` cannot be loaded.
+    explicit TlsContext(const std::string& extra_ca_file);
+    ~TlsContext();
+    TlsContext(const TlsContext&) = delete;
+    TlsContext& operator=(const TlsContext&) = delete;
+
+    struct Impl;
+    Impl& impl() noexcept { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+struct ExchangeResult {
+    boost::system::error_code ec;
+    HttpHead head;
+    /// False when the failure came before any byte of the response (a stale kept-alive
+    /// connection: safe to retry on a fresh one).
+    bool response_started = false;
+};
+
+class HttpsConnection {
+public:
+    struct Impl;
+    explicit HttpsConnection(std::shared_ptr<Impl> impl);
+    ~HttpsConnection();
+    HttpsConnection(const HttpsConnection&) = delete;
+    HttpsConnection& operator=(const HttpsConnection&) = delete;
+
+    /// Resolves (off the I/O thread), connects (through `proxy` when set), and does the TLS
+    /// handshake with SNI and host-name verification, on the awaiting coroutine's executor.
+    static boost::asio::awaitable<std::pair<boost::system::error_code, std::unique_ptr<HttpsConnection>>>
+    connect(TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options);
+
+    /// Sends `request` and streams the response body into `sink`. The caller keeps `request`
+    /// and `sink` alive until this completes.
+    boost::asio::awaitable<ExchangeResult> exchange(const HttpRequest& request, const BodySink& sink,
+                                                    const HttpsOptions& options);
+
+    /// True when the last exchange ended cleanly and the server allows another request.
+    bool reusable() const noexcept;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace agentroute::net::detail

@@ -1,0 +1,32 @@
+#include "net_error.hpp"
+
+#include <string>
+
+namespace agentroute::net {
+namespace {
+
+class Category : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "agentroute.net"; }
+    std::string message(int e) const override {
+        switch (static_cast<error>(e)) {
+            case error::connect_timeout: return "timed out connecting";
+            case error::handshake_timeout: return "timed out in the TLS handshake";
+            case error::header_timeout: return "timed out waiting for the response headers";
+            case error::idle_timeout: return "the response stalled (no data within the idle timeout)";
+            case error::response_too_large: return "the response is larger than max_response_bytes";
+            case error::proxy_refused: return "the proxy refused the CONNECT tunnel";
+            case error::bad_url: return "malformed URL";
+        }
+        return "unknown error";
+    }
+};
+
+}  // namespace
+
+const boost::system::error_category& net_category() noexcept {
+    static const Category category;
+    return category;
+}
+
+}  // namespace agentroute::net

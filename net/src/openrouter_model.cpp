@@ -1,0 +1,201 @@
+#include <agentroute/net/openrouter_model.hpp>
+
+#include "catalogue.hpp"
+#include "error_mapping.hpp"
+#include "http_client.hpp"
+#include "openrouter_wire.hpp"
+#include "retry_policy.hpp"
+#include "sse_parser.hpp"
+#include "url.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdlib>
+
+namespace agentroute {
+
+namespace asio = boost::asio;
+using namespace net::detail;
+
+struct OpenRouterModel::Impl {
+    OpenRouterOptions options;
+    HttpsUrl url;
+    std::shared_ptr<HttpClient> client;
+    std::vector<std::pair<std::string, std::string>> headers;  // fixed headers, key included
+};
+
+namespace {
+
+constexpr std::size_t kept_error_bytes = 64 * 1024;
+
+double retry_after_header(const HttpHead& head) {
+    const std::string value = head.header("retry-after");
+    if (value.empty()) return -1;
+    char* end = nullptr;
+    const double seconds = std::strtod(value.c_str(), &end);
+    return end != value.c_str() && seconds >= 0 ? seconds : -1;  // HTTP-dates: no hint
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::use_awaitable);  // cancellable: the run's cancel/deadline
+}
+
+// A billed call without a cost gets an estimate from the catalogue, marked as such.
+asio::awaitable<void> add_usage(OpenRouterModel& model, Usage& spent, const WireUsage& call) {
+    Usage u = call.usage;
+    if (!call.cost_known && (u.input_tokens > 0 || u.output_tokens > 0)) {
+        if (auto price = co_await model.price()) {
+            u.total_cost_usd = static_cast<double>(u.input_tokens) * price->prompt +
+                               static_cast<double>(u.output_tokens) * price->completion + price->request;
+            u.cost_estimated = true;
+        }
+    }
+    spent += u;
+}
+
+}  // namespace
+
+OpenRouterModel::OpenRouterModel(OpenRouterOptions options) : impl_(std::make_shared<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->url = parse_https_url(impl_->options.base_url);
+    impl_->client = HttpClient::shared(impl_->options.https);
+    auto& h = impl_->headers;
+    h.emplace_back("Host", impl_->url.endpoint.port == "443"
+                               ? impl_->url.endpoint.host
+                               : impl_->url.endpoint.host + ":" + impl_->url.endpoint.port);
+    h.emplace_back("User-Agent", "agentroute-cpp/0.1");
+    h.emplace_back("Content-Type", "application/json");
+    if (!impl_->options.api_key.empty()) h.emplace_back("Authorization", "Bearer " + impl_->options.api_key);
+    if (!impl_->options.app_url.empty()) h.emplace_back("HTTP-Referer", impl_->options.app_url);
+    if (!impl_->options.app_title.empty()) h.emplace_back("X-Title", impl_->options.app_title);
+}
+
+OpenRouterModel::~OpenRouterModel() = default;
+
+const std::string& OpenRouterModel::name() const noexcept { return impl_->options.model; }
+const OpenRouterOptions& OpenRouterModel::options() const noexcept { return impl_->options; }
+
+asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
+    auto impl = impl_;  // alive for the whole call
+    const OpenRouterOptions& o = impl->options;
+    if (o.api_key.empty()) {
+        throw ErrorConfig("no OpenRouter API key: pass AgentOptions::api_key, set AGENTROUTE_API_KEY or "
+                          "OPENROUTER_API_KEY, or run `agentroute login` (writes ~/.agentroute/config)");
+    }
+    HttpRequest http;
+    http.target = impl->url.path + "/chat/completions";
+    http.headers = impl->headers;
+    if (o.stream) http.headers.emplace_back("Accept", "text/event-stream");
+    http.body = build_chat_request(request, WireOptions{o.model, o.stream, o.fallback_models, o.provider});
+
+    Usage spent;
+    for (int attempt = 0;; ++attempt) {
+        std::string body;
+        StreamAccumulator stream(request.on_text_delta);
+        SseParser sse;
+        BodySink sink;
+        if (o.stream) {
+            sink = [&](std::string_view chunk) {
+                if (body.size() < kept_error_bytes) body.append(chunk);  // for error bodies
+                sse.feed(chunk, stream);
+                return stream.take_progress();
+            };
+        } else {
+            sink = [&](std::string_view chunk) {
+                body.append(chunk);
+                return chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+            };
+        }
+        ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, sink);
+        const std::string generation_id = result.head.header("x-generation-id");
+
+        if (result.ec) {
+            const bool before_response = !result.response_started;
+            auto delay = retry_delay(o.retry, attempt, before_response && is_retryable(result.ec), -1);
+            if (delay) {
+                co_await sleep_for(*delay);
+                continue;
+            }
+            std::exception_ptr error = to_exception(result.ec, impl->url.endpoint.host);
+            try {
+                std::rethrow_exception(error);
+            } catch (ErrorAgent& e) {
+                e.set_usage(spent);
+                throw;
+            }
+        }
+        if (result.head.status != 200) {
+            WireError error = parse_error_body(result.head.status, body);
+            if (error.retry_after_s < 0) error.retry_after_s = retry_after_header(result.head);
+            if (auto delay = retry_delay(o.retry, attempt, is_retryable(error), error.retry_after_s)) {
+                co_await sleep_for(*delay);
+                continue;
+            }
+            std::rethrow_exception(to_exception(error, o.model, generation_id, spent));
+        }
+
+        WireOutcome outcome;
+        try {
+            outcome = o.stream ? stream.finish(generation_id) : parse_chat_body(body, generation_id);
+        } catch (ErrorAgent& e) {
+            e.set_usage(spent);
+            throw;
+        }
+        co_await add_usage(*this, spent, outcome.usage);
+        if (outcome.error) {
+            // An error inside a 200 answer is retried only when no text reached the caller yet.
+            const bool nothing_streamed = !o.stream || !stream.saw_data() || request.on_text_delta == nullptr;
+            if (auto delay = retry_delay(o.retry, attempt, nothing_streamed && is_retryable(*outcome.error),
+                                         outcome.error->retry_after_s)) {
+                co_await sleep_for(*delay);
+                continue;
+            }
+            std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent));
+        }
+        ModelResponse response = std::move(*outcome.response);
+        response.usage = spent;
+        response.usage.model_calls = std::max<std::int64_t>(1, spent.model_calls);
+        co_return response;
+    }
+}
+
+asio::awaitable<std::optional<ModelPrice>> OpenRouterModel::price() {
+    auto impl = impl_;
+    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->headers);
+    if (!catalogue) co_return std::nullopt;
+    co_return catalogue->price(impl->options.model);
+}
+
+asio::awaitable<std::vector<CatalogueEntry>> OpenRouterModel::list_models() {
+    auto impl = impl_;
+    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->headers);
+    if (!catalogue) throw ErrorNetwork("cannot fetch the model catalogue from " + impl->options.base_url);
+    co_return catalogue->entries();
+}
+
+asio::awaitable<KeyInfo> OpenRouterModel::key_info() {
+    auto impl = impl_;
+    HttpRequest http;
+    http.method = "GET";
+    http.target = impl->url.path + "/key";
+    http.headers = impl->headers;
+    std::string body;
+    BodySink sink = [&](std::string_view chunk) {
+        body.append(chunk);
+        return true;
+    };
+    ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, sink);
+    if (result.ec) std::rethrow_exception(to_exception(result.ec, impl->url.endpoint.host));
+    if (result.head.status != 200) {
+        std::rethrow_exception(to_exception(parse_error_body(result.head.status, body), impl->options.model, {}, {}));
+    }
+    co_return parse_key_info(body);
+}
+
+}  // namespace agentroute

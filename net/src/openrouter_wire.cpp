@@ -1,0 +1,392 @@
+#include "openrouter_wire.hpp"
+
+#include "json_writer.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/json.hpp>
+
+#include <cmath>
+
+namespace agentroute::net::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+// The members of a stored JSON object text, without its braces ("" when none).
+std::string_view object_members(std::string_view object) {
+    const auto open = object.find('{');
+    const auto close = object.rfind('}');
+    if (open == std::string_view::npos || close == std::string_view::npos || close <= open) return {};
+    std::string_view inner = object.substr(open + 1, close - open - 1);
+    while (!inner.empty() && std::isspace(static_cast<unsigned char>(inner.front()))) inner.remove_prefix(1);
+    return inner;
+}
+
+void append_message(std::string& out, const Message& m) {
+    out += R"({"role":)";
+    append_json_string(out, to_string(m.role));
+    if (m.role == Role::tool) {
+        out += R"(,"tool_call_id":)";
+        append_json_string(out, m.tool_call_id);
+    }
+    out += R"(,"content":)";
+    if (m.role == Role::assistant && m.content.empty() && !m.tool_calls.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, m.content);
+    }
+    if (!m.tool_calls.empty()) {
+        out += R"(,"tool_calls":[)";
+        for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
+            const ToolCall& c = m.tool_calls[i];
+            if (i) out += ',';
+            out += R"({"id":)";
+            append_json_string(out, c.id);
+            out += R"(,"type":"function","function":{"name":)";
+            append_json_string(out, c.name);
+            out += R"(,"arguments":)";
+            // Invalid arguments were answered with a correction; providers that re-parse the
+            // history (Anthropic) would reject the request, so they go back as {}.
+            append_json_string(out, is_valid_json(c.arguments) ? std::string_view(c.arguments) : "{}");
+            out += "}}";
+        }
+        out += ']';
+    }
+    if (const std::string_view members = object_members(m.reasoning); !members.empty()) {
+        out += ',';
+        out.append(members);
+        while (std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+    }
+    out += '}';
+}
+
+std::string text_of(const json::value* v) {
+    if (!v) return {};
+    if (v->is_string()) return std::string(v->get_string());
+    if (v->is_int64()) return std::to_string(v->get_int64());
+    if (v->is_uint64()) return std::to_string(v->get_uint64());
+    if (v->is_double()) return json::serialize(*v);
+    return {};
+}
+
+std::int64_t int_of(const json::value* v) {
+    if (!v) return 0;
+    if (v->is_int64()) return v->get_int64();
+    if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+    if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+    return 0;
+}
+
+const json::object* object_at(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+WireError read_error(const json::object& error, int http_status) {
+    WireError e;
+    e.status = http_status;
+    const json::value* code = error.if_contains("code");
+    e.code = text_of(code);
+    if (http_status == 200 || http_status == 0) {
+        // In-body errors: a numeric code is the status the error stands for.
+        e.status = code && code->is_number() ? static_cast<int>(int_of(code)) : 500;
+    }
+    e.message = text_of(error.if_contains("message"));
+    if (const auto* meta = object_at(error, "metadata")) {
+        e.error_type = text_of(meta->if_contains("error_type"));
+        e.provider_name = text_of(meta->if_contains("provider_name"));
+        e.raw = text_of(meta->if_contains("raw"));
+    }
+    if (const auto* availability = object_at(error, "availability")) {
+        e.availability = true;
+        const json::value* retryable = availability->if_contains("retryable");
+        e.retryable = retryable && retryable->is_bool() && retryable->get_bool();
+        if (const json::value* after = availability->if_contains("retry_after"); after && after->is_number()) {
+            e.retry_after_s = after->to_number<double>();
+        }
+        if (e.code.empty() && (http_status == 200 || http_status == 0)) e.status = 503;
+    }
+    return e;
+}
+
+void read_usage(const json::object& root, WireUsage& out) {
+    const auto* usage = object_at(root, "usage");
+    if (!usage) return;
+    out.usage.input_tokens = int_of(usage->if_contains("prompt_tokens"));
+    out.usage.output_tokens = int_of(usage->if_contains("completion_tokens"));
+    if (const json::value* cost = usage->if_contains("cost"); cost && cost->is_number()) {
+        out.usage.total_cost_usd = cost->to_number<double>();
+        out.cost_known = true;
+    }
+}
+
+json::value parse_json(std::string_view text, const char* what) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) {
+        throw ErrorProtocol(std::string("malformed ") + what + " from the server (" + ec.message() +
+                            "): " + std::string(text.substr(0, 200)));
+    }
+    return v;
+}
+
+// "reasoning" and "reasoning_details" as one opaque JSON object text, "" when neither.
+std::string reasoning_json(const std::string& text, bool has_text, const json::array& details) {
+    if (!has_text && details.empty()) return {};
+    json::object o;
+    if (has_text) o["reasoning"] = text;
+    if (!details.empty()) o["reasoning_details"] = details;
+    return json::serialize(o);
+}
+
+}  // namespace
+
+std::string build_chat_request(const ModelRequest& request, const WireOptions& options) {
+    std::string out;
+    std::size_t estimate = 256;
+    for (const Message& m : request.messages) estimate += m.content.size() + m.reasoning.size() + 64;
+    for (const ToolDefinition& t : request.tools) estimate += t.parameters_schema.size() + t.description.size() + 96;
+    out.reserve(estimate);
+
+    out += R"({"model":)";
+    append_json_string(out, options.model);
+    out += R"(,"messages":[)";
+    for (std::size_t i = 0; i < request.messages.size(); ++i) {
+        if (i) out += ',';
+        append_message(out, request.messages[i]);
+    }
+    out += ']';
+    if (!request.tools.empty()) {
+        out += R"(,"tools":[)";
+        for (std::size_t i = 0; i < request.tools.size(); ++i) {
+            const ToolDefinition& t = request.tools[i];
+            if (i) out += ',';
+            out += R"({"type":"function","function":{"name":)";
+            append_json_string(out, t.name);
+            out += R"(,"description":)";
+            append_json_string(out, t.description);
+            out += R"(,"parameters":)";
+            out += t.parameters_schema.empty() ? std::string_view(R"({"type":"object","properties":{}})")
+                                               : std::string_view(t.parameters_schema);
+            out += "}}";
+        }
+        out += R"(],"tool_choice":"auto","parallel_tool_calls":true)";
+    }
+    std::string provider = options.provider;
+    if (request.output) {
+        out += R"(,"response_format":{"type":"json_schema","json_schema":{"name":)";
+        append_json_string(out, request.output->name.empty() ? "final_result" : request.output->name);
+        out += R"(,"strict":true,"schema":)";
+        out += request.output->schema;
+        out += "}}";
+        // Only providers that honour response_format may serve a typed answer.
+        json::object p;
+        if (!provider.empty()) {
+            json::value parsed = parse_json(provider, "provider preferences");
+            if (parsed.is_object()) p = parsed.get_object();
+        }
+        p["require_parameters"] = true;
+        provider = json::serialize(p);
+    }
+    if (!provider.empty()) {
+        out += R"(,"provider":)";
+        out += provider;
+    }
+    if (!options.fallback_models.empty()) {
+        out += R"(,"models":[)";
+        for (std::size_t i = 0; i < options.fallback_models.size(); ++i) {
+            if (i) out += ',';
+            append_json_string(out, options.fallback_models[i]);
+        }
+        out += ']';
+    }
+    if (!request.run_id.empty()) {
+        out += R"(,"session_id":)";
+        append_json_string(out, request.run_id);
+    }
+    if (request.max_output_tokens) {
+        out += R"(,"max_tokens":)";
+        out += std::to_string(*request.max_output_tokens);
+    }
+    out += options.stream ? R"(,"stream":true)" : R"(,"stream":false)";
+    out += R"(,"usage":{"include":true}})";
+    return out;
+}
+
+WireError parse_error_body(int status, std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && v.is_object()) {
+        if (const auto* error = object_at(v.get_object(), "error")) return read_error(*error, status);
+    }
+    WireError e;
+    e.status = status;
+    e.message = std::string(body.substr(0, 500));
+    return e;
+}
+
+WireOutcome parse_chat_body(std::string_view body, std::string_view generation_id) {
+    json::value v = parse_json(body, "response body");
+    if (!v.is_object()) throw ErrorProtocol("the response body is not a JSON object");
+    const json::object& root = v.get_object();
+    WireOutcome out;
+    read_usage(root, out.usage);
+    if (const auto* error = object_at(root, "error")) {
+        out.error = read_error(*error, 200);
+        return out;
+    }
+    const json::value* choices = root.if_contains("choices");
+    if (!choices || !choices->is_array() || choices->get_array().empty() ||
+        !choices->get_array()[0].is_object()) {
+        throw ErrorProtocol("the response has no choices: " + std::string(body.substr(0, 200)));
+    }
+    const json::object& choice = choices->get_array()[0].get_object();
+    const auto* message = object_at(choice, "message");
+    if (!message) throw ErrorProtocol("the response's first choice has no message");
+
+    ModelResponse r;
+    r.message = Message::assistant(text_of(message->if_contains("content")));
+    if (const json::value* calls = message->if_contains("tool_calls"); calls && calls->is_array()) {
+        for (const json::value& c : calls->get_array()) {
+            if (!c.is_object()) continue;
+            const auto* function = object_at(c.get_object(), "function");
+            ToolCall call{text_of(c.get_object().if_contains("id")),
+                          function ? text_of(function->if_contains("name")) : std::string(),
+                          function ? text_of(function->if_contains("arguments")) : std::string()};
+            if (call.arguments.empty()) call.arguments = "{}";
+            r.message.tool_calls.push_back(std::move(call));
+        }
+    }
+    const json::value* reasoning = message->if_contains("reasoning");
+    const json::value* details = message->if_contains("reasoning_details");
+    const bool has_text = reasoning && reasoning->is_string();
+    r.message.reasoning = reasoning_json(has_text ? std::string(reasoning->get_string()) : std::string(),
+                                         has_text, details && details->is_array() ? details->get_array() : json::array());
+    r.finish_reason = text_of(choice.if_contains("finish_reason"));
+    r.model = text_of(root.if_contains("model"));
+    r.generation_id = !generation_id.empty() ? std::string(generation_id) : text_of(root.if_contains("id"));
+    r.usage = out.usage.usage;
+    r.usage.model_calls = 1;
+    out.response = std::move(r);
+    return out;
+}
+
+bool StreamAccumulator::on_event(std::string_view data) {
+    saw_data_ = progress_ = true;
+    if (data == "[DONE]") {
+        done_ = true;
+        return false;
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(data, ec);
+    if (ec || !v.is_object()) {
+        malformed_ = std::string(data.substr(0, 200));
+        return false;
+    }
+    const json::object& root = v.get_object();
+    if (id_.empty()) id_ = text_of(root.if_contains("id"));
+    if (model_.empty()) model_ = text_of(root.if_contains("model"));
+    if (root.contains("usage")) read_usage(root, usage_);
+    if (const auto* error = object_at(root, "error")) {
+        error_ = read_error(*error, 200);
+        return true;  // keep reading: the usage of a failed stream may follow
+    }
+    const json::value* choices = root.if_contains("choices");
+    if (!choices || !choices->is_array() || choices->get_array().empty()) return true;
+    const json::value& first = choices->get_array()[0];
+    if (!first.is_object()) return true;
+    const json::object& choice = first.get_object();
+    if (std::string reason = text_of(choice.if_contains("finish_reason")); !reason.empty()) {
+        finish_reason_ = std::move(reason);
+    }
+    const auto* delta = object_at(choice, "delta");
+    if (!delta) return true;
+    if (const json::value* content = delta->if_contains("content"); content && content->is_string()) {
+        const std::string_view piece = content->get_string();
+        if (!piece.empty()) {
+            text_.append(piece);
+            if (on_text_delta_) on_text_delta_(piece);
+        }
+    }
+    if (const json::value* reasoning = delta->if_contains("reasoning"); reasoning && reasoning->is_string()) {
+        reasoning_text_.append(reasoning->get_string());
+        has_reasoning_ = true;
+    }
+    if (const json::value* details = delta->if_contains("reasoning_details"); details && details->is_array()) {
+        for (const json::value& d : details->get_array()) {
+            if (!d.is_object()) continue;
+            // Fragments of one detail share its index and type: concatenate their text.
+            json::object* same = nullptr;
+            const json::value* index = d.get_object().if_contains("index");
+            if (index && !details_.empty() && details_.back().is_object()) {
+                json::object& last = details_.back().get_object();
+                if (last.if_contains("index") && *last.if_contains("index") == *index &&
+                    text_of(last.if_contains("type")) == text_of(d.get_object().if_contains("type"))) {
+                    same = &last;
+                }
+            }
+            if (!same) {
+                details_.push_back(d);
+                continue;
+            }
+            for (const auto& [key, value] : d.get_object()) {
+                if ((key == "text" || key == "summary" || key == "data") && value.is_string()) {
+                    std::string joined = text_of(same->if_contains(key)) + std::string(value.get_string());
+                    (*same)[key] = joined;
+                } else if (!value.is_null()) {
+                    (*same)[key] = value;
+                }
+            }
+        }
+    }
+    if (const json::value* calls = delta->if_contains("tool_calls"); calls && calls->is_array()) {
+        for (const json::value& c : calls->get_array()) {
+            if (!c.is_object()) continue;
+            const json::object& call = c.get_object();
+            const std::size_t index = static_cast<std::size_t>(int_of(call.if_contains("index")));
+            if (index > 1024) continue;
+            if (calls_.size() <= index) calls_.resize(index + 1);
+            PartialCall& partial = calls_[index];
+            if (partial.id.empty()) partial.id = text_of(call.if_contains("id"));
+            if (const auto* function = object_at(call, "function")) {
+                if (partial.name.empty()) partial.name = text_of(function->if_contains("name"));
+                if (const json::value* args = function->if_contains("arguments"); args && args->is_string()) {
+                    partial.arguments.append(args->get_string());
+                }
+            }
+        }
+    }
+    return true;
+}
+
+WireOutcome StreamAccumulator::finish(std::string_view generation_id) {
+    if (!malformed_.empty()) throw ErrorProtocol("malformed stream event from the server: " + malformed_);
+    WireOutcome out;
+    out.usage = usage_;
+    if (error_) {
+        out.error = error_;
+        return out;
+    }
+    // Without [DONE] the last chunk, which carries the usage, may be missing: a cut stream is
+    // an error even after a finish_reason, so that no billed call goes unaccounted.
+    if (!done_) throw ErrorProtocol("the response stream ended before [DONE] (truncated)");
+    ModelResponse r;
+    r.message = Message::assistant(std::move(text_));
+    for (PartialCall& c : calls_) {
+        if (c.name.empty() && c.id.empty()) continue;  // an index never filled
+        if (c.arguments.empty()) c.arguments = "{}";
+        r.message.tool_calls.push_back(ToolCall{std::move(c.id), std::move(c.name), std::move(c.arguments)});
+    }
+    r.message.reasoning = reasoning_json(reasoning_text_, has_reasoning_, details_);
+    r.finish_reason = std::move(finish_reason_);
+    r.model = std::move(model_);
+    r.generation_id = !generation_id.empty() ? std::string(generation_id) : std::move(id_);
+    r.usage = usage_.usage;
+    r.usage.model_calls = 1;
+    out.response = std::move(r);
+    return out;
+}
+
+}  // namespace agentroute::net::detail

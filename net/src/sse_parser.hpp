@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace agentroute::net::detail {
+
+/// Incremental server-sent-events parser (sans-io): feed bytes as they arrive, at any
+/// boundaries; it reports each event's data and each comment line. LF and CRLF line ends,
+/// multi-line `data:` (joined with '\n'), comments (`: OPENROUTER PROCESSING`), other fields
+/// ignored. Allocation-light: one line buffer and one data buffer, reused.
+class SseParser {
+public:
+    struct Handler {
+        virtual ~Handler() = default;
+        /// One complete event's data (after a blank line). Return false to stop parsing.
+        virtual bool on_event(std::string_view data) = 0;
+        /// A comment line, without the leading ':'.
+        virtual void on_comment(std::string_view) {}
+    };
+
+    /// Feeds bytes; returns false once a handler asked to stop.
+    bool feed(std::string_view bytes, Handler& handler);
+
+    /// True when no partial line or event is pending (a clean end of stream).
+    bool idle() const noexcept { return line_.empty() && !has_data_; }
+
+private:
+    bool line(std::string_view line, Handler& handler);
+
+    std::string line_;
+    std::string data_;
+    bool has_data_ = false;
+    bool skip_lf_ = false;  // a CR ended the last line; a following LF belongs to it
+};
+
+}  // namespace agentroute::net::detail

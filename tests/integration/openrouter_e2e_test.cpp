@@ -1,0 +1,155 @@
+// End to end over real HTTPS on loopback: Agent -> OpenRouterModel -> FakeOpenRouter.
+
+#include <agentroute/agent.hpp>
+#include <agentroute/memory/memory.hpp>
+#include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
+#include <agentroute/resolve_model.hpp>
+
+#include <agentroute_test/run_co.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+using namespace agentroute;
+using agentroute::test::expect_error;
+using agentroute::testing::FakeOpenRouter;
+
+namespace {
+
+struct LookupTicket {
+    std::string ticket_id;
+};
+BOOST_DESCRIBE_STRUCT(LookupTicket, (), (ticket_id))
+
+std::shared_ptr<OpenRouterModel> model_for(const FakeOpenRouter& fake, bool stream) {
+    OpenRouterOptions o;
+    o.model = "anthropic/claude-sonnet-4.5";
+    o.api_key = "sk-or-v1-test";
+    o.base_url = fake.base_url();
+    o.stream = stream;
+    o.https.ca_file = fake.ca_file();
+    o.app_title = "agentroute tests";
+    return std::make_shared<OpenRouterModel>(o);
+}
+
+Agent<> support_agent(std::shared_ptr<Model> model) {
+    Agent agent({.name = "support",
+                 .model = std::move(model),
+                 .instructions = "You are a support engineer. Look tickets up with lookup_ticket before you "
+                                 "answer, then reply in two sentences.",
+                 .max_turns = 5});
+    agent.tool("lookup_ticket", "Look up a support ticket by its id and return its status line.",
+               [](const LookupTicket& args) {
+                   return "ticket " + args.ticket_id + ": open, priority high, nightly export failing since 02:00 (disk 100%)";
+               });
+    return agent;
+}
+
+class OpenRouterEndToEnd : public ::testing::TestWithParam<bool> {};
+
+}  // namespace
+
+TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
+    FakeOpenRouter fake;
+    auto agent = support_agent(model_for(fake, GetParam()));
+    std::string streamed;
+    RunOptions options;
+    options.on_event = [&](const RunEvent& e) {
+        if (e.kind == RunEvent::Kind::text_delta) streamed += e.text;
+    };
+    auto result = agent.run_sync("Investigate ticket #4821", options);
+
+    EXPECT_EQ(result.output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(result.usage.model_calls, 2);
+    EXPECT_EQ(fake.chat_requests(), 2u);
+    EXPECT_NEAR(result.usage.total_cost_usd, fake.billed_usd(), 1e-12);  // to the cent, and then some
+    EXPECT_FALSE(result.usage.cost_estimated);
+    if (GetParam()) EXPECT_EQ(streamed, result.output);
+    // The second request carried the tool result and the run id as session_id.
+    auto body = boost::json::parse(fake.last_request_body());
+    EXPECT_EQ(body.at("session_id").as_string(), result.run_id);
+    const auto& messages = body.at("messages").get_array();
+    EXPECT_EQ(messages.back().at("role"), "tool");
+    EXPECT_EQ(messages.back().at("content").as_string(),
+              "ticket x: open, priority high, nightly export failing since 02:00 (disk 100%)");
+    auto headers = fake.last_request_headers();
+    EXPECT_EQ(headers["authorization"], "Bearer sk-or-v1-test");
+    EXPECT_EQ(headers["x-title"], "agentroute tests");
+    // Both calls went over one kept-alive connection.
+    EXPECT_EQ(fake.connections(), 1u);
+}
+
+TEST_P(OpenRouterEndToEnd, AnErrorAfterABilledCallKeepsItsCost) {
+    FakeOpenRouter fake;
+    auto agent = support_agent(model_for(fake, GetParam()));
+    // The second call fails for good: the first call's cost must still be on the error.
+    fake.push_fault({.kind = agentroute::testing::FakeFault::Kind::status, .status = 400, .skip = 1});
+    auto e = expect_error<ErrorBadRequest>([&] { agent.run_sync("Investigate ticket #4821"); });
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.usage().model_calls, 1);
+    EXPECT_GT(e.usage().total_cost_usd, 0);
+    EXPECT_NEAR(e.usage().total_cost_usd, fake.billed_usd(), 1e-12);
+}
+
+TEST(OpenRouterModels, ResolveModelReachesTheFakeThroughEnvironment) {
+    FakeOpenRouter fake;
+    ::setenv("AGENTROUTE_BASE_URL", fake.base_url().c_str(), 1);
+    ::setenv("AGENTROUTE_CA_FILE", fake.ca_file().c_str(), 1);
+    auto model = resolve_model("claude-sonnet-4.5", ResolveOptions{.api_key = "sk-or-v1-explicit"});
+    ::unsetenv("AGENTROUTE_BASE_URL");
+    ::unsetenv("AGENTROUTE_CA_FILE");
+    EXPECT_EQ(model->name(), "anthropic/claude-sonnet-4.5");
+    Agent agent({.name = "a", .model = model});
+    EXPECT_EQ(agent.run_sync("hi").output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(fake.last_request_headers()["authorization"], "Bearer sk-or-v1-explicit");
+}
+
+TEST(OpenRouterModels, CatalogueGivesPricesAndCapsTheCall) {
+    FakeOpenRouter fake;
+    auto model = model_for(fake, true);
+    auto price = agentroute::test::run_co(model->price());
+    ASSERT_TRUE(price.has_value());
+    EXPECT_DOUBLE_EQ(price->completion, 0.000002);
+    // A $0.01 ceiling at $0.000002 a token buys at most ~5,000 output tokens: the call is capped.
+    Agent agent({.name = "a", .model = model, .max_cost = 0.01});
+    agent.run_sync("hi");
+    auto body = boost::json::parse(fake.last_request_body());
+    ASSERT_TRUE(body.get_object().contains("max_tokens"));
+    EXPECT_LE(body.at("max_tokens").as_int64(), 5000);
+    EXPECT_GT(body.at("max_tokens").as_int64(), 4000);
+}
+
+TEST(OpenRouterModels, MissingKeyNamesEveryPlaceAtRunTime) {
+    FakeOpenRouter fake;
+    OpenRouterOptions o;
+    o.model = "anthropic/claude-sonnet-4";
+    o.base_url = fake.base_url();
+    o.https.ca_file = fake.ca_file();
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    auto e = expect_error<ErrorConfig>([&] { agent.run_sync("hi"); });
+    const std::string what = e.what();
+    for (const char* place : {"api_key", "AGENTROUTE_API_KEY", "OPENROUTER_API_KEY", "agentroute login"}) {
+        EXPECT_NE(what.find(place), std::string::npos) << place;
+    }
+    EXPECT_EQ(fake.chat_requests(), 0u);
+}
+
+TEST(OpenRouterModels, AWrongKeyIsErrorAuthAndNeverShowsTheKey) {
+    agentroute::testing::FakeOpenRouterOptions fo;
+    fo.api_key = "sk-or-v1-the-right-one";
+    FakeOpenRouter fake(fo);
+    OpenRouterOptions o;
+    o.model = "anthropic/claude-sonnet-4";
+    o.api_key = "sk-or-v1-SECRET-WRONG-KEY-1234567890";
+    o.base_url = fake.base_url();
+    o.https.ca_file = fake.ca_file();
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    auto e = expect_error<ErrorAuth>([&] { agent.run_sync("hi"); });
+    EXPECT_EQ(e.status(), 401);
+    EXPECT_EQ(std::string(e.what()).find("SECRET"), std::string::npos);
+    EXPECT_EQ(e.provider_message().find("SECRET"), std::string::npos);
+    EXPECT_EQ(fake.chat_requests(), 0u);  // refused before the chat handler, and not retried
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, OpenRouterEndToEnd, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Streaming" : "NonStreaming"; });

@@ -1,0 +1,120 @@
+// Each injected fault ends in the documented behaviour (retry then success, or the right typed
+// error) within a bounded time, and the pool serves the next run normally.
+
+#include <agentroute/agent.hpp>
+#include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+
+using namespace agentroute;
+using agentroute::testing::FakeFault;
+using agentroute::testing::FakeOpenRouter;
+using namespace std::chrono_literals;
+using Kind = FakeFault::Kind;
+
+namespace {
+
+struct Case {
+    const char* name;
+    FakeFault fault;
+    bool stream;
+    /// Checks the outcome: nullptr = the run must succeed (after retries).
+    std::function<void(std::exception_ptr)> check;
+};
+
+template <class E>
+std::function<void(std::exception_ptr)> expect() {
+    return [](std::exception_ptr e) {
+        ASSERT_TRUE(e) << "expected " << typeid(E).name() << ", the run succeeded";
+        try {
+            std::rethrow_exception(e);
+        } catch (const E&) {
+        } catch (const std::exception& other) {
+            ADD_FAILURE() << "expected " << typeid(E).name() << ", got " << typeid(other).name() << ": " << other.what();
+        }
+    };
+}
+
+class OpenRouterFaults : public ::testing::TestWithParam<Case> {};
+
+}  // namespace
+
+TEST_P(OpenRouterFaults, EndsAsDocumentedAndThePoolRecovers) {
+    const Case& c = GetParam();
+    FakeOpenRouter fake;
+    OpenRouterOptions o;
+    o.model = "anthropic/claude-sonnet-4.5";
+    o.api_key = "sk-or-v1-test";
+    o.base_url = fake.base_url();
+    o.stream = c.stream;
+    o.https.ca_file = fake.ca_file();
+    o.https.idle_timeout = 400ms;
+    o.retry.base_delay = 10ms;
+    o.retry.max_retry_after = 5s;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+
+    fake.push_fault(c.fault);
+    const auto start = std::chrono::steady_clock::now();
+    std::exception_ptr error;
+    std::string output;
+    try {
+        output = agent.run_sync("hello").output;
+    } catch (...) {
+        error = std::current_exception();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "bounded time";
+    if (c.check) {
+        c.check(error);
+    } else {
+        EXPECT_FALSE(error) << "expected a retry and then success";
+        EXPECT_EQ(output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    }
+    // The next run is served normally by the same pool.
+    EXPECT_EQ(agent.run_sync("again").output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, OpenRouterFaults,
+    ::testing::Values(
+        Case{"RateLimitThenSuccess", {.kind = Kind::status, .status = 429, .retry_after = "0"}, true, nullptr},
+        Case{"UpstreamThenSuccess", {.kind = Kind::status, .status = 502}, false, nullptr},
+        Case{"AvailabilityThenSuccess", {.kind = Kind::availability, .retry_after = "0.01"}, true, nullptr},
+        Case{"ErrorIn200BodyRetried", {.kind = Kind::error_in_200_body, .status = 503}, false, nullptr},
+        Case{"HugeRetryAfterFailsFast", {.kind = Kind::status, .status = 429, .retry_after = "600"}, true,
+             expect<ErrorRateLimit>()},
+        Case{"AvailabilityNotRetryable", {.kind = Kind::availability, .retryable = false}, false, expect<ErrorUpstream>()},
+        Case{"BadRequest", {.kind = Kind::status, .status = 400}, true, expect<ErrorBadRequest>()},
+        Case{"Auth", {.kind = Kind::status, .status = 401}, true, expect<ErrorAuth>()},
+        Case{"Credits", {.kind = Kind::status, .status = 402}, false, expect<ErrorCredits>()},
+        Case{"Moderation", {.kind = Kind::status, .status = 403}, true, expect<ErrorModeration>()},
+        Case{"NoEndpoint", {.kind = Kind::status, .status = 404}, true, expect<ErrorNotFound>()},
+        Case{"ErrorIn200BodyNotRetryable", {.kind = Kind::error_in_200_body, .status = 400}, false,
+             expect<ErrorBadRequest>()},
+        Case{"ResetMidBody", {.kind = Kind::reset_mid_body}, false, expect<ErrorAgent>()},
+        Case{"TruncatedStream", {.kind = Kind::truncated_stream}, true, expect<ErrorProtocol>()},
+        Case{"StalledOnKeepAliveComments", {.kind = Kind::stall_keepalive}, true, expect<ErrorTimeout>()},
+        Case{"ErrorEventMidStream", {.kind = Kind::error_in_stream, .status = 400}, true, expect<ErrorBadRequest>()},
+        Case{"GarbageJson", {.kind = Kind::garbage_json}, false, expect<ErrorProtocol>()}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
+    FakeOpenRouter fake;
+    OpenRouterOptions o;
+    o.model = "fake/model";
+    o.api_key = "k";
+    o.base_url = fake.base_url();
+    o.https.ca_file = fake.ca_file();
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    fake.push_fault({.kind = Kind::error_in_stream, .status = 400});
+    try {
+        agent.run_sync("hello");
+        FAIL();
+    } catch (const ErrorBadRequest& e) {
+        EXPECT_GT(e.usage().total_cost_usd, 0);
+        EXPECT_NEAR(e.usage().total_cost_usd, fake.billed_usd(), 1e-12);
+    }
+}

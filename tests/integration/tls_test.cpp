@@ -1,0 +1,62 @@
+// TLS is verified: a server whose certificate is not trusted, or whose name does not match,
+// is refused, with an error that says why and what to do.
+
+#include <agentroute/agent.hpp>
+#include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace agentroute;
+using agentroute::testing::FakeOpenRouter;
+
+namespace {
+
+std::shared_ptr<OpenRouterModel> model(const std::string& base_url, const std::string& ca_file) {
+    OpenRouterOptions o;
+    o.model = "fake/model";
+    o.api_key = "k";
+    o.base_url = base_url;
+    o.https.ca_file = ca_file;
+    o.retry.max_attempts = 1;
+    return std::make_shared<OpenRouterModel>(o);
+}
+
+std::string failure(const std::shared_ptr<OpenRouterModel>& m) {
+    Agent agent({.name = "a", .model = m});
+    try {
+        agent.run_sync("hi");
+    } catch (const ErrorNetwork& e) {
+        return e.what();
+    }
+    return "no ErrorNetwork";
+}
+
+}  // namespace
+
+TEST(Tls, AnUntrustedCertificateIsRefused) {
+    FakeOpenRouter fake;
+    const std::string what = failure(model(fake.base_url(), ""));  // system store only
+    EXPECT_NE(what.find("certificate verification failed"), std::string::npos) << what;
+    EXPECT_NE(what.find("ca_file"), std::string::npos) << what;
+    EXPECT_EQ(fake.chat_requests(), 0u);
+}
+
+TEST(Tls, ANameMismatchIsRefused) {
+    agentroute::testing::FakeOpenRouterOptions o;
+    o.host = "127.0.0.2";  // loopback, but not a name on the fake's certificate
+    FakeOpenRouter fake(o);
+    const std::string what = failure(model(fake.base_url(), fake.ca_file()));
+    EXPECT_NE(what.find("certificate verification failed"), std::string::npos) << what;
+    EXPECT_EQ(fake.chat_requests(), 0u);
+}
+
+TEST(Tls, TheFakesOwnCaIsTrustedWhenGiven) {
+    FakeOpenRouter fake;
+    Agent agent({.name = "a", .model = model(fake.base_url(), fake.ca_file())});
+    EXPECT_FALSE(agent.run_sync("hi").output.empty());
+}
+
+TEST(Tls, AMissingCaFileIsAConfigError) {
+    EXPECT_THROW(model("https://127.0.0.1:1/api/v1", "/nonexistent/ca.pem"), ErrorConfig);
+}

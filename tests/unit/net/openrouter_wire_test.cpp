@@ -1,0 +1,155 @@
+#include "json_writer.hpp"
+#include "openrouter_wire.hpp"
+#include "sse_parser.hpp"
+#include "url.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+using namespace agentroute;
+using namespace agentroute::net::detail;
+namespace json = boost::json;
+
+TEST(OpenRouterWire, RequestCarriesMessagesToolsSessionAndCap) {
+    std::vector<Message> messages{
+        Message::system("be brief"), Message::user("quote \" backslash \\ newline \n tab \t ctl \x01"),
+        Message::assistant({}, {ToolCall{"c1", "lookup", R"({"id":"4821"})"}, ToolCall{"c2", "broken", "{oops"}}),
+        Message::tool_result("c1", "lookup", "open"), Message::tool_result("c2", "broken", "fix your JSON")};
+    messages[2].reasoning = R"({"reasoning":"thinking","reasoning_details":[{"type":"reasoning.text","text":"t","index":0}]})";
+    std::vector<ToolDefinition> tools{{"lookup", "Look up", R"({"type":"object","properties":{"id":{"type":"string"}}})"}};
+    OutputSchema output{"ticket", R"({"type":"object"})"};
+    ModelRequest request{messages, tools, &output, "run_1", 321, {}};
+    const std::string body = build_chat_request(request, WireOptions{"anthropic/claude-sonnet-4", true, {"openai/gpt-4o"}, R"({"sort":"price"})"});
+
+    json::value v = json::parse(body);  // valid JSON
+    const auto& o = v.get_object();
+    EXPECT_EQ(o.at("model"), "anthropic/claude-sonnet-4");
+    EXPECT_EQ(o.at("session_id"), "run_1");
+    EXPECT_EQ(o.at("max_tokens"), 321);
+    EXPECT_EQ(o.at("stream"), true);
+    EXPECT_EQ(o.at("usage").at("include"), true);
+    EXPECT_EQ(o.at("models").at(0), "openai/gpt-4o");
+    EXPECT_EQ(o.at("provider").at("sort"), "price");
+    EXPECT_EQ(o.at("provider").at("require_parameters"), true);
+    EXPECT_EQ(o.at("response_format").at("json_schema").at("name"), "ticket");
+    EXPECT_EQ(o.at("tools").at(0).at("function").at("parameters").at("properties").at("id").at("type"), "string");
+    EXPECT_EQ(o.at("tool_choice"), "auto");
+    const auto& m = o.at("messages").get_array();
+    EXPECT_EQ(m[1].at("content"), "quote \" backslash \\ newline \n tab \t ctl \x01");
+    EXPECT_TRUE(m[2].at("content").is_null());
+    EXPECT_EQ(m[2].at("tool_calls").at(0).at("function").at("arguments"), R"({"id":"4821"})");
+    EXPECT_EQ(m[2].at("tool_calls").at(1).at("function").at("arguments"), "{}");  // invalid JSON never sent
+    EXPECT_EQ(m[2].at("reasoning"), "thinking");  // sent back unchanged
+    EXPECT_EQ(m[2].at("reasoning_details").at(0).at("text"), "t");
+    EXPECT_EQ(m[3].at("tool_call_id"), "c1");
+}
+
+TEST(OpenRouterWire, NonStreamBodyWithKeepAliveWhitespace) {
+    const std::string body =
+        "\n         \n\n         \n"
+        R"({"id":"gen-1","model":"openai/gpt-5","choices":[{"finish_reason":"tool_calls","message":{"role":"assistant","content":null,)"
+        R"("tool_calls":[{"id":"c","type":"function","function":{"name":"now","arguments":""}}],"reasoning":"r","reasoning_details":[{"type":"x"}]}}],)"
+        R"("usage":{"prompt_tokens":12,"completion_tokens":3,"cost":0.00042}})";
+    WireOutcome out = parse_chat_body(body, "");
+    ASSERT_TRUE(out.response);
+    EXPECT_EQ(out.response->finish_reason, "tool_calls");
+    ASSERT_EQ(out.response->message.tool_calls.size(), 1u);
+    EXPECT_EQ(out.response->message.tool_calls[0].arguments, "{}");  // "" means {}
+    EXPECT_EQ(out.response->generation_id, "gen-1");
+    EXPECT_EQ(out.response->usage.input_tokens, 12);
+    EXPECT_DOUBLE_EQ(out.response->usage.total_cost_usd, 0.00042);
+    EXPECT_EQ(json::parse(out.response->message.reasoning).at("reasoning"), "r");
+}
+
+TEST(OpenRouterWire, ErrorsComeBeforeChoices) {
+    WireOutcome out = parse_chat_body(R"({"error":{"code":"rate_limited","message":"slow down"},"choices":[]})", "");
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->code, "rate_limited");
+    EXPECT_EQ(out.error->status, 500);  // a string code: treated as a server error
+    WireOutcome numeric = parse_chat_body(R"({"error":{"code":429,"message":"m","metadata":{"provider_name":"P","raw":"r"}}})", "");
+    EXPECT_EQ(numeric.error->status, 429);
+    EXPECT_EQ(numeric.error->provider_name, "P");
+    WireError availability = parse_error_body(503, R"({"error":{"message":"none","availability":{"retryable":true,"retry_after":2.5}}})");
+    EXPECT_TRUE(availability.availability);
+    EXPECT_TRUE(availability.retryable);
+    EXPECT_DOUBLE_EQ(availability.retry_after_s, 2.5);
+}
+
+TEST(OpenRouterWire, MalformedAndTruncatedBodiesAreProtocolErrors) {
+    EXPECT_THROW(parse_chat_body(R"({"choices":[{"message":)", ""), ErrorProtocol);
+    EXPECT_THROW(parse_chat_body(R"({"id":"x"})", ""), ErrorProtocol);
+    EXPECT_THROW(parse_chat_body("", ""), ErrorProtocol);
+    EXPECT_THROW(parse_chat_body("[1,2]", ""), ErrorProtocol);
+}
+
+TEST(OpenRouterWire, StreamJoinsToolCallFragmentsPerIndex) {
+    const std::string events =
+        ": OPENROUTER PROCESSING\n\n"
+        R"(data: {"id":"g","choices":[{"delta":{"content":"Hel"}}]})" "\n\n"
+        R"(data: {"choices":[{"delta":{"content":"lo","tool_calls":[{"index":0,"id":"a","function":{"name":"add","arguments":"{\"x\""}},{"index":1,"id":"b","function":{"name":"mul","arguments":""}}]}}]})" "\n\n"
+        R"(data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}},{"index":1,"function":{"arguments":"{}"}}]}}]})" "\n\n"
+        R"(data: {"choices":[{"delta":{"reasoning":"th","reasoning_details":[{"type":"reasoning.text","text":"th","index":0}]}}]})" "\n\n"
+        R"(data: {"choices":[{"delta":{"reasoning":"ink","reasoning_details":[{"type":"reasoning.text","text":"ink","index":0,"signature":"sig"}]},"finish_reason":"tool_calls"}]})" "\n\n"
+        R"(data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"cost":0.25}})" "\n\n"
+        "data: [DONE]\n\n";
+    std::string deltas;
+    StreamAccumulator acc([&](std::string_view d) { deltas += d; });
+    SseParser sse;
+    sse.feed(events, acc);
+    WireOutcome out = acc.finish("hdr-id");
+    ASSERT_TRUE(out.response);
+    EXPECT_EQ(deltas, "Hello");
+    EXPECT_EQ(out.response->message.content, "Hello");
+    ASSERT_EQ(out.response->message.tool_calls.size(), 2u);
+    EXPECT_EQ(out.response->message.tool_calls[0], (ToolCall{"a", "add", R"({"x":1})"}));
+    EXPECT_EQ(out.response->message.tool_calls[1], (ToolCall{"b", "mul", "{}"}));
+    EXPECT_EQ(out.response->finish_reason, "tool_calls");
+    EXPECT_EQ(out.response->generation_id, "hdr-id");
+    EXPECT_DOUBLE_EQ(out.response->usage.total_cost_usd, 0.25);
+    json::value reasoning = json::parse(out.response->message.reasoning);
+    EXPECT_EQ(reasoning.at("reasoning"), "think");
+    EXPECT_EQ(reasoning.at("reasoning_details").at(0).at("text"), "think");
+    EXPECT_EQ(reasoning.at("reasoning_details").at(0).at("signature"), "sig");
+}
+
+TEST(OpenRouterWire, StreamWithoutDoneIsTruncated) {
+    StreamAccumulator acc;
+    SseParser sse;
+    sse.feed(R"(data: {"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]})" "\n\n", acc);
+    EXPECT_THROW(acc.finish(""), ErrorProtocol);
+}
+
+TEST(OpenRouterWire, ErrorEventInsideAStreamKeepsItsUsage) {
+    StreamAccumulator acc;
+    SseParser sse;
+    sse.feed(R"(data: {"error":{"code":400,"message":"Token limit reached"},"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":2,"cost":0.5}})"
+             "\n\ndata: [DONE]\n\n", acc);
+    WireOutcome out = acc.finish("");
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->status, 400);
+    EXPECT_DOUBLE_EQ(out.usage.usage.total_cost_usd, 0.5);
+}
+
+TEST(OpenRouterWire, JsonStringEscapingAndValidation) {
+    std::string out;
+    append_json_string(out, std::string("a\"b\\c\x1f\xc3\xa9", 8));
+    EXPECT_EQ(out, "\"a\\\"b\\\\c\\u001f\xc3\xa9\"");
+    EXPECT_TRUE(is_valid_json(R"({"a":[1,2,{"b":null}]})"));
+    EXPECT_FALSE(is_valid_json(R"({"a":)"));
+    EXPECT_FALSE(is_valid_json(R"({} {})"));
+    EXPECT_FALSE(is_valid_json(""));
+}
+
+TEST(Url, SplitsHttpsUrlsAndRefusesOthers) {
+    HttpsUrl u = parse_https_url("https://openrouter.ai/api/v1/");
+    EXPECT_EQ(u.endpoint.host, "openrouter.ai");
+    EXPECT_EQ(u.endpoint.port, "443");
+    EXPECT_EQ(u.path, "/api/v1");
+    HttpsUrl v6 = parse_https_url("https://[::1]:8443/v1");
+    EXPECT_EQ(v6.endpoint.host, "::1");
+    EXPECT_EQ(v6.endpoint.port, "8443");
+    EXPECT_THROW(parse_https_url("http://localhost:8080/v1"), ErrorConfig);
+    EXPECT_THROW(parse_https_url("https:///v1"), ErrorConfig);
+}
