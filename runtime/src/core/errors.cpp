@@ -5,9 +5,10 @@
 namespace agentroute {
 namespace {
 
+// Four decimals for dollars and cents; significant digits for fractions of a cent.
 std::string usd(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "$%.4f", v);
+    std::snprintf(buf, sizeof buf, v == 0 || v >= 0.01 ? "$%.4f" : "$%.3g", v);
     return buf;
 }
 

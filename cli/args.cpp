@@ -1,0 +1,85 @@
+#include "args.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+namespace agentroute::cli {
+
+Args::Args(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) != 0 || a == "--") {
+            positional_.push_back(std::move(a));
+            continue;
+        }
+        a.erase(0, 2);
+        if (const auto eq = a.find('='); eq != std::string::npos) {
+            values_[a.substr(0, eq)] = a.substr(eq + 1);
+        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
+            flags_set_.push_back(a);
+        } else if (i + 1 < argc) {
+            values_[a] = argv[++i];
+        } else {
+            throw UsageError("--" + a + " needs a value");
+        }
+    }
+}
+
+std::optional<std::string> Args::value(const std::string& name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? std::nullopt : std::optional(it->second);
+}
+
+bool Args::flag(const std::string& name) const {
+    return std::find(flags_set_.begin(), flags_set_.end(), name) != flags_set_.end();
+}
+
+double Args::number(const std::string& name, double fallback) const {
+    auto v = value(name);
+    if (!v) return fallback;
+    char* end = nullptr;
+    const double d = std::strtod(v->c_str(), &end);
+    if (end == v->c_str() || *end != '\0') throw UsageError("--" + name + " takes a number, not '" + *v + "'");
+    return d;
+}
+
+int report(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const UsageError& e) {
+        std::cerr << "agentroute: " << e.what() << " (see --help)\n";
+        return usage_error;
+    } catch (const ErrorConfig& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return config_error;
+    } catch (const ErrorAuth& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return config_error;
+    } catch (const ErrorBudget& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return guard_stop;
+    } catch (const ErrorMaxTurns& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return guard_stop;
+    } catch (const ErrorRetries& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return guard_stop;
+    } catch (const ErrorHttp& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return remote_error;
+    } catch (const ErrorNetwork& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return remote_error;
+    } catch (const ErrorProtocol& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return remote_error;
+    } catch (const std::exception& e) {
+        std::cerr << "agentroute: " << e.what() << "\n";
+        return failure;
+    }
+}
+
+}  // namespace agentroute::cli

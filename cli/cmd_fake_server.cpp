@@ -1,0 +1,60 @@
+#include "args.hpp"
+
+#include <agentroute/net/fake_openrouter.hpp>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <sys/resource.h>
+
+namespace agentroute::cli {
+
+int cmd_fake_server(const Args& args) {
+    if (args.flag("help")) {
+        std::cout << R"(usage: agentroute fake-server [--port N] [--host ADDR] [--latency-ms N] [--price USD]
+                              [--threads N] [--replay DIR] [--cert-dir DIR] [--api-key KEY]
+
+Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JSON line
+{"ready":true,"url":...,"ca":...} when listening: point clients at url and trust ca
+(AGENTROUTE_BASE_URL / AGENTROUTE_CA_FILE). On exit prints {"event":"exit","served":...}.
+)";
+        return ok;
+    }
+    // Block the stop signals before threads start, then wait for one.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;  // many concurrent clients
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+
+    testing::FakeOpenRouterOptions o;
+    o.host = args.value("host").value_or("127.0.0.1");
+    o.port = static_cast<std::uint16_t>(args.number("port", 0));
+    o.latency = std::chrono::milliseconds(static_cast<long long>(args.number("latency-ms", 0)));
+    o.price_per_token = args.number("price", o.price_per_token);
+    o.threads = static_cast<unsigned>(args.number("threads", 1));
+    o.replay_dir = args.value("replay").value_or("");
+    o.cert_dir = args.value("cert-dir").value_or("");
+    o.api_key = args.value("api-key").value_or("");
+    testing::FakeOpenRouter fake(o);
+    std::cout << boost::json::serialize(boost::json::object{
+                     {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})
+              << std::endl;
+    int signal = 0;
+    sigwait(&stop, &signal);
+    std::cout << boost::json::serialize(boost::json::object{{"event", "exit"},
+                                                            {"served", fake.chat_requests()},
+                                                            {"connections", fake.connections()},
+                                                            {"billed_usd", fake.billed_usd()}})
+              << std::endl;
+    std::cerr << "served " << fake.chat_requests() << " requests\n";
+    return ok;
+}
+
+}  // namespace agentroute::cli
