@@ -1,0 +1,173 @@
+// Load benchmark speaking the client contract of shared/peers/README.md: N concurrent runs of
+// the peers' scenario (instructions, one tool, two model calls over HTTPS), then one JSON line.
+//
+//   FAKE_URL=https://127.0.0.1:PORT/api/v1 FAKE_CA=ca.pem agentroute_bench_load N [--threads T]
+//   BENCH_STREAM=1      stream the answers (SSE)
+//   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
+//   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
+
+#include <agentroute/agentroute.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace agentroute;
+
+namespace {
+
+// The scenario's values, as in shared/peers/scenario.mjs.
+constexpr const char* model_slug = "anthropic/claude-sonnet-4.5";
+constexpr const char* instructions =
+    "You are a support engineer. Look tickets up with lookup_ticket before you answer, then reply in two "
+    "sentences.";
+constexpr const char* prompt = "Investigate ticket #4821";
+constexpr const char* final_text =
+    "Ticket #4821 is blocked: the nightly export fails because the reporting disk is full. I rotated logs "
+    "older than 14 days and raised the quota to 200 GB; the next scheduled export run should pass tonight.";
+
+struct LookupTicket {
+    std::string ticket_id;
+};
+BOOST_DESCRIBE_STRUCT(LookupTicket, (), (ticket_id))
+
+std::atomic<long> tool_runs{0};
+
+double rss_mb() {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+
+double round3(double x) { return static_cast<double>(static_cast<long long>(x * 1000 + 0.5)) / 1000; }
+
+Agent<> make_agent(bool stream) {
+    OpenRouterOptions o;
+    o.model = model_slug;
+    o.api_key = "sk-or-fake";
+    o.base_url = std::getenv("FAKE_URL");
+    o.stream = stream;
+    if (const char* ca = std::getenv("FAKE_CA")) o.https.ca_file = ca;
+    o.https.header_timeout = std::chrono::seconds(300);
+    Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o), .instructions = instructions,
+                 .max_turns = 5});
+    agent.tool("lookup_ticket", "Look up a support ticket by its id and return its status line.",
+               [](const LookupTicket& args) {
+                   ++tool_runs;
+                   return "ticket " + args.ticket_id + ": open, priority high, nightly export failing since 02:00 (disk 100%)";
+               });
+    return agent;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::atoi(argv[1]) < 1 || !std::getenv("FAKE_URL")) {
+        std::cerr << "usage: FAKE_URL=https://127.0.0.1:PORT/api/v1 FAKE_CA=ca.pem " << argv[0] << " N [--threads T]\n";
+        return 2;
+    }
+    const long n = std::atol(argv[1]);
+    unsigned threads = std::getenv("BENCH_THREADS") ? static_cast<unsigned>(std::atoi(std::getenv("BENCH_THREADS"))) : 1;
+    for (int i = 2; i + 1 < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    }
+    const bool stream = std::getenv("BENCH_STREAM") && std::string(std::getenv("BENCH_STREAM")) == "1";
+    const bool sequential = std::getenv("BENCH_SEQUENTIAL") && std::string(std::getenv("BENCH_SEQUENTIAL")) == "1";
+
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;  // one socket per concurrent run
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+
+    Agent<> agent = make_agent(stream);
+    std::atomic<long> ok{0}, failed{0}, model_calls{0};
+    std::mutex error_mutex;
+    std::string first_error;
+    auto done = [&](std::exception_ptr e, const Result<std::string>& r) {
+        if (e) {
+            ++failed;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                std::lock_guard lock(error_mutex);
+                if (first_error.empty()) first_error = x.what();
+            }
+            return;
+        }
+        model_calls += r.usage.model_calls;
+        (r.output == final_text ? ok : failed)++;
+    };
+
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    const double startup_cpu = seconds(before.ru_utime) + seconds(before.ru_stime);
+    const double base_rss = rss_mb();
+    double rss_after_1000 = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    if (sequential) {
+        // Leak check: one run after another through one process.
+        boost::asio::io_context io{1};
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            for (long i = 0; i < n; ++i) {
+                try {
+                    Result<std::string> r = co_await agent.run(prompt);
+                    done(nullptr, r);
+                } catch (...) {
+                    done(std::current_exception(), {});
+                }
+                if (i + 1 == 1000) rss_after_1000 = rss_mb();
+            }
+        }, boost::asio::detached);
+        io.run();
+    } else if (threads <= 1) {
+        boost::asio::io_context io{1};
+        for (long i = 0; i < n; ++i) boost::asio::co_spawn(io, agent.run(prompt), done);
+        io.run();
+    } else {
+        boost::asio::thread_pool pool(threads);
+        for (long i = 0; i < n; ++i) boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run(prompt), done);
+        pool.join();
+    }
+
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    getrusage(RUSAGE_SELF, &after);
+    boost::json::object line{{"peer", std::string("agentroute-cpp") + (stream ? "-stream" : "") +
+                                          (threads > 1 ? "-t" + std::to_string(threads) : "")},
+                             {"n", n},
+                             {"ok", ok.load()},
+                             {"failed", failed.load()},
+                             {"wall_s", round3(wall)},
+                             {"cpu_user_s", round3(seconds(after.ru_utime) - seconds(before.ru_utime))},
+                             {"cpu_sys_s", round3(seconds(after.ru_stime) - seconds(before.ru_stime))},
+                             {"peak_rss_mb", round3(static_cast<double>(after.ru_maxrss) / 1024.0)},
+                             {"model_calls", model_calls.load()},
+                             {"tool_runs", tool_runs.load()},
+                             {"base_rss_mb", round3(base_rss)},
+                             {"startup_cpu_s", round3(startup_cpu)}};
+    if (sequential) {
+        line["rss_after_1000_mb"] = round3(rss_after_1000);
+        line["rss_end_mb"] = round3(rss_mb());
+    }
+    if (!first_error.empty()) line["first_error"] = first_error.substr(0, 300);
+    std::cout << boost::json::serialize(line) << std::endl;
+    return 0;
+}
