@@ -38,7 +38,8 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
     o.port = static_cast<std::uint16_t>(args.number("port", 0));
     o.latency = std::chrono::milliseconds(static_cast<long long>(args.number("latency-ms", 0)));
     o.price_per_token = args.number("price", o.price_per_token);
-    o.threads = static_cast<unsigned>(args.number("threads", 1));
+    o.threads = static_cast<unsigned>(args.number("threads", args.number("workers", 1)));
+    if (args.flag("http")) throw UsageError("fake-server speaks HTTPS only");
     o.replay_dir = args.value("replay").value_or("");
     o.cert_dir = args.value("cert-dir").value_or("");
     o.api_key = args.value("api-key").value_or("");
@@ -48,9 +49,18 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
               << std::endl;
     int signal = 0;
     sigwait(&stop, &signal);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+    // The same exit line as shared/peers/fake_openrouter.mjs, so its driver can use this server.
     std::cout << boost::json::serialize(boost::json::object{{"event", "exit"},
                                                             {"served", fake.chat_requests()},
                                                             {"connections", fake.connections()},
+                                                            {"tls_handshakes", fake.connections()},
+                                                            {"bad_requests", 0},
+                                                            {"cpu_user_s", secs(usage.ru_utime)},
+                                                            {"cpu_sys_s", secs(usage.ru_stime)},
+                                                            {"peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0},
                                                             {"billed_usd", fake.billed_usd()}})
               << std::endl;
     std::cerr << "served " << fake.chat_requests() << " requests\n";

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs our load benchmark and the JavaScript peers of ../shared/peers side by side against one
+# fake server per client run (the peers' driver), and writes docs/performance.md with the table
+# of medians and the ratios ours / peer.
+#
+# usage: bench/side_by_side.sh [-n "1000 10000"] [-l "200"] [-r 3] [-f node|ours] [-o docs/performance.md]
+#   -f node   the peers' Node fake (default);  -f ours   our C++ fake for every client, for when
+#             the Node fake is the bottleneck (see its CPU column)
+# Needs Node.js and npm (the peers are installed with `npm ci` into a writable copy).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+ns="1000 10000"; lats="200"; reps=3; fake=node; out=$root/docs/performance.md
+while getopts "n:l:r:f:o:h" opt; do
+  case $opt in
+    n) ns=$OPTARG ;; l) lats=$OPTARG ;; r) reps=$OPTARG ;; f) fake=$OPTARG ;; o) out=$OPTARG ;;
+    h) sed -n '2,10p' "$0"; exit 0 ;; *) exit 2 ;;
+  esac
+done
+shared=${AGENTROUTE_SHARED_DIR:-$root/../shared}
+build=${BUILD_DIR:-$root/build/release}
+
+"$root/scripts/install-deps.sh"
+command -v npm >/dev/null || { echo "side_by_side.sh: needs node and npm (apt-get install nodejs npm)" >&2; exit 2; }
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAGENTROUTE_BUILD_BENCH=ON \
+  -DAGENTROUTE_BUILD_TESTS=OFF -DAGENTROUTE_BUILD_DOC_EXAMPLES=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target agentroute_bench_load agentroute_cli
+
+peers=${TMPDIR:-/tmp}/agentroute-peers
+if [ ! -d "$peers/node_modules" ]; then
+  rm -rf "$peers"; cp -r "$shared/peers" "$peers"; chmod -R u+w "$peers"
+  (cd "$peers" && npm ci --no-audit --no-fund >/dev/null)
+fi
+driver=$peers/run_bench.sh
+if [ "$fake" = ours ]; then
+  # Same contract (ready line, exit line); our server, in C++.
+  sed "s|node \"\$here/fake_openrouter.mjs\"|\"$build/cli/agentroute\" fake-server|" "$peers/run_bench.sh" > "$peers/run_bench_ours.sh"
+  driver=$peers/run_bench_ours.sh
+fi
+results=$(mktemp "${TMPDIR:-/tmp}/side-by-side.XXXXXX.jsonl")
+cmd=(bash "$driver" -n "$ns" -l "$lats" -r "$reps" -o "$results"
+     "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
+     "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load")
+"${cmd[@]}" | tee "$results.table"
+python3 "$root/bench/performance_report.py" "$results" "$results.table" \
+  "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f $fake" > "$out"
+echo "wrote $out" >&2
