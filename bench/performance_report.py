@@ -21,6 +21,10 @@ def cpu_model() -> str:
 
 def main() -> None:
     results, table_file, command = sys.argv[1], sys.argv[2], sys.argv[3]
+    # The driver prints a JSON line per client run, then the table (from its "fake:" line on).
+    table_lines = open(table_file).read().splitlines()
+    start = next((i for i, l in enumerate(table_lines) if l.startswith("fake:")), 0)
+    table = "\n".join(l for l in table_lines[start:] if not l.startswith("{"))
     rows = [json.loads(l) for l in open(results) if l.strip()]
     groups = defaultdict(list)
     for r in rows:
@@ -64,7 +68,7 @@ the other core); `-stream` streams the answers (SSE).
 
 ## The driver's table
 
-{open(table_file).read()}
+{table}
 
 ## Reading it
 

@@ -17,7 +17,7 @@ while getopts "n:l:r:f:o:h" opt; do
   esac
 done
 shared=${AGENTROUTE_SHARED_DIR:-$root/../shared}
-build=${BUILD_DIR:-$root/build/release}
+build=$(realpath -m "${BUILD_DIR:-$root/build/release}")
 
 "$root/scripts/install-deps.sh"
 command -v npm >/dev/null || { echo "side_by_side.sh: needs node and npm (apt-get install nodejs npm)" >&2; exit 2; }
