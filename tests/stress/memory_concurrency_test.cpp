@@ -4,6 +4,7 @@
 #include <agentroute/memory/memory_sqlite.hpp>
 
 #include <agentroute_test/run_co.hpp>
+#include <agentroute_test/sanitizers.hpp>
 #include <agentroute_test/temp_dir.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -50,7 +51,8 @@ TEST(Stress, FiveThousandCoroutinesShareOneStoreWithoutBlockingTheIoThread) {
     EXPECT_EQ(found, writers);
     EXPECT_EQ(agentroute::test::run_co(memory.recent("ns", writers + 10)).size(),
               static_cast<std::size_t>(writers));
-    // A blocking SQLite call on this thread would delay the 5 ms ticker by whole batches of
-    // writes; hopping to the store's thread keeps it on time (generous bound for sanitizers).
-    EXPECT_LT(worst_lateness, 100ms);
+    // Blocking SQLite calls on this thread would delay the 5 ms ticker by the whole run
+    // (~15,000 statements); hopping to the store's thread keeps it on time. Sanitized builds
+    // are ~10x slower at the burst of 5,000 coroutine starts, hence their looser bound.
+    EXPECT_LT(worst_lateness, agentroute::test::sanitized ? 1000ms : 100ms);
 }
