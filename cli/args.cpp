@@ -46,39 +46,30 @@ double Args::number(const std::string& name, double fallback) const {
     return d;
 }
 
+namespace {
+
+template <class... E>
+bool is_any(const std::exception& e) {
+    return (... || (dynamic_cast<const E*>(&e) != nullptr));
+}
+
+int exit_code(const std::exception& e) {
+    if (is_any<UsageError>(e)) return usage_error;
+    if (is_any<ErrorConfig, ErrorAuth>(e)) return config_error;
+    if (is_any<ErrorBudget, ErrorMaxTurns, ErrorRetries>(e)) return guard_stop;
+    if (is_any<ErrorHttp, ErrorNetwork, ErrorProtocol>(e)) return remote_error;
+    return failure;
+}
+
+}  // namespace
+
 int report(std::exception_ptr error) {
     try {
         std::rethrow_exception(error);
-    } catch (const UsageError& e) {
-        std::cerr << "agentroute: " << e.what() << " (see --help)\n";
-        return usage_error;
-    } catch (const ErrorConfig& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return config_error;
-    } catch (const ErrorAuth& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return config_error;
-    } catch (const ErrorBudget& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return guard_stop;
-    } catch (const ErrorMaxTurns& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return guard_stop;
-    } catch (const ErrorRetries& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return guard_stop;
-    } catch (const ErrorHttp& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return remote_error;
-    } catch (const ErrorNetwork& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return remote_error;
-    } catch (const ErrorProtocol& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return remote_error;
     } catch (const std::exception& e) {
-        std::cerr << "agentroute: " << e.what() << "\n";
-        return failure;
+        const int code = exit_code(e);
+        std::cerr << "agentroute: " << e.what() << (code == usage_error ? " (see --help)" : "") << "\n";
+        return code;
     }
 }
 
