@@ -182,13 +182,17 @@ TEST_P(FixtureReplay, ParsesLikeTheRecording) {
         } catch (const ErrorHttp& e) {
             expect_error_type(expected.error_status, e);
             EXPECT_EQ(e.status(), expected.error_status);
-            if (expected.cost) EXPECT_DOUBLE_EQ(e.usage().total_cost_usd, *expected.cost);
+            if (expected.cost) {
+                EXPECT_DOUBLE_EQ(e.usage().total_cost_usd, *expected.cost);
+            }
         }
         return;
     }
     ModelResponse r = agentroute::test::run_co(model.request(model_request));
     EXPECT_EQ(r.message.content, expected.text);
-    if (o.stream) EXPECT_EQ(streamed, expected.text);
+    if (o.stream) {
+        EXPECT_EQ(streamed, expected.text);
+    }
     EXPECT_EQ(r.message.tool_calls, expected.calls);
     if (expected.input_tokens >= 0) {
         EXPECT_EQ(r.usage.input_tokens, expected.input_tokens);

@@ -99,7 +99,9 @@ TEST_P(MemoryBehaviour, RecallRanksTheExpectedItemFirst) {
         for (const auto& [query, expected] : checks) {
             auto hits = co_await memory->recall(query, "kb", 3);
             EXPECT_FALSE(hits.empty()) << query;
-            if (!hits.empty()) EXPECT_EQ(hits.front().key, expected) << query;
+            if (!hits.empty()) {
+                EXPECT_EQ(hits.front().key, expected) << query;
+            }
         }
     }());
 }

@@ -64,7 +64,9 @@ TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
     EXPECT_EQ(fake.chat_requests(), 2u);
     EXPECT_NEAR(result.usage.total_cost_usd, fake.billed_usd(), 1e-12);  // to the cent, and then some
     EXPECT_FALSE(result.usage.cost_estimated);
-    if (GetParam()) EXPECT_EQ(streamed, result.output);
+    if (GetParam()) {
+        EXPECT_EQ(streamed, result.output);
+    }
     // The second request carried the tool result and the run id as session_id.
     auto body = boost::json::parse(fake.last_request_body());
     EXPECT_EQ(body.at("session_id").as_string(), result.run_id);
