@@ -210,7 +210,9 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         result.head.headers.emplace_back(std::move(name), std::string(field.value()));
     }
 
-    std::string chunk(16 * 1024, '\0');
+    // Every waiting run holds this buffer, so it is small: answers are a few KB, and a large
+    // body simply takes more reads. (Asio's TLS stream keeps its own 2 x 17 KB record buffers.)
+    std::string chunk(4 * 1024, '\0');
     std::size_t total = 0;
     c.arm(dog, options.idle_timeout);
     while (!parser.is_done()) {
