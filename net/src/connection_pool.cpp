@@ -34,10 +34,18 @@ asio::awaitable<std::unique_ptr<HttpsConnection>> ConnectionPool::acquire(const 
             host.waiters.push_back(waiter);
         }
         expired.clear();
+        // Leave the wait list however the wait ends (a cancelled run too), or a later release
+        // would spend its wake-up on a waiter that is gone.
+        struct Unlist {
+            ConnectionPool& pool;
+            const Key& key;
+            const std::shared_ptr<asio::steady_timer>& waiter;
+            ~Unlist() {
+                std::lock_guard lock(pool.mutex_);
+                std::erase(pool.hosts_[key].waiters, waiter);
+            }
+        } unlist{*this, key, waiter};
         co_await waiter->async_wait(asio::as_tuple(asio::use_awaitable));
-        std::lock_guard lock(mutex_);
-        auto& waiters = hosts_[key].waiters;
-        std::erase(waiters, waiter);
     }
 }
 
