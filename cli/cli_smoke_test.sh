@@ -1,0 +1,27 @@
+#!/bin/sh
+# Starts `agentroute fake-server`, runs a prompt through `agentroute run --json` and a budget
+# stop (exit 4), then stops the server and checks its exit line.
+set -eu
+cli=$1
+dir=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+"$cli" fake-server > "$dir/fake.out" &
+pid=$!
+i=0
+while ! grep -q '"ready"' "$dir/fake.out" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done
+url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/fake.out")
+ca=$(sed -n 's/.*"ca":"\([^"]*\)".*/\1/p' "$dir/fake.out")
+export AGENTROUTE_BASE_URL="$url" AGENTROUTE_CA_FILE="$ca" AGENTROUTE_API_KEY=sk-or-cli-test
+"$cli" run --json --model claude-sonnet-4.5 "Investigate ticket #4821" > "$dir/run.json"
+grep -q '"output":"Ticket #4821 is blocked' "$dir/run.json"
+grep -q '"model_calls":1' "$dir/run.json"
+set +e
+"$cli" run --max-cost 0.0000001 hello 2> "$dir/err.txt"
+rc=$?
+set -e
+[ "$rc" -eq 4 ] || { echo "expected exit 4, got $rc"; exit 1; }
+grep -q "cost ceiling" "$dir/err.txt"
+kill -TERM "$pid"
+wait "$pid" || true
+grep -q '"event":"exit","served":1' "$dir/fake.out"
+echo ok
