@@ -16,6 +16,8 @@ using agentroute::testing::ScriptedModel;
 namespace {
 
 enum class Store { ram, sqlite };
+// Readable parameters in test names and failure messages.
+void PrintTo(Store store, std::ostream* os) { *os << (store == Store::ram ? "ram" : "sqlite"); }
 
 class MemoryBehaviour : public ::testing::TestWithParam<Store> {
 protected:

@@ -26,6 +26,8 @@ struct Case {
     std::function<void(std::exception_ptr)> check;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 template <class E>
 std::function<void(std::exception_ptr)> expect() {
     return [](std::exception_ptr e) {
