@@ -7,6 +7,7 @@
 #include <agentroute/net/fake_openrouter.hpp>
 #include <agentroute/net/openrouter_model.hpp>
 
+#include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -161,11 +162,7 @@ TEST_P(FixtureReplay, ParsesLikeTheRecording) {
     }
     fake_->push_response(recorded);
 
-    OpenRouterOptions o;
-    o.model = str(request.if_contains("model"));
-    o.api_key = "sk-or-v1-replay";
-    o.base_url = fake_->base_url();
-    o.https.ca_file = fake_->ca_file();
+    OpenRouterOptions o = agentroute::test::fake_options(*fake_, str(request.if_contains("model")), "sk-or-v1-replay");
     o.stream = request.if_contains("stream") && request.at("stream") == true;
     o.retry.max_attempts = 1;  // one recording, one answer
     OpenRouterModel model(o);

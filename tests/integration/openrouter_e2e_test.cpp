@@ -6,6 +6,7 @@
 #include <agentroute/net/openrouter_model.hpp>
 #include <agentroute/resolve_model.hpp>
 
+#include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -22,12 +23,8 @@ struct LookupTicket {
 BOOST_DESCRIBE_STRUCT(LookupTicket, (), (ticket_id))
 
 std::shared_ptr<OpenRouterModel> model_for(const FakeOpenRouter& fake, bool stream) {
-    OpenRouterOptions o;
-    o.model = "anthropic/claude-sonnet-4.5";
-    o.api_key = "sk-or-v1-test";
-    o.base_url = fake.base_url();
+    OpenRouterOptions o = agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5");
     o.stream = stream;
-    o.https.ca_file = fake.ca_file();
     o.app_title = "agentroute tests";
     return std::make_shared<OpenRouterModel>(o);
 }
@@ -123,10 +120,7 @@ TEST(OpenRouterModels, CatalogueGivesPricesAndCapsTheCall) {
 
 TEST(OpenRouterModels, MissingKeyNamesEveryPlaceAtRunTime) {
     FakeOpenRouter fake;
-    OpenRouterOptions o;
-    o.model = "anthropic/claude-sonnet-4";
-    o.base_url = fake.base_url();
-    o.https.ca_file = fake.ca_file();
+    OpenRouterOptions o = agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4", "");
     Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
     auto e = expect_error<ErrorConfig>([&] { agent.run_sync("hi"); });
     const std::string what = e.what();
@@ -140,11 +134,8 @@ TEST(OpenRouterModels, AWrongKeyIsErrorAuthAndNeverShowsTheKey) {
     agentroute::testing::FakeOpenRouterOptions fo;
     fo.api_key = "sk-or-v1-the-right-one";
     FakeOpenRouter fake(fo);
-    OpenRouterOptions o;
-    o.model = "anthropic/claude-sonnet-4";
-    o.api_key = "sk-or-v1-SECRET-WRONG-KEY-1234567890";
-    o.base_url = fake.base_url();
-    o.https.ca_file = fake.ca_file();
+    OpenRouterOptions o =
+        agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4", "sk-or-v1-SECRET-WRONG-KEY-1234567890");
     Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
     auto e = expect_error<ErrorAuth>([&] { agent.run_sync("hi"); });
     EXPECT_EQ(e.status(), 401);

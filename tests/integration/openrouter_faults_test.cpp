@@ -5,6 +5,7 @@
 #include <agentroute/net/fake_openrouter.hpp>
 #include <agentroute/net/openrouter_model.hpp>
 
+#include <agentroute_test/fake_model.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -48,12 +49,8 @@ class OpenRouterFaults : public ::testing::TestWithParam<Case> {};
 TEST_P(OpenRouterFaults, EndsAsDocumentedAndThePoolRecovers) {
     const Case& c = GetParam();
     FakeOpenRouter fake;
-    OpenRouterOptions o;
-    o.model = "anthropic/claude-sonnet-4.5";
-    o.api_key = "sk-or-v1-test";
-    o.base_url = fake.base_url();
+    OpenRouterOptions o = agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5");
     o.stream = c.stream;
-    o.https.ca_file = fake.ca_file();
     o.https.idle_timeout = 400ms;
     o.retry.base_delay = 10ms;
     o.retry.max_retry_after = 5s;
@@ -105,12 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
     FakeOpenRouter fake;
-    OpenRouterOptions o;
-    o.model = "fake/model";
-    o.api_key = "k";
-    o.base_url = fake.base_url();
-    o.https.ca_file = fake.ca_file();
-    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake))});
     fake.push_fault({.kind = Kind::error_in_stream, .status = 400});
     try {
         agent.run_sync("hello");
