@@ -26,6 +26,7 @@ struct OpenRouterModel::Impl {
     OpenRouterOptions options;
     HttpsUrl url;
     std::shared_ptr<HttpClient> client;
+    WireOptions wire;  // built once: no copies or JSON parsing per request
     std::vector<std::pair<std::string, std::string>> headers;  // fixed headers, key included
 };
 
@@ -65,6 +66,9 @@ OpenRouterModel::OpenRouterModel(OpenRouterOptions options) : impl_(std::make_sh
     impl_->options = std::move(options);
     impl_->url = parse_https_url(impl_->options.base_url);
     impl_->client = HttpClient::shared(impl_->options.https);
+    const OpenRouterOptions& o = impl_->options;
+    // with_required_parameters also validates the provider preferences (ErrorConfig).
+    impl_->wire = WireOptions{o.model, o.stream, o.fallback_models, o.provider, with_required_parameters(o.provider)};
     auto& h = impl_->headers;
     h.emplace_back("Host", impl_->url.endpoint.port == "443"
                                ? impl_->url.endpoint.host
@@ -92,7 +96,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.target = impl->url.path + "/chat/completions";
     http.headers = impl->headers;
     if (o.stream) http.headers.emplace_back("Accept", "text/event-stream");
-    http.body = build_chat_request(request, WireOptions{o.model, o.stream, o.fallback_models, o.provider});
+    http.body = build_chat_request(request, impl->wire);
 
     Usage spent;
     for (int attempt = 0;; ++attempt) {

@@ -143,6 +143,21 @@ std::string reasoning_json(const std::string& text, bool has_text, const json::a
 
 }  // namespace
 
+std::string with_required_parameters(std::string_view provider) {
+    json::object p;
+    if (!provider.empty()) {
+        boost::system::error_code ec;
+        json::value parsed = json::parse(provider, ec);
+        if (ec || !parsed.is_object()) {
+            throw ErrorConfig("OpenRouterOptions::provider must be a JSON object, e.g. {\"sort\":\"price\"}; got: " +
+                              std::string(provider.substr(0, 200)));
+        }
+        p = std::move(parsed.get_object());
+    }
+    p["require_parameters"] = true;
+    return json::serialize(p);
+}
+
 std::string build_chat_request(const ModelRequest& request, const WireOptions& options) {
     std::string out;
     std::size_t estimate = 256;
@@ -174,7 +189,8 @@ std::string build_chat_request(const ModelRequest& request, const WireOptions& o
         }
         out += R"(],"tool_choice":"auto","parallel_tool_calls":true)";
     }
-    std::string provider = options.provider;
+    std::string_view provider = options.provider;
+    std::string typed;
     if (request.output) {
         out += R"(,"response_format":{"type":"json_schema","json_schema":{"name":)";
         append_json_string(out, request.output->name.empty() ? "final_result" : request.output->name);
@@ -182,13 +198,8 @@ std::string build_chat_request(const ModelRequest& request, const WireOptions& o
         out += request.output->schema;
         out += "}}";
         // Only providers that honour response_format may serve a typed answer.
-        json::object p;
-        if (!provider.empty()) {
-            json::value parsed = parse_json(provider, "provider preferences");
-            if (parsed.is_object()) p = parsed.get_object();
-        }
-        p["require_parameters"] = true;
-        provider = json::serialize(p);
+        typed = options.typed_provider.empty() ? with_required_parameters(options.provider) : options.typed_provider;
+        provider = typed;
     }
     if (!provider.empty()) {
         out += R"(,"provider":)";

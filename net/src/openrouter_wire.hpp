@@ -24,7 +24,14 @@ struct WireOptions {
     std::vector<std::string> fallback_models;
     /// Provider preferences as a JSON object text ("" for none).
     std::string provider;
+    /// `provider` plus `require_parameters: true`, sent with typed outputs; computed from
+    /// `provider` when empty (OpenRouterModel computes it once, at construction).
+    std::string typed_provider;
 };
+
+/// `provider` with `require_parameters: true` added. Throws `ErrorConfig` when `provider` is
+/// not a JSON object.
+std::string with_required_parameters(std::string_view provider);
 
 /// The JSON body of POST /chat/completions.
 std::string build_chat_request(const ModelRequest& request, const WireOptions& options);

@@ -46,6 +46,13 @@ TEST(OpenRouterWire, RequestCarriesMessagesToolsSessionAndCap) {
     EXPECT_EQ(m[3].at("tool_call_id"), "c1");
 }
 
+TEST(OpenRouterWire, ProviderPreferencesMustBeAnObject) {
+    EXPECT_EQ(with_required_parameters(""), R"({"require_parameters":true})");
+    EXPECT_EQ(with_required_parameters(R"({"sort":"price"})"), R"({"sort":"price","require_parameters":true})");
+    EXPECT_THROW(with_required_parameters("sort=price"), ErrorConfig);
+    EXPECT_THROW(with_required_parameters("[1]"), ErrorConfig);
+}
+
 TEST(OpenRouterWire, NonStreamBodyWithKeepAliveWhitespace) {
     const std::string body =
         "\n         \n\n         \n"
