@@ -57,6 +57,7 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
                                                             {"served", fake.chat_requests()},
                                                             {"connections", fake.connections()},
                                                             {"tls_handshakes", fake.connections()},
+                                                            {"tls_resumed", fake.resumed_handshakes()},
                                                             {"bad_requests", 0},
                                                             {"cpu_user_s", secs(usage.ru_utime)},
                                                             {"cpu_sys_s", secs(usage.ru_stime)},

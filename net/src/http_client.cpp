@@ -14,17 +14,17 @@ namespace asio = boost::asio;
 
 HttpClient::HttpClient(HttpsOptions options)
     : options_(std::move(options)),
-      tls_(options_.ca_file),
+      tls_(options_.ca_file, options_.max_concurrent_handshakes),
       pool_(std::make_shared<ConnectionPool>(options_.max_connections_per_host, options_.pool_idle_timeout)) {}
 
 std::shared_ptr<HttpClient> HttpClient::shared(const HttpsOptions& o) {
     using Key = std::tuple<std::string, long long, long long, long long, long long, std::size_t,
-                           std::size_t, long long, std::string>;
+                           std::size_t, long long, std::string, std::size_t>;
     static std::mutex mutex;
     static std::map<Key, std::weak_ptr<HttpClient>> clients;
     const Key key{o.ca_file, o.connect_timeout.count(), o.handshake_timeout.count(),
                   o.header_timeout.count(), o.idle_timeout.count(), o.max_response_bytes,
-                  o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy};
+                  o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy, o.max_concurrent_handshakes};
     std::lock_guard lock(mutex);
     if (auto existing = clients[key].lock()) return existing;
     auto client = std::make_shared<HttpClient>(o);

@@ -1,6 +1,9 @@
 #include "https_connection.hpp"
 
+#include "handshake_scheduler.hpp"
 #include "net_error.hpp"
+#include "system_trust.hpp"
+#include "tls_stream.hpp"
 
 #include <agentroute/errors.hpp>
 
@@ -8,7 +11,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -20,6 +24,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <vector>
 
 namespace agentroute::net::detail {
 
@@ -37,17 +45,52 @@ std::string HttpHead::header(std::string_view name) const {
 }
 
 struct TlsContext::Impl {
+    explicit Impl(std::size_t max_handshakes) : handshakes(max_handshakes) {}
     asio::ssl::context ctx{asio::ssl::context::tls_client};
+    HandshakeScheduler handshakes;
 };
 
-TlsContext::TlsContext(const std::string& extra_ca_file) : impl_(std::make_unique<Impl>()) {
+namespace {
+
+// Where a connection's host:port lives for on_new_session, set before the handshake.
+int session_host_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+// Where the scheduler lives (Asio's context owns SSL_CTX's app data).
+int scheduler_index() {
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+// OpenSSL hands over each new session (with TLS 1.3, tickets arrive after the handshake).
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* scheduler = static_cast<HandshakeScheduler*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), scheduler_index()));
+    const auto* host = static_cast<const std::string*>(SSL_get_ex_data(ssl, session_host_index()));
+    if (scheduler == nullptr || host == nullptr) return 0;
+    scheduler->keep_session(*host, session);
+    return 1;  // the scheduler owns the reference now
+}
+
+}  // namespace
+
+TlsContext::TlsContext(const std::string& extra_ca_file, std::size_t max_handshakes)
+    : impl_(std::make_unique<Impl>(max_handshakes)) {
     auto& ctx = impl_->ctx;
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
     ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
     // Idle kept-alive connections give their ~34 KB of OpenSSL record buffers back; with
     // thousands of pooled connections this is most of the client's TLS memory.
     SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-    ctx.set_default_verify_paths();
+    // Read what the socket has, not one record header and then its body: half the read syscalls.
+    SSL_CTX_set_read_ahead(ctx.native_handle(), 1);
+    SSL_CTX_set_ex_data(ctx.native_handle(), scheduler_index(), &impl_->handshakes);
+    SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx.native_handle(), on_new_session);
+    if (!trust_system_store(ctx.native_handle())) {
+        throw ErrorConfig("cannot load the system's trusted CAs: " + error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()).message());
+    }
     ctx.set_verify_mode(asio::ssl::verify_peer);
     if (!extra_ca_file.empty()) {
         error_code ec;
@@ -60,12 +103,11 @@ TlsContext::TlsContext(const std::string& extra_ca_file) : impl_(std::make_uniqu
 
 TlsContext::~TlsContext() = default;
 
-using Stream = asio::ssl::stream<tcp::socket>;
-
 struct HttpsConnection::Impl : std::enable_shared_from_this<HttpsConnection::Impl> {
-    Impl(asio::any_io_executor executor, asio::ssl::context& ctx) : stream(executor, ctx) {}
+    Impl(const asio::any_io_executor& executor, SSL_CTX* ctx) : stream(executor, ctx) {}
 
-    Stream stream;
+    TlsStream stream;
+    std::string host;  // host:port: the key of its TLS session
     boost::beast::flat_buffer buffer;
     bool reusable = false;
     // Bumped on every arm/disarm so a late timer handler of an earlier wait does nothing.
@@ -79,14 +121,14 @@ struct HttpsConnection::Impl : std::enable_shared_from_this<HttpsConnection::Imp
 
     void arm(Watchdog& dog, std::chrono::steady_clock::duration after) {
         *dog.fired = false;
+        stream.rearm();
         dog.timer.expires_after(after);
         const std::uint64_t id = ++watch;
         dog.timer.async_wait([weak = weak_from_this(), fired = dog.fired, id](error_code ec) {
             auto self = weak.lock();
             if (ec || !self || self->watch.load() != id) return;
             *fired = true;
-            error_code ignored;
-            self->stream.lowest_layer().cancel(ignored);
+            self->stream.cancel();
         });
     }
     void disarm(Watchdog& dog) {
@@ -97,10 +139,7 @@ struct HttpsConnection::Impl : std::enable_shared_from_this<HttpsConnection::Imp
 
 HttpsConnection::HttpsConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpsConnection::~HttpsConnection() {
-    if (impl_) {
-        error_code ignored;
-        impl_->stream.lowest_layer().close(ignored);
-    }
+    if (impl_) impl_->stream.close();
 }
 
 bool HttpsConnection::reusable() const noexcept { return impl_->reusable; }
@@ -132,36 +171,65 @@ asio::awaitable<error_code> open_tunnel(tcp::socket& socket, const Endpoint& tar
 asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsConnection::connect(
     TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options) {
     auto executor = co_await asio::this_coro::executor;
-    auto impl = std::make_shared<Impl>(executor, tls.impl().ctx);
+    auto impl = std::make_shared<Impl>(executor, tls.impl().ctx.native_handle());
     Impl::Watchdog dog{asio::steady_timer(executor)};
     using Result = std::pair<error_code, std::unique_ptr<HttpsConnection>>;
 
-    // Asio's resolver runs getaddrinfo on its own thread, never on this one.
+    // An address needs no resolver; for a name, Asio's resolver runs getaddrinfo on its own
+    // thread, never on this one.
     const Endpoint& first_hop = proxy ? *proxy : target;
-    tcp::resolver resolver(executor);
     impl->arm(dog, options.connect_timeout);
-    auto [rec, endpoints] = co_await resolver.async_resolve(first_hop.host, first_hop.port, tuple_awaitable);
-    if (rec) {
-        impl->disarm(dog);
-        co_return Result{*dog.fired ? make_error_code(error::connect_timeout) : rec, nullptr};
+    std::vector<tcp::endpoint> endpoints;
+    error_code not_literal;
+    const asio::ip::address literal = asio::ip::make_address(first_hop.host, not_literal);
+    unsigned short port = 0;
+    const auto [end, perr] = std::from_chars(first_hop.port.data(), first_hop.port.data() + first_hop.port.size(), port);
+    if (!not_literal && perr == std::errc{} && end == first_hop.port.data() + first_hop.port.size()) {
+        endpoints.emplace_back(literal, port);
+    } else {
+        tcp::resolver resolver(executor);
+        auto [rec, results] = co_await resolver.async_resolve(first_hop.host, first_hop.port, tuple_awaitable);
+        if (rec) {
+            impl->disarm(dog);
+            co_return Result{*dog.fired ? make_error_code(error::connect_timeout) : rec, nullptr};
+        }
+        for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
-    auto [cec, endpoint] =
-        co_await asio::async_connect(impl->stream.next_layer(), endpoints, tuple_awaitable);
-    if (!cec && proxy) cec = co_await open_tunnel(impl->stream.next_layer(), target);
+    auto [cec, endpoint] = co_await asio::async_connect(impl->stream.socket(), endpoints, tuple_awaitable);
+    if (!cec && proxy) cec = co_await open_tunnel(impl->stream.socket(), target);
     impl->disarm(dog);
     if (cec) co_return Result{*dog.fired ? make_error_code(error::connect_timeout) : cec, nullptr};
-    impl->stream.next_layer().set_option(tcp::no_delay(true));
+    impl->stream.socket().set_option(tcp::no_delay(true));
 
-    // SNI and host-name verification (for IP literals OpenSSL checks the address).
+    if (const error_code aec = impl->stream.attach()) co_return Result{aec, nullptr};
+
+    // SNI (host names only, as RFC 6066 says) and verification of the name or address.
     SSL* ssl = impl->stream.native_handle();
-    if (!SSL_set_tlsext_host_name(ssl, target.host.c_str())) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    error_code not_ip;
+    (void)asio::ip::make_address(target.host, not_ip);
+    const bool named = not_ip ? SSL_set_tlsext_host_name(ssl, target.host.c_str()) == 1 &&
+                                    X509_VERIFY_PARAM_set1_host(param, target.host.c_str(), 0) == 1
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, target.host.c_str()) == 1;
+    if (!named) {
         co_return Result{error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()), nullptr};
     }
-    impl->stream.set_verify_callback(asio::ssl::host_name_verification(target.host));
+    impl->host = target.host + ":" + target.port;
+    SSL_set_ex_data(ssl, session_host_index(), &impl->host);
+    HandshakeScheduler& scheduler = tls.impl().handshakes;
+    const HandshakeScheduler::Turn turn = co_await scheduler.enter(impl->host);
+    struct Leave {
+        HandshakeScheduler& scheduler;
+        const HandshakeScheduler::Turn& turn;
+        bool ok = false;
+        ~Leave() { scheduler.leave(turn, ok); }
+    } leave{scheduler, turn};
+    scheduler.offer_session(ssl, impl->host);
     impl->arm(dog, options.handshake_timeout);
-    auto [hec] = co_await impl->stream.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+    auto [hec, unused] = co_await impl->stream.async_handshake(tuple_awaitable);
     impl->disarm(dog);
     if (hec) co_return Result{*dog.fired ? make_error_code(error::handshake_timeout) : hec, nullptr};
+    leave.ok = true;
     impl->reusable = true;
     co_return Result{error_code{}, std::make_unique<HttpsConnection>(std::move(impl))};
 }
@@ -211,7 +279,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     }
 
     // Every waiting run holds this buffer, so it is small: answers are a few KB, and a large
-    // body simply takes more reads. (Asio's TLS stream keeps its own 2 x 17 KB record buffers.)
+    // body simply takes more reads.
     std::string chunk(4 * 1024, '\0');
     std::size_t total = 0;
     c.arm(dog, options.idle_timeout);

@@ -43,11 +43,12 @@ struct HttpHead {
 using BodySink = std::function<bool(std::string_view chunk)>;
 
 /// The client's TLS configuration: TLS 1.2+, peer verification against the system store plus an
-/// optional extra CA file. Shared by all connections it makes.
+/// optional extra CA file, session resumption per host, and at most `max_handshakes` handshakes
+/// at once (see handshake_scheduler.hpp). Shared by all connections it makes.
 class TlsContext {
 public:
     /// Throws `ErrorConfig` when `extra_ca_file` cannot be loaded.
-    explicit TlsContext(const std::string& extra_ca_file);
+    explicit TlsContext(const std::string& extra_ca_file, std::size_t max_handshakes);
     ~TlsContext();
     TlsContext(const TlsContext&) = delete;
     TlsContext& operator=(const TlsContext&) = delete;

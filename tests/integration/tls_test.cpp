@@ -5,6 +5,9 @@
 #include <agentroute/net/fake_openrouter.hpp>
 #include <agentroute/net/openrouter_model.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 using namespace agentroute;
@@ -59,4 +62,26 @@ TEST(Tls, TheFakesOwnCaIsTrustedWhenGiven) {
 
 TEST(Tls, AMissingCaFileIsAConfigError) {
     EXPECT_THROW(model("https://127.0.0.1:1/api/v1", "/nonexistent/ca.pem"), ErrorConfig);
+}
+
+TEST(Tls, ABurstOfNewConnectionsResumesTheFirstOnesSession) {
+    agentroute::testing::FakeOpenRouterOptions o;
+    o.latency = std::chrono::milliseconds(100);  // keeps the runs' connections open side by side
+    FakeOpenRouter fake(o);
+    Agent agent({.name = "a", .model = model(fake.base_url(), fake.ca_file())});
+    constexpr std::size_t runs = 40;
+    boost::asio::io_context io;
+    std::size_t ok = 0;
+    for (std::size_t i = 0; i < runs; ++i) {
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            RunOptions options;
+            const auto result = co_await agent.run("hi", options);
+            if (!result.output.empty()) ++ok;
+        }, boost::asio::detached);
+    }
+    io.run();
+    EXPECT_EQ(ok, runs);
+    EXPECT_EQ(fake.connections(), runs);
+    // One full handshake brings the session; every other connection resumes it.
+    EXPECT_EQ(fake.resumed_handshakes(), runs - 1);
 }

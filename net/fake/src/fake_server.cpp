@@ -44,6 +44,7 @@ struct FakeOpenRouter::Impl {
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
     std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> resumed{0};
     std::atomic<bool> stopping{false};
 
     asio::awaitable<void> accept_loop();
@@ -103,6 +104,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
     asio::ssl::stream<tcp::socket> stream(std::move(socket), tls);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
     if (hec) co_return;
+    if (SSL_session_reused(stream.native_handle()) == 1) ++resumed;
     boost::beast::flat_buffer buffer;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
@@ -208,6 +210,7 @@ void FakeOpenRouter::push_response(RecordedResponse response) { impl_->logic.pus
 std::size_t FakeOpenRouter::chat_requests() const { return impl_->logic.chat_requests(); }
 double FakeOpenRouter::billed_usd() const { return impl_->logic.billed_usd(); }
 std::size_t FakeOpenRouter::connections() const { return impl_->connections; }
+std::size_t FakeOpenRouter::resumed_handshakes() const { return impl_->resumed; }
 std::string FakeOpenRouter::last_request_body() const { return impl_->logic.last_request_body(); }
 std::map<std::string, std::string> FakeOpenRouter::last_request_headers() const {
     return impl_->logic.last_request_headers();

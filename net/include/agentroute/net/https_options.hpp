@@ -22,6 +22,11 @@ struct HttpsOptions {
     std::size_t max_response_bytes = 16 * 1024 * 1024;
     /// Most connections to one host at once; further requests wait for one to be free.
     std::size_t max_connections_per_host = 16384;
+    /// Most TLS handshakes in progress at once (per client). Handshakes are CPU-bound and each
+    /// holds ~30 KB of buffers until it ends, so a burst of new connections queues here rather
+    /// than all at once; while nothing is cached for a host, the first connection handshakes
+    /// alone and the others resume its session.
+    std::size_t max_concurrent_handshakes = 256;
     /// Idle kept-alive connections older than this are closed instead of reused.
     std::chrono::milliseconds pool_idle_timeout{60'000};
     /// `http://host:port` of a CONNECT proxy; empty: `HTTPS_PROXY`/`https_proxy` from the

@@ -93,6 +93,8 @@ public:
     double billed_usd() const;
     /// TCP connections accepted so far.
     std::size_t connections() const;
+    /// TLS handshakes that resumed a session instead of a full handshake.
+    std::size_t resumed_handshakes() const;
     /// The body of the last chat request.
     std::string last_request_body() const;
     /// Headers of the last chat request (names lower-cased).

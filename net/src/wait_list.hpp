@@ -1,0 +1,88 @@
+#pragma once
+
+// Coroutines waiting for a shared resource (a pool slot, a handshake turn) that another thread
+// frees. The decision to wait and the registration in the list happen under the owner's lock,
+// inside the wait's initiation, so a wake-up between the two cannot be lost.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+namespace agentroute::net::detail {
+
+struct Waiter {
+    explicit Waiter(const boost::asio::any_io_executor& executor)
+        : timer(executor, std::chrono::steady_clock::time_point::max()) {}
+    boost::asio::steady_timer timer;
+};
+using WaitList = std::deque<std::shared_ptr<Waiter>>;
+
+/// Wakes `waiter` on its own executor. Call with the owner's lock held.
+inline void wake(const std::shared_ptr<Waiter>& waiter) {
+    boost::asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+}
+inline void wake_one(WaitList& list) {
+    if (list.empty()) return;
+    wake(list.front());
+    list.pop_front();
+}
+inline void wake_all(WaitList& list) {
+    for (const auto& waiter : list) wake(waiter);
+    list.clear();
+}
+
+/// Returns once `decide` admits the caller. `decide(Waiter&)` runs under `mutex` and returns
+/// null to admit, or the list to wait in (it may set the waiter's deadline first); after a
+/// wake-up or the deadline it is asked again. Cancellation ends a wait like a wake-up, and the
+/// waiter always leaves its list.
+template <class Decide>
+boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decide) {
+    namespace asio = boost::asio;
+    auto executor = co_await asio::this_coro::executor;
+    for (;;) {
+        auto waiter = std::make_shared<Waiter>(executor);
+        {
+            std::lock_guard lock(mutex);
+            if (decide(*waiter) == nullptr) co_return;
+        }
+        WaitList* list = nullptr;
+        bool admitted = false;
+        struct Unlist {
+            std::mutex& mutex;
+            WaitList*& list;
+            const std::shared_ptr<Waiter>& waiter;
+            ~Unlist() {
+                std::lock_guard lock(mutex);
+                if (list != nullptr) std::erase(*list, waiter);
+            }
+        } unlist{mutex, list, waiter};
+        auto initiation = [&](auto handler) {
+            std::lock_guard lock(mutex);
+            list = decide(*waiter);
+            if (list == nullptr) {
+                admitted = true;
+                auto handler_executor = asio::get_associated_executor(handler, executor);
+                asio::post(handler_executor, asio::append(std::move(handler), boost::system::error_code{}));
+                return;
+            }
+            list->push_back(waiter);
+            waiter->timer.async_wait(std::move(handler));
+        };
+        auto token = asio::as_tuple(asio::use_awaitable);
+        co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiation, token);
+        if (admitted) co_return;
+    }
+}
+
+}  // namespace agentroute::net::detail
