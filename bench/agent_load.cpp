@@ -5,6 +5,11 @@
 //   BENCH_STREAM=1      stream the answers (SSE)
 //   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
 //   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
+//   BENCH_PRECONNECT=0  open connections as the runs need them, instead of opening N first
+//
+// By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
+// setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
+// contract wants. CPU and RSS cover both phases.
 
 #include <agentroute/agentroute.hpp>
 
@@ -58,7 +63,7 @@ double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + stat
 
 double round3(double x) { return static_cast<double>(static_cast<long long>(x * 1000 + 0.5)) / 1000; }
 
-Agent<> make_agent(bool stream) {
+std::shared_ptr<OpenRouterModel> make_model(bool stream) {
     OpenRouterOptions o;
     o.model = model_slug;
     o.api_key = "sk-or-fake";
@@ -66,8 +71,11 @@ Agent<> make_agent(bool stream) {
     o.stream = stream;
     if (const char* ca = std::getenv("FAKE_CA")) o.https.ca_file = ca;
     o.https.header_timeout = std::chrono::seconds(300);
-    Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o), .instructions = instructions,
-                 .max_turns = 5});
+    return std::make_shared<OpenRouterModel>(o);
+}
+
+Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
+    Agent agent({.name = "support", .model = std::move(model), .instructions = instructions, .max_turns = 5});
     agent.tool("lookup_ticket", "Look up a support ticket by its id and return its status line.",
                [](const LookupTicket& args) {
                    ++tool_runs;
@@ -97,7 +105,9 @@ int main(int argc, char** argv) {
         setrlimit(RLIMIT_NOFILE, &files);
     }
 
-    Agent<> agent = make_agent(stream);
+    const bool preconnect = !(std::getenv("BENCH_PRECONNECT") && std::string(std::getenv("BENCH_PRECONNECT")) == "0");
+    auto model = make_model(stream);
+    Agent<> agent = make_agent(model);
     std::atomic<long> ok{0}, failed{0}, model_calls{0};
     std::mutex error_mutex;
     std::string first_error;
@@ -122,6 +132,8 @@ int main(int argc, char** argv) {
     const double base_rss = rss_mb();
     double rss_after_1000 = 0;
     const auto t0 = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration setup{};
+    std::size_t opened = 0;
 
     if (sequential) {
         // Leak check: one run after another through one process.
@@ -138,14 +150,24 @@ int main(int argc, char** argv) {
             }
         }, boost::asio::detached);
         io.run();
-    } else if (threads <= 1) {
-        boost::asio::io_context io{1};
-        for (long i = 0; i < n; ++i) boost::asio::co_spawn(io, agent.run(prompt), done);
-        io.run();
     } else {
-        boost::asio::thread_pool pool(threads);
-        for (long i = 0; i < n; ++i) boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run(prompt), done);
-        pool.join();
+        // Phase one (timed apart): open N connections; phase two: start the N runs.
+        auto runs = [&](auto executor_for_run) -> boost::asio::awaitable<void> {
+            if (preconnect) {
+                opened = co_await model->preconnect(static_cast<std::size_t>(n));
+                setup = std::chrono::steady_clock::now() - t0;
+            }
+            for (long i = 0; i < n; ++i) boost::asio::co_spawn(executor_for_run(), agent.run(prompt), done);
+        };
+        if (threads <= 1) {
+            boost::asio::io_context io{1};
+            boost::asio::co_spawn(io, runs([&] { return io.get_executor(); }), boost::asio::detached);
+            io.run();
+        } else {
+            boost::asio::thread_pool pool(threads);
+            boost::asio::co_spawn(pool, runs([&] { return boost::asio::make_strand(pool); }), boost::asio::detached);
+            pool.join();
+        }
     }
 
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -163,6 +185,12 @@ int main(int argc, char** argv) {
                              {"tool_runs", tool_runs.load()},
                              {"base_rss_mb", round3(base_rss)},
                              {"startup_cpu_s", round3(startup_cpu)}};
+    if (!sequential && preconnect) {
+        const double setup_s = std::chrono::duration<double>(setup).count();
+        line["setup_s"] = round3(setup_s);
+        line["run_s"] = round3(wall - setup_s);
+        line["preconnected"] = static_cast<std::int64_t>(opened);
+    }
     if (sequential) {
         line["rss_after_1000_mb"] = round3(rss_after_1000);
         line["rss_end_mb"] = round3(rss_mb());

@@ -2,7 +2,11 @@
 
 #include "url.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <map>
 #include <mutex>
@@ -66,6 +70,45 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const Http
         if (result.ec && reused && !result.response_started && attempt == 0) continue;
         co_return result;
     }
+}
+
+asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t count) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::execution_context& context = asio::query(executor, asio::execution::context);
+    pool_->watch(context);
+    const ConnectionPool::Key key{target, &context};
+    const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
+
+    // Each child holds what it got until all are done, so an idle connection is counted once
+    // rather than taken, given back and taken again.
+    auto open_one = [this, key, target, proxy]() -> asio::awaitable<std::unique_ptr<HttpsConnection>> {
+        std::unique_ptr<HttpsConnection> pooled = co_await pool_->acquire(key);
+        if (pooled) co_return pooled;
+        struct Slot {  // given back if the connection cannot be opened (or the wait is cancelled)
+            ConnectionPool& pool;
+            const ConnectionPool::Key& key;
+            bool kept = false;
+            ~Slot() {
+                if (!kept) pool.release(key, nullptr);
+            }
+        } slot{*pool_, key};
+        auto [ec, connection] = co_await HttpsConnection::connect(tls_, target, proxy, options_);
+        slot.kept = !ec;
+        co_return std::move(connection);
+    };
+    using Op = decltype(asio::co_spawn(executor, open_one(), asio::deferred));
+    std::vector<Op> ops;
+    ops.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) ops.push_back(asio::co_spawn(executor, open_one(), asio::deferred));
+    auto [order, errors, connections] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                                            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    std::size_t open = 0;
+    for (auto& connection : connections) {
+        if (!connection) continue;
+        ++open;
+        pool_->release(key, std::move(connection));
+    }
+    co_return open;
 }
 
 }  // namespace agentroute::net::detail

@@ -26,6 +26,10 @@ public:
     boost::asio::awaitable<ExchangeResult> exchange(Endpoint target, const HttpRequest& request,
                                                     const BodySink& sink);
 
+    /// Opens up to `count` connections to `target` on the caller's execution context and leaves
+    /// them idle in the pool; returns how many are open (idle ones already there included).
+    boost::asio::awaitable<std::size_t> preconnect(Endpoint target, std::size_t count);
+
     const HttpsOptions& options() const noexcept { return options_; }
     ConnectionPool& pool() noexcept { return *pool_; }
 

@@ -50,10 +50,15 @@ struct TlsContext::Impl {
     HandshakeScheduler handshakes;
 };
 
+// What on_new_session needs of a connection, set before the handshake.
+struct SessionTag {
+    std::string host;  // host:port: the key of its TLS session
+    bool arrived = false;
+};
+
 namespace {
 
-// Where a connection's host:port lives for on_new_session, set before the handshake.
-int session_host_index() {
+int session_tag_index() {
     static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
 }
@@ -67,9 +72,10 @@ int scheduler_index() {
 // OpenSSL hands over each new session (with TLS 1.3, tickets arrive after the handshake).
 int on_new_session(SSL* ssl, SSL_SESSION* session) {
     auto* scheduler = static_cast<HandshakeScheduler*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), scheduler_index()));
-    const auto* host = static_cast<const std::string*>(SSL_get_ex_data(ssl, session_host_index()));
-    if (scheduler == nullptr || host == nullptr) return 0;
-    scheduler->keep_session(*host, session);
+    auto* tag = static_cast<SessionTag*>(SSL_get_ex_data(ssl, session_tag_index()));
+    if (scheduler == nullptr || tag == nullptr) return 0;
+    tag->arrived = true;
+    scheduler->keep_session(tag->host, session);
     return 1;  // the scheduler owns the reference now
 }
 
@@ -107,7 +113,7 @@ struct HttpsConnection::Impl : std::enable_shared_from_this<HttpsConnection::Imp
     Impl(const asio::any_io_executor& executor, SSL_CTX* ctx) : stream(executor, ctx) {}
 
     TlsStream stream;
-    std::string host;  // host:port: the key of its TLS session
+    SessionTag session;
     boost::beast::flat_buffer buffer;
     bool reusable = false;
     // Bumped on every arm/disarm so a late timer handler of an earlier wait does nothing.
@@ -214,22 +220,36 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     if (!named) {
         co_return Result{error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()), nullptr};
     }
-    impl->host = target.host + ":" + target.port;
-    SSL_set_ex_data(ssl, session_host_index(), &impl->host);
+    impl->session.host = target.host + ":" + target.port;
+    SSL_set_ex_data(ssl, session_tag_index(), &impl->session);
     HandshakeScheduler& scheduler = tls.impl().handshakes;
-    const HandshakeScheduler::Turn turn = co_await scheduler.enter(impl->host);
+    const HandshakeScheduler::Turn turn = co_await scheduler.enter(impl->session.host);
     struct Leave {
         HandshakeScheduler& scheduler;
         const HandshakeScheduler::Turn& turn;
         bool ok = false;
         ~Leave() { scheduler.leave(turn, ok); }
     } leave{scheduler, turn};
-    scheduler.offer_session(ssl, impl->host);
+    scheduler.offer_session(ssl, impl->session.host);
+    const auto handshake_start = std::chrono::steady_clock::now();
     impl->arm(dog, options.handshake_timeout);
     auto [hec, unused] = co_await impl->stream.async_handshake(tuple_awaitable);
     impl->disarm(dog);
     if (hec) co_return Result{*dog.fired ? make_error_code(error::handshake_timeout) : hec, nullptr};
     leave.ok = true;
+    if (turn.probe && !impl->session.arrived) {
+        // TLS 1.3 sends the ticket about one round trip after the handshake; the connections
+        // queued behind this probe wait for it, so take it now rather than at the first read
+        // (which a preconnected connection may not do for a long time). Bounded: a server
+        // may send none.
+        const auto took = std::chrono::steady_clock::now() - handshake_start;
+        impl->arm(dog, std::clamp<std::chrono::steady_clock::duration>(2 * took, std::chrono::milliseconds(1),
+                                                                       std::chrono::milliseconds(500)));
+        const SessionTag& tag = impl->session;
+        co_await impl->stream.async_read_records_until([&tag] { return tag.arrived; }, tuple_awaitable);
+        impl->disarm(dog);
+    }
+    impl->stream.release_buffers();  // it may idle in the pool before its first request
     impl->reusable = true;
     co_return Result{error_code{}, std::make_unique<HttpsConnection>(std::move(impl))};
 }
@@ -308,6 +328,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     }
     c.disarm(dog);
     c.reusable = parser.keep_alive();
+    if (c.reusable) c.stream.release_buffers();
     co_return result;
 }
 

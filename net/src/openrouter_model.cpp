@@ -85,6 +85,11 @@ OpenRouterModel::~OpenRouterModel() = default;
 const std::string& OpenRouterModel::name() const noexcept { return impl_->options.model; }
 const OpenRouterOptions& OpenRouterModel::options() const noexcept { return impl_->options; }
 
+asio::awaitable<std::size_t> OpenRouterModel::preconnect(std::size_t connections) {
+    auto keep = impl_;  // the model may be released while this runs
+    co_return co_await keep->client->preconnect(keep->url.endpoint, connections);
+}
+
 asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     auto impl = impl_;  // alive for the whole call
     const OpenRouterOptions& o = impl->options;

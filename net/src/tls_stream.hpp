@@ -86,12 +86,42 @@ public:
         }, std::forward<Token>(token));
     }
 
+    /// Processes incoming records without taking application data until `done()` holds
+    /// (e.g. a TLS 1.3 session ticket arrived), or application data is waiting.
+    template <class Done, class Token>
+    auto async_read_records_until(Done done, Token&& token) {
+        return async_io([done](SSL* ssl, std::size_t& n) {
+            char byte = 0;
+            const int ret = SSL_peek_ex(ssl, &byte, 1, &n);
+            n = 0;
+            return done() ? 1 : ret;
+        }, std::forward<Token>(token));
+    }
+
+    /// Gives OpenSSL's record buffers (~17 KB read, ~8 KB write) back while the connection
+    /// idles. SSL_MODE_RELEASE_BUFFERS does so only after application data; a connection that
+    /// was just opened (preconnect) would keep them. Records already read (a session ticket
+    /// that came in with the handshake) are processed first, without taking application data.
+    void release_buffers() noexcept {
+        if (SSL_has_pending(ssl_) == 1) {
+            char byte = 0;
+            std::size_t n = 0;
+            (void)SSL_peek_ex(ssl_, &byte, 1, &n);
+        }
+        (void)SSL_free_buffers(ssl_);  // refuses (harmlessly) while data is pending
+        ::ERR_clear_error();
+    }
+
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         const boost::asio::mutable_buffer buffer = first_non_empty<boost::asio::mutable_buffer>(buffers);
+        // Nothing buffered: wait until the socket is readable before asking OpenSSL. A read that
+        // finds nothing leaves OpenSSL holding a 17 KB buffer for the whole wait (a model's
+        // answer takes seconds), and costs a syscall that fails.
+        const bool wait_first = buffer.size() != 0 && SSL_has_pending(ssl_) != 1;
         return async_io([buffer](SSL* ssl, std::size_t& n) {
             return buffer.size() == 0 ? 1 : SSL_read_ex(ssl, buffer.data(), buffer.size(), &n);
-        }, std::forward<Token>(token));
+        }, std::forward<Token>(token), wait_first);
     }
 
     /// Writes one TLS record's worth. Beast hands over a request as many small buffers (the
@@ -129,9 +159,11 @@ private:
     struct IoOp {
         TlsStream& stream;
         Step step;
+        bool wait_readable_first;
 
         template <class Self>
         void operator()(Self& self) {
+            if (wait_readable_first) return stream.socket_.async_wait(tcp::socket::wait_read, std::move(self));
             attempt(self, /*first=*/true);
         }
         template <class Self>
@@ -191,9 +223,9 @@ private:
     };
 
     template <class Step, class Token>
-    auto async_io(Step step, Token&& token) {
+    auto async_io(Step step, Token&& token, bool wait_readable_first = false) {
         return boost::asio::async_compose<Token, void(error_code, std::size_t)>(
-            IoOp<Step>{*this, step}, token, socket_);
+            IoOp<Step>{*this, std::move(step), wait_readable_first}, token, socket_);
     }
 
     tcp::socket socket_;

@@ -8,6 +8,9 @@
 
 #include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/run_co.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -146,3 +149,35 @@ TEST(OpenRouterModels, AWrongKeyIsErrorAuthAndNeverShowsTheKey) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, OpenRouterEndToEnd, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Streaming" : "NonStreaming"; });
+
+TEST(OpenRouterE2E, PreconnectedConnectionsServeTheNextRuns) {
+    FakeOpenRouter fake;
+    auto model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake));
+    Agent agent({.name = "a", .model = model});
+    boost::asio::io_context io;
+    std::size_t opened = 0;
+    std::size_t answered = 0;
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        opened = co_await model->preconnect(5);
+        EXPECT_EQ(co_await model->preconnect(5), 5u);  // the same five, counted, not doubled
+        for (int i = 0; i < 5; ++i) {
+            boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+                RunOptions options;
+                if (!(co_await agent.run("hi", options)).output.empty()) ++answered;
+            }, boost::asio::detached);
+        }
+    }, boost::asio::detached);
+    io.run();
+    EXPECT_EQ(opened, 5u);
+    EXPECT_EQ(answered, 5u);
+    EXPECT_EQ(fake.connections(), 5u);  // the runs found them open
+}
+
+TEST(OpenRouterE2E, PreconnectToAnUnreachableHostOpensNoneAndDoesNotThrow) {
+    OpenRouterOptions o;
+    o.model = "fake/model";
+    o.api_key = "k";
+    o.base_url = "https://127.0.0.1:1/api/v1";  // nothing listens on port 1
+    auto model = std::make_shared<OpenRouterModel>(o);
+    EXPECT_EQ(agentroute::test::run_co(model->preconnect(3)), 0u);
+}

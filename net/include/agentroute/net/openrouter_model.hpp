@@ -70,6 +70,13 @@ public:
     /// The key's label, usage and limit (`GET /key`); throws `ErrorAuth` for a wrong key.
     boost::asio::awaitable<KeyInfo> key_info();
 
+    /// Opens up to `connections` kept-alive connections to the API host (TCP and TLS done)
+    /// and leaves them idle in the pool of the awaiting coroutine's execution context, so
+    /// the first requests of a burst skip connection set-up. Returns how many are open; a
+    /// connection that cannot be opened is skipped, not thrown. Bounded by
+    /// `HttpsOptions::max_connections_per_host`; idle ones close after `pool_idle_timeout`.
+    boost::asio::awaitable<std::size_t> preconnect(std::size_t connections);
+
     const OpenRouterOptions& options() const noexcept;
 
     struct Impl;
