@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
     boost::json::object line{{"peer", std::string("agentroute-cpp") + (stream ? "-stream" : "") +
+                                          (!sequential && !preconnect ? "-lazy" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "")},
                              {"n", n},
                              {"ok", ok.load()},

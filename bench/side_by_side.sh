@@ -39,7 +39,8 @@ fi
 results=$(mktemp "${TMPDIR:-/tmp}/side-by-side.XXXXXX.jsonl")
 cmd=(bash "$driver" -n "$ns" -l "$lats" -r "$reps" -o "$results"
      "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
-     "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load")
+     "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load"
+     "env BENCH_PRECONNECT=0 $build/bench/agentroute_bench_load")
 "${cmd[@]}" | tee "$results.table"
 python3 "$root/bench/performance_report.py" "$results" "$results.table" \
   "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f $fake" > "$out"

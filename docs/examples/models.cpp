@@ -4,6 +4,10 @@
 
 #include <agentroute/agentroute.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <iostream>
 
 using namespace agentroute;
@@ -40,6 +44,19 @@ int main() {
     Agent custom({.name = "support", .model = std::make_shared<OpenRouterModel>(o)});
     // end::options[]
     std::cout << prod.run_sync("Hi").output << "\n" << custom.run_sync("Hi").output << "\n";
+
+    // tag::preconnect[]
+    // At start-up, before traffic: open connections on the context the runs will use, so the
+    // first burst of requests skips TCP and TLS set-up.
+    auto model = std::make_shared<OpenRouterModel>(o);
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        const std::size_t ready = co_await model->preconnect(8);
+        std::cout << ready << " connections ready\n";
+        // ... then start the runs on `io`.
+    }, boost::asio::detached);
+    io.run();
+    // end::preconnect[]
     (void)dev;
     (void)tenant;
 }
