@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     std::chrono::steady_clock::duration setup{};
     std::size_t opened = 0;
+    rusage after_setup{};
 
     if (sequential) {
         // Leak check: one run after another through one process.
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
             if (preconnect) {
                 opened = co_await model->preconnect(static_cast<std::size_t>(n));
                 setup = std::chrono::steady_clock::now() - t0;
+                getrusage(RUSAGE_SELF, &after_setup);
             }
             for (long i = 0; i < n; ++i) boost::asio::co_spawn(executor_for_run(), agent.run(prompt), done);
         };
@@ -191,6 +193,8 @@ int main(int argc, char** argv) {
         line["setup_s"] = round3(setup_s);
         line["run_s"] = round3(wall - setup_s);
         line["preconnected"] = static_cast<std::int64_t>(opened);
+        line["setup_cpu_s"] = round3(seconds(after_setup.ru_utime) + seconds(after_setup.ru_stime) -
+                                     seconds(before.ru_utime) - seconds(before.ru_stime));
     }
     if (sequential) {
         line["rss_after_1000_mb"] = round3(rss_after_1000);

@@ -64,7 +64,7 @@ std::optional<ModelPrice> Catalogue::price(const std::string& slug) const {
 }
 
 boost::asio::awaitable<std::shared_ptr<const Catalogue>> Catalogue::for_endpoint(
-    HttpClient& client, const HttpsUrl& url, const std::vector<std::pair<std::string, std::string>>& headers) {
+    HttpClient& client, const HttpsUrl& url, std::string_view fields) {
     static std::mutex mutex;
     static std::map<std::string, CacheEntry> cache;
     const std::string key = url.endpoint.host + ":" + url.endpoint.port + url.path;
@@ -77,7 +77,7 @@ boost::asio::awaitable<std::shared_ptr<const Catalogue>> Catalogue::for_endpoint
     HttpRequest request;
     request.method = "GET";
     request.target = url.path + "/models";
-    request.headers = headers;
+    request.fields = fields;
     std::string body;
     BodySink sink = [&](std::string_view chunk) {
         body.append(chunk);

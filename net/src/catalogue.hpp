@@ -25,8 +25,7 @@ public:
     /// The catalogue of `url`'s endpoint, fetched once per process (a failed fetch is retried
     /// after a minute); null when it cannot be had.
     static boost::asio::awaitable<std::shared_ptr<const Catalogue>> for_endpoint(
-        HttpClient& client, const HttpsUrl& url,
-        const std::vector<std::pair<std::string, std::string>>& headers);
+        HttpClient& client, const HttpsUrl& url, std::string_view fields);
 
     std::optional<ModelPrice> price(const std::string& slug) const;
     std::vector<CatalogueEntry> entries() const { return entries_; }

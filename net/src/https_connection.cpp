@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -36,6 +37,13 @@ namespace http = boost::beast::http;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+void append_header(std::string& fields, std::string_view name, std::string_view value) {
+    if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
+        throw ErrorConfig("the HTTP header '" + std::string(name.substr(0, 64)) + "' holds a line break");
+    }
+    fields.append(name).append(": ").append(value).append("\r\n");
+}
 
 std::string HttpHead::header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
@@ -263,15 +271,17 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     auto executor = co_await asio::this_coro::executor;
     Impl::Watchdog dog{asio::steady_timer(executor)};
 
-    http::request<http::string_body> req{request.method == "GET" ? http::verb::get : http::verb::post,
-                                         request.target, 11};
-    for (const auto& [name, value] : request.headers) req.set(name, value);
-    req.keep_alive(true);
-    if (request.method != "GET") req.body() = request.body;
-    req.prepare_payload();
+    // The head is written by hand: the fields were serialized once, when the model was built,
+    // and head and body leave as one TLS record (TlsStream gathers the two buffers).
+    std::string start;
+    start.reserve(request.method.size() + request.target.size() + request.fields.size() + 48);
+    start.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n").append(request.fields);
+    if (request.method != "GET") start.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+    start.append("\r\n");
+    const std::array<asio::const_buffer, 2> out{asio::buffer(start), asio::buffer(request.body)};
 
     c.arm(dog, options.header_timeout);
-    auto [wec, written] = co_await http::async_write(c.stream, req, tuple_awaitable);
+    auto [wec, written] = co_await asio::async_write(c.stream, out, tuple_awaitable);
     if (wec) {
         c.disarm(dog);
         result.ec = *dog.fired ? make_error_code(error::header_timeout) : wec;

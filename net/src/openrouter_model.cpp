@@ -27,7 +27,8 @@ struct OpenRouterModel::Impl {
     HttpsUrl url;
     std::shared_ptr<HttpClient> client;
     WireOptions wire;  // built once: no copies or JSON parsing per request
-    std::vector<std::pair<std::string, std::string>> headers;  // fixed headers, key included
+    std::string fields;         // the fixed header lines, key included, serialized once
+    std::string stream_fields;  // the same plus Accept: text/event-stream
 };
 
 namespace {
@@ -69,15 +70,20 @@ OpenRouterModel::OpenRouterModel(OpenRouterOptions options) : impl_(std::make_sh
     const OpenRouterOptions& o = impl_->options;
     // with_required_parameters also validates the provider preferences (ErrorConfig).
     impl_->wire = WireOptions{o.model, o.stream, o.fallback_models, o.provider, with_required_parameters(o.provider)};
-    auto& h = impl_->headers;
-    h.emplace_back("Host", impl_->url.endpoint.port == "443"
-                               ? impl_->url.endpoint.host
-                               : impl_->url.endpoint.host + ":" + impl_->url.endpoint.port);
-    h.emplace_back("User-Agent", "agentroute-cpp/0.1");
-    h.emplace_back("Content-Type", "application/json");
-    if (!impl_->options.api_key.empty()) h.emplace_back("Authorization", "Bearer " + impl_->options.api_key);
-    if (!impl_->options.app_url.empty()) h.emplace_back("HTTP-Referer", impl_->options.app_url);
-    if (!impl_->options.app_title.empty()) h.emplace_back("X-Title", impl_->options.app_title);
+    std::string& h = impl_->fields;
+    append_header(h, "Host", impl_->url.endpoint.port == "443" ? impl_->url.endpoint.host
+                                                               : impl_->url.endpoint.host + ":" + impl_->url.endpoint.port);
+    append_header(h, "User-Agent", "agentroute-cpp/0.1");
+    append_header(h, "Content-Type", "application/json");
+    try {
+        if (!o.api_key.empty()) append_header(h, "Authorization", "Bearer " + o.api_key);
+    } catch (const ErrorConfig&) {
+        throw ErrorConfig("the API key holds a line break");  // the message never shows the key
+    }
+    if (!o.app_url.empty()) append_header(h, "HTTP-Referer", o.app_url);
+    if (!o.app_title.empty()) append_header(h, "X-Title", o.app_title);
+    impl_->stream_fields = h;
+    append_header(impl_->stream_fields, "Accept", "text/event-stream");
 }
 
 OpenRouterModel::~OpenRouterModel() = default;
@@ -99,8 +105,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     }
     HttpRequest http;
     http.target = impl->url.path + "/chat/completions";
-    http.headers = impl->headers;
-    if (o.stream) http.headers.emplace_back("Accept", "text/event-stream");
+    http.fields = o.stream ? impl->stream_fields : impl->fields;
     http.body = build_chat_request(request, impl->wire);
 
     Usage spent;
@@ -176,14 +181,14 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
 
 asio::awaitable<std::optional<ModelPrice>> OpenRouterModel::price() {
     auto impl = impl_;
-    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->headers);
+    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->fields);
     if (!catalogue) co_return std::nullopt;
     co_return catalogue->price(impl->options.model);
 }
 
 asio::awaitable<std::vector<CatalogueEntry>> OpenRouterModel::list_models() {
     auto impl = impl_;
-    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->headers);
+    auto catalogue = co_await Catalogue::for_endpoint(*impl->client, impl->url, impl->fields);
     if (!catalogue) throw ErrorNetwork("cannot fetch the model catalogue from " + impl->options.base_url);
     co_return catalogue->entries();
 }
@@ -193,7 +198,7 @@ asio::awaitable<KeyInfo> OpenRouterModel::key_info() {
     HttpRequest http;
     http.method = "GET";
     http.target = impl->url.path + "/key";
-    http.headers = impl->headers;
+    http.fields = impl->fields;
     std::string body;
     BodySink sink = [&](std::string_view chunk) {
         body.append(chunk);

@@ -181,3 +181,15 @@ TEST(OpenRouterE2E, PreconnectToAnUnreachableHostOpensNoneAndDoesNotThrow) {
     auto model = std::make_shared<OpenRouterModel>(o);
     EXPECT_EQ(agentroute::test::run_co(model->preconnect(3)), 0u);
 }
+
+TEST(OpenRouterE2E, AnOptionWithALineBreakCannotInjectAHeader) {
+    OpenRouterOptions o;
+    o.model = "fake/model";
+    o.api_key = "sk-or-v1-secret";
+    o.app_title = "Support\r\nX-Injected: 1";
+    EXPECT_THROW(OpenRouterModel{o}, ErrorConfig);
+    o.app_title = "Support";
+    o.api_key = "sk-or-v1-secret\nX-Injected: 1";
+    const auto e = expect_error<ErrorConfig>([&] { OpenRouterModel model(o); });
+    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+}
