@@ -1,5 +1,6 @@
 #include "https_connection.hpp"
 
+#include "deadlines.hpp"
 #include "handshake_scheduler.hpp"
 #include "net_error.hpp"
 #include "system_trust.hpp"
@@ -117,38 +118,22 @@ TlsContext::TlsContext(const std::string& extra_ca_file, std::size_t max_handsha
 
 TlsContext::~TlsContext() = default;
 
-struct HttpsConnection::Impl : std::enable_shared_from_this<HttpsConnection::Impl> {
-    Impl(const asio::any_io_executor& executor, SSL_CTX* ctx) : stream(executor, ctx) {}
+struct HttpsConnection::Impl : Watched, std::enable_shared_from_this<HttpsConnection::Impl> {
+    Impl(const asio::any_io_executor& executor, SSL_CTX* ctx)
+        : stream(executor, ctx), deadlines(Deadlines::of(executor)) {}
 
     TlsStream stream;
     SessionTag session;
     boost::beast::flat_buffer buffer;
     bool reusable = false;
-    // Bumped on every arm/disarm so a late timer handler of an earlier wait does nothing.
-    std::atomic<std::uint64_t> watch{0};
+    Deadlines& deadlines;
 
-    // A timeout is a timer that cancels the socket; `fired` tells a timeout from a cancel.
-    struct Watchdog {
-        asio::steady_timer timer;
-        std::shared_ptr<bool> fired = std::make_shared<bool>(false);
-    };
-
-    void arm(Watchdog& dog, std::chrono::steady_clock::duration after) {
-        *dog.fired = false;
+    // A timeout cancels the pending operation; fired() tells a timeout from another failure.
+    void arm(std::chrono::steady_clock::duration after) {
         stream.rearm();
-        dog.timer.expires_after(after);
-        const std::uint64_t id = ++watch;
-        dog.timer.async_wait([weak = weak_from_this(), fired = dog.fired, id](error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || self->watch.load() != id) return;
-            *fired = true;
-            self->stream.cancel();
-        });
+        Watched::arm(deadlines, shared_from_this(), after);
     }
-    void disarm(Watchdog& dog) {
-        ++watch;
-        dog.timer.cancel();
-    }
+    void expire() noexcept override { stream.cancel(); }
 };
 
 HttpsConnection::HttpsConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -186,13 +171,12 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options) {
     auto executor = co_await asio::this_coro::executor;
     auto impl = std::make_shared<Impl>(executor, tls.impl().ctx.native_handle());
-    Impl::Watchdog dog{asio::steady_timer(executor)};
     using Result = std::pair<error_code, std::unique_ptr<HttpsConnection>>;
 
     // An address needs no resolver; for a name, Asio's resolver runs getaddrinfo on its own
     // thread, never on this one.
     const Endpoint& first_hop = proxy ? *proxy : target;
-    impl->arm(dog, options.connect_timeout);
+    impl->arm(options.connect_timeout);
     std::vector<tcp::endpoint> endpoints;
     error_code not_literal;
     const asio::ip::address literal = asio::ip::make_address(first_hop.host, not_literal);
@@ -204,15 +188,15 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
         tcp::resolver resolver(executor);
         auto [rec, results] = co_await resolver.async_resolve(first_hop.host, first_hop.port, tuple_awaitable);
         if (rec) {
-            impl->disarm(dog);
-            co_return Result{*dog.fired ? make_error_code(error::connect_timeout) : rec, nullptr};
+            impl->disarm();
+            co_return Result{impl->fired() ? make_error_code(error::connect_timeout) : rec, nullptr};
         }
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
     auto [cec, endpoint] = co_await asio::async_connect(impl->stream.socket(), endpoints, tuple_awaitable);
     if (!cec && proxy) cec = co_await open_tunnel(impl->stream.socket(), target);
-    impl->disarm(dog);
-    if (cec) co_return Result{*dog.fired ? make_error_code(error::connect_timeout) : cec, nullptr};
+    impl->disarm();
+    if (cec) co_return Result{impl->fired() ? make_error_code(error::connect_timeout) : cec, nullptr};
     impl->stream.socket().set_option(tcp::no_delay(true));
 
     if (const error_code aec = impl->stream.attach()) co_return Result{aec, nullptr};
@@ -240,10 +224,10 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     } leave{scheduler, turn};
     scheduler.offer_session(ssl, impl->session.host);
     const auto handshake_start = std::chrono::steady_clock::now();
-    impl->arm(dog, options.handshake_timeout);
+    impl->arm(options.handshake_timeout);
     auto [hec, unused] = co_await impl->stream.async_handshake(tuple_awaitable);
-    impl->disarm(dog);
-    if (hec) co_return Result{*dog.fired ? make_error_code(error::handshake_timeout) : hec, nullptr};
+    impl->disarm();
+    if (hec) co_return Result{impl->fired() ? make_error_code(error::handshake_timeout) : hec, nullptr};
     leave.ok = true;
     if (turn.probe && !impl->session.arrived) {
         // TLS 1.3 sends the ticket about one round trip after the handshake; the connections
@@ -251,11 +235,11 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
         // (which a preconnected connection may not do for a long time). Bounded: a server
         // may send none.
         const auto took = std::chrono::steady_clock::now() - handshake_start;
-        impl->arm(dog, std::clamp<std::chrono::steady_clock::duration>(2 * took, std::chrono::milliseconds(1),
+        impl->arm(std::clamp<std::chrono::steady_clock::duration>(2 * took, std::chrono::milliseconds(1),
                                                                        std::chrono::milliseconds(500)));
         const SessionTag& tag = impl->session;
         co_await impl->stream.async_read_records_until([&tag] { return tag.arrived; }, tuple_awaitable);
-        impl->disarm(dog);
+        impl->disarm();
     }
     impl->stream.release_buffers();  // it may idle in the pool before its first request
     impl->reusable = true;
@@ -269,7 +253,6 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     c.reusable = false;  // until this exchange ends cleanly
     ExchangeResult result;
     auto executor = co_await asio::this_coro::executor;
-    Impl::Watchdog dog{asio::steady_timer(executor)};
 
     // The head is written by hand: the fields were serialized once, when the model was built,
     // and head and body leave as one TLS record (TlsStream gathers the two buffers).
@@ -280,11 +263,11 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     start.append("\r\n");
     const std::array<asio::const_buffer, 2> out{asio::buffer(start), asio::buffer(request.body)};
 
-    c.arm(dog, options.header_timeout);
+    c.arm(options.header_timeout);
     auto [wec, written] = co_await asio::async_write(c.stream, out, tuple_awaitable);
     if (wec) {
-        c.disarm(dog);
-        result.ec = *dog.fired ? make_error_code(error::header_timeout) : wec;
+        c.disarm();
+        result.ec = c.fired() ? make_error_code(error::header_timeout) : wec;
         co_return result;
     }
 
@@ -292,10 +275,10 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     parser.header_limit(64 * 1024);
     parser.body_limit(boost::none);  // enforced below, counting decoded bytes
     auto [hec, header_bytes] = co_await http::async_read_header(c.stream, c.buffer, parser, tuple_awaitable);
-    c.disarm(dog);
+    c.disarm();
     result.response_started = header_bytes > 0 || c.buffer.size() > 0;
     if (hec) {
-        result.ec = *dog.fired ? make_error_code(error::header_timeout) : hec;
+        result.ec = c.fired() ? make_error_code(error::header_timeout) : hec;
         co_return result;
     }
     result.response_started = true;
@@ -312,31 +295,30 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     // body simply takes more reads.
     std::string chunk(4 * 1024, '\0');
     std::size_t total = 0;
-    c.arm(dog, options.idle_timeout);
+    c.arm(options.idle_timeout);
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
         auto [rec, n] = co_await http::async_read_some(c.stream, c.buffer, parser, tuple_awaitable);
         if (rec == http::error::need_buffer) rec = {};
         if (rec) {
-            c.disarm(dog);
-            result.ec = *dog.fired ? make_error_code(error::idle_timeout) : rec;
+            c.disarm();
+            result.ec = c.fired() ? make_error_code(error::idle_timeout) : rec;
             co_return result;
         }
         const std::size_t got = chunk.size() - parser.get().body().size;
         if (got == 0) continue;
         total += got;
         if (total > options.max_response_bytes) {
-            c.disarm(dog);
+            c.disarm();
             result.ec = make_error_code(error::response_too_large);
             co_return result;
         }
         if (sink(std::string_view(chunk.data(), got))) {
-            c.disarm(dog);
-            c.arm(dog, options.idle_timeout);
+            c.extend(options.idle_timeout);
         }
     }
-    c.disarm(dog);
+    c.disarm();
     c.reusable = parser.keep_alive();
     if (c.reusable) c.stream.release_buffers();
     co_return result;

@@ -1,0 +1,91 @@
+// Deadlines: one ticker per context expires what is past due, no earlier than armed and no
+// later than one resolution after; extended and disarmed deadlines do not fire.
+
+#include "deadlines.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace asio = boost::asio;
+using agentroute::net::detail::Deadlines;
+using agentroute::net::detail::Watched;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Probe : Watched {
+    std::optional<Clock::time_point> expired_at;
+    int expiries = 0;
+    void expire() noexcept override {
+        expired_at = Clock::now();
+        ++expiries;
+    }
+};
+
+// Runs `io` for `span`.
+void run_for(asio::io_context& io, std::chrono::milliseconds span) {
+    asio::steady_timer stop(io, span);
+    stop.async_wait([&](auto) { io.stop(); });
+    io.run();
+    io.restart();
+}
+
+}  // namespace
+
+TEST(Deadlines, AnArmedDeadlineFiresOnceWithinOneResolution) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    auto probe = std::make_shared<Probe>();
+    const auto armed = Clock::now();
+    probe->arm(deadlines, probe, 100ms);
+    run_for(io, 400ms);
+    ASSERT_TRUE(probe->expired_at);
+    EXPECT_GE(*probe->expired_at - armed, 100ms);
+    EXPECT_LE(*probe->expired_at - armed, 100ms + Deadlines::resolution + 50ms);  // 50 ms of slack for a busy machine
+    EXPECT_EQ(probe->expiries, 1);
+    EXPECT_TRUE(probe->fired());
+}
+
+TEST(Deadlines, ExtendingMovesItAndDisarmingCancelsIt) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    auto extended = std::make_shared<Probe>();
+    auto disarmed = std::make_shared<Probe>();
+    const auto armed = Clock::now();
+    extended->arm(deadlines, extended, 100ms);
+    disarmed->arm(deadlines, disarmed, 100ms);
+    disarmed->disarm();
+    asio::steady_timer later(io, 80ms);
+    later.async_wait([&](auto) { extended->extend(200ms); });  // now due at ~280 ms
+    run_for(io, 500ms);
+    ASSERT_TRUE(extended->expired_at);
+    EXPECT_GE(*extended->expired_at - armed, 280ms);
+    EXPECT_FALSE(disarmed->expired_at);
+    EXPECT_FALSE(disarmed->fired());
+    // Extending a deadline that is not armed does not arm one.
+    disarmed->extend(10ms);
+    run_for(io, 150ms);
+    EXPECT_FALSE(disarmed->expired_at);
+}
+
+TEST(Deadlines, ManyWatchedAndAGoneOneIsForgotten) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    std::vector<std::shared_ptr<Probe>> probes;
+    for (int i = 0; i < 1000; ++i) {
+        probes.push_back(std::make_shared<Probe>());
+        probes.back()->arm(deadlines, probes.back(), std::chrono::milliseconds(i % 100));
+    }
+    auto gone = std::make_shared<Probe>();
+    gone->arm(deadlines, gone, 10ms);
+    gone.reset();  // destroyed before it is due: nothing to call
+    run_for(io, 300ms);
+    for (const auto& p : probes) EXPECT_EQ(p->expiries, 1);
+}
