@@ -5,9 +5,10 @@
 //
 // Why not asio::ssl::stream: it keeps two 17 KB record buffers per stream and a BIO pair with
 // two more, all allocated and touched at construction, and copies every byte through them. With
-// ten thousand open connections that is ~700 MB and most of the client's CPU outside the
-// handshake. Here the only per-connection buffers are OpenSSL's own record buffers, which
-// SSL_MODE_RELEASE_BUFFERS gives back whenever the connection is idle.
+// ten thousand open connections that is ~700 MB. Here the only buffers are OpenSSL's own record
+// buffers, and they exist only while a record is read or written: reads wait for readability
+// before calling OpenSSL, SSL_MODE_RELEASE_BUFFERS frees them after use, `release_buffers`
+// after the handshake.
 //
 // One operation at a time per stream (HTTP/1.1 writes the request, then reads the response).
 
@@ -124,9 +125,8 @@ public:
         }, std::forward<Token>(token), wait_first);
     }
 
-    /// Writes one TLS record's worth. Beast hands over a request as many small buffers (the
-    /// start line, each header field, the body); they are gathered into one record, one
-    /// syscall, instead of a record each.
+    /// Writes one TLS record's worth. A request comes as two buffers (head and body); they are
+    /// gathered into one record and one syscall rather than a record each.
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         const boost::asio::const_buffer first = first_non_empty<boost::asio::const_buffer>(buffers);
@@ -163,7 +163,9 @@ private:
 
         template <class Self>
         void operator()(Self& self) {
-            if (wait_readable_first) return stream.socket_.async_wait(tcp::socket::wait_read, std::move(self));
+            if (wait_readable_first && !stream.cancelled_.load(std::memory_order_acquire)) {
+                return wait(self, tcp::socket::wait_read);
+            }
             attempt(self, /*first=*/true);
         }
         template <class Self>
@@ -189,9 +191,9 @@ private:
             if (ret > 0) return finish(self, first, error_code{}, n);
             switch (SSL_get_error(stream.ssl_, ret)) {
                 case SSL_ERROR_WANT_READ:
-                    return stream.socket_.async_wait(tcp::socket::wait_read, std::move(self));
+                    return wait(self, tcp::socket::wait_read);
                 case SSL_ERROR_WANT_WRITE:
-                    return stream.socket_.async_wait(tcp::socket::wait_write, std::move(self));
+                    return wait(self, tcp::socket::wait_write);
                 case SSL_ERROR_ZERO_RETURN:  // close_notify
                     return finish(self, first, boost::asio::error::eof, 0);
                 case SSL_ERROR_SYSCALL:
@@ -211,6 +213,18 @@ private:
                     }
                     return finish(self, first, error_code(static_cast<int>(e), boost::asio::error::get_ssl_category()), 0);
                 }
+            }
+        }
+
+        // A cancel that lands between the check in `attempt` and the wait's registration
+        // would find nothing to cancel: look again once the wait is registered.
+        template <class Self>
+        void wait(Self& self, tcp::socket::wait_type type) {
+            TlsStream& s = stream;  // `self`, and this op with it, moves into the wait
+            s.socket_.async_wait(type, std::move(self));
+            if (s.cancelled_.load(std::memory_order_acquire)) {
+                error_code ignored;
+                s.socket_.cancel(ignored);
             }
         }
 

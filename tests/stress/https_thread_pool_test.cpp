@@ -1,0 +1,49 @@
+// Many runs over real HTTPS on a multi-threaded pool: the TLS stream, the handshake scheduler,
+// the deadlines ticker and the connection pool are shared across threads (run it under
+// ThreadSanitizer: -DAGENTROUTE_SANITIZE_THREAD=ON).
+
+#include <agentroute/agent.hpp>
+#include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
+
+#include <agentroute_test/fake_model.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+using namespace agentroute;
+using namespace std::chrono_literals;
+
+TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
+    agentroute::testing::FakeOpenRouterOptions fo;
+    fo.latency = 50ms;
+    agentroute::testing::FakeOpenRouter fake(fo);
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.max_concurrent_handshakes = 8;  // make runs queue for handshakes too
+    auto model = std::make_shared<OpenRouterModel>(o);
+    Agent agent({.name = "support", .model = model});
+
+    constexpr int runs = 300;
+    std::atomic<int> ok{0}, failed{0};
+    boost::asio::thread_pool pool(4);
+    // Half the connections are opened ahead (preconnect), half on demand, at the same time.
+    boost::asio::co_spawn(pool, [&]() -> boost::asio::awaitable<void> { co_await model->preconnect(runs / 2); },
+                          boost::asio::detached);
+    for (int i = 0; i < runs; ++i) {
+        boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
+                              [&](std::exception_ptr e, const Result<std::string>& r) {
+                                  (e || r.output.empty() ? failed : ok)++;
+                              });
+    }
+    pool.join();
+    EXPECT_EQ(ok.load(), runs);
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_LE(fake.connections(), static_cast<std::size_t>(runs) + runs / 2);
+    // One full handshake; every other connection resumed its session.
+    EXPECT_EQ(fake.resumed_handshakes(), fake.connections() - 1);
+}
