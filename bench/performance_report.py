@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes docs/performance.md from the side-by-side results: the driver's table of medians and
-a table of ratios ours / peer. usage: performance_report.py RESULTS.jsonl TABLE.txt COMMAND"""
+"""Writes docs/performance.md from the side-by-side results: per fake server, the ratios ours /
+peer, the issue's targets, our connection set-up apart, and the driver's table of medians.
+usage: performance_report.py COMMAND FAKE RESULTS.jsonl TABLE.txt [FAKE RESULTS.jsonl TABLE.txt ...]"""
 import json
 import platform
 import statistics
@@ -19,8 +20,11 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def main() -> None:
-    results, table_file, command = sys.argv[1], sys.argv[2], sys.argv[3]
+FAKES = {"node": "the peers' Node fake (`shared/peers/fake_openrouter.mjs`)",
+         "ours": "our C++ fake (`agentroute fake-server`), the faster one"}
+
+
+def section(fake: str, results: str, table_file: str) -> str:
     # The driver prints a JSON line per client run, then the table (from its "fake:" line on).
     table_lines = open(table_file).read().splitlines()
     start = next((i for i, l in enumerate(table_lines) if l.startswith("fake:")), 0)
@@ -81,6 +85,30 @@ def main() -> None:
             f"| {lat} | {n} | {o} | {failures} | {med(a, cpu_k):.3f} s, {best_cpu:.2f} s, 1/{best_cpu / med(a, cpu_k):.1f} "
             f"| {med(a, rss_run):.0f}, {best_rss:.0f}, 1/{best_rss / max(med(a, rss_run), 1e-9):.1f} |")
 
+    return f"""## Fake server: {FAKES.get(fake, fake)}
+
+### Ratios, ours / peer
+
+{chr(10).join(ratio_lines)}
+
+### Against the targets
+
+{chr(10).join(target_lines)}
+
+### Connection set-up, apart
+
+{chr(10).join(setup_lines)}
+
+### The driver's table
+
+{table}
+"""
+
+
+def main() -> None:
+    command = sys.argv[1]
+    args = sys.argv[2:]
+    sections = [section(args[i], args[i + 1], args[i + 2]) for i in range(0, len(args) - 2, 3)]
     machine = f"{cpu_model()}, {subprocess.getoutput('nproc')} cores, " \
               f"{round(int(open('/proc/meminfo').readline().split()[1]) / 2**20)} GiB, {platform.platform()}"
     node = subprocess.getoutput("node --version")
@@ -94,25 +122,11 @@ and one tool, prompt "Investigate ticket #4821", two model calls over HTTPS (a t
 final answer). `agentroute-cpp` is `bench/agent_load.cpp` on one executor thread (the fake needs
 the other core); `-stream` streams the answers (SSE).
 
-## Ratios, ours / peer
-
-{chr(10).join(ratio_lines)}
-
-## Against the targets
-
-{chr(10).join(target_lines)}
-
-## Connection set-up, apart
-
 `agentroute-cpp` and `-stream` first open N connections (`OpenRouterModel::preconnect`) and then
 start the N runs; `-lazy` opens them as the runs need them, as the peers do. Wall time in the
-tables is always both.
+tables is always both; the set-up tables show the two phases apart.
 
-{chr(10).join(setup_lines)}
-
-## The driver's table
-
-{table}
+{chr(10).join(sections)}
 
 ## Reading it
 
@@ -121,11 +135,13 @@ tables is always both.
   one full handshake per host and resumes that session on the others (no certificate chain to
   parse and verify), at most `HttpsOptions::max_concurrent_handshakes` at once; the pool then
   reuses each connection for the run's second call.
-- RSS per run is (peak RSS - RSS before the runs) / N. TLS state per open connection is OpenSSL's
-  SSL object (~7.6 KB) and its session copy (~1 KB); record buffers (~17 KB read, ~8 KB write)
-  are held only while a record is being read or written, never while a connection waits for an
-  answer or idles (`bench/agent_load.cpp` under heaptrack shows it). The rest is the run itself
-  (coroutine frames, messages, the request body). Bounded by `max_connections_per_host`.
+- RSS per run is (peak RSS - RSS before the runs) / N. TLS state per open connection is about
+  12 KB (heaptrack of `bench/agent_load.cpp`): OpenSSL's SSL object (~7.6 KB), two AES-GCM
+  contexts (~2 KB), the session copy and the socket BIO. Record buffers (~17 KB read, ~8 KB
+  write) are held only while a record is read or written, never while a connection waits for an
+  answer or idles; handshake buffers (~30 KB) only during the handshake, at most
+  `max_concurrent_handshakes` at once. The rest is the run itself: coroutine frames, messages,
+  the request body. Open connections are bounded by `max_connections_per_host`.
 - Wall time at 200 ms latency is bounded below by 0.4 s (two calls); on two cores shared with
   the fake server, every request costs CPU on both sides, so at large N the runs take longer
   than the ideal even on open connections (see the set-up table and the server's CPU column).

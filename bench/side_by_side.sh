@@ -3,13 +3,13 @@
 # fake server per client run (the peers' driver), and writes docs/performance.md with the table
 # of medians and the ratios ours / peer.
 #
-# usage: bench/side_by_side.sh [-n "1000 10000"] [-l "200"] [-r 3] [-f node|ours] [-o docs/performance.md]
-#   -f node   the peers' Node fake (default);  -f ours   our C++ fake for every client, for when
-#             the Node fake is the bottleneck (see its CPU column)
+# usage: bench/side_by_side.sh [-n "1000 10000"] [-l "200"] [-r 3] [-f "node ours"] [-o docs/performance.md]
+#   -f node   the peers' Node fake;  -f ours   our C++ fake for every client, for when the Node
+#             fake is the bottleneck (see its CPU column). Default: both, one pass each.
 # Needs Node.js and npm (the peers are installed with `npm ci` into a writable copy).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-ns="1000 10000"; lats="200"; reps=3; fake=node; out=$root/docs/performance.md
+ns="1000 10000"; lats="200"; reps=3; fake="node ours"; out=$root/docs/performance.md
 while getopts "n:l:r:f:o:h" opt; do
   case $opt in
     n) ns=$OPTARG ;; l) lats=$OPTARG ;; r) reps=$OPTARG ;; f) fake=$OPTARG ;; o) out=$OPTARG ;;
@@ -30,18 +30,23 @@ if [ ! -d "$peers/node_modules" ]; then
   rm -rf "$peers"; cp -r "$shared/peers" "$peers"; chmod -R u+w "$peers"
   (cd "$peers" && npm ci --no-audit --no-fund >/dev/null)
 fi
-driver=$peers/run_bench.sh
-if [ "$fake" = ours ]; then
-  # Same contract (ready line, exit line); our server, in C++.
-  sed "s|node \"\$here/fake_openrouter.mjs\"|\"$build/cli/agentroute\" fake-server|" "$peers/run_bench.sh" > "$peers/run_bench_ours.sh"
-  driver=$peers/run_bench_ours.sh
-fi
-results=$(mktemp "${TMPDIR:-/tmp}/side-by-side.XXXXXX.jsonl")
-cmd=(bash "$driver" -n "$ns" -l "$lats" -r "$reps" -o "$results"
-     "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
-     "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load"
-     "env BENCH_PRECONNECT=0 $build/bench/agentroute_bench_load")
-"${cmd[@]}" | tee "$results.table"
-python3 "$root/bench/performance_report.py" "$results" "$results.table" \
-  "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f $fake" > "$out"
+# One pass per fake server; the report has a section for each.
+sections=()
+for f in $fake; do
+  driver=$peers/run_bench.sh
+  if [ "$f" = ours ]; then
+    # Same contract (ready line, exit line); our server, in C++.
+    sed "s|node \"\$here/fake_openrouter.mjs\"|\"$build/cli/agentroute\" fake-server|" "$peers/run_bench.sh" > "$peers/run_bench_ours.sh"
+    driver=$peers/run_bench_ours.sh
+  fi
+  results=$(mktemp "${TMPDIR:-/tmp}/side-by-side.XXXXXX.jsonl")
+  cmd=(bash "$driver" -n "$ns" -l "$lats" -r "$reps" -o "$results"
+       "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
+       "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load"
+       "env BENCH_PRECONNECT=0 $build/bench/agentroute_bench_load")
+  "${cmd[@]}" | tee "$results.table"
+  sections+=("$f" "$results" "$results.table")
+done
+python3 "$root/bench/performance_report.py" "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f \"$fake\"" \
+  "${sections[@]}" > "$out"
 echo "wrote $out" >&2
