@@ -1,52 +1,34 @@
 #include "connection_pool.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 
 namespace agentroute::net::detail {
 
 namespace asio = boost::asio;
 
 asio::awaitable<std::unique_ptr<HttpsConnection>> ConnectionPool::acquire(const Key& key) {
-    auto executor = co_await asio::this_coro::executor;
-    for (;;) {
-        std::shared_ptr<asio::steady_timer> waiter;
-        std::vector<std::unique_ptr<HttpsConnection>> expired;  // closed outside the lock
-        {
-            std::lock_guard lock(mutex_);
-            Host& host = hosts_[key];
-            const auto now = std::chrono::steady_clock::now();
-            while (!host.idle.empty()) {
-                Idle idle = std::move(host.idle.back());
-                host.idle.pop_back();
-                if (now - idle.since < idle_timeout_) co_return std::move(idle.connection);
-                expired.push_back(std::move(idle.connection));
-                --host.open;
+    std::unique_ptr<HttpsConnection> idle_connection;
+    std::vector<std::unique_ptr<HttpsConnection>> expired;  // closed outside the lock
+    co_await wait_until_admitted(mutex_, [&](Waiter&) -> WaitList* {
+        Host& host = hosts_[key];
+        const auto now = std::chrono::steady_clock::now();
+        while (!host.idle.empty()) {
+            Idle idle = std::move(host.idle.back());
+            host.idle.pop_back();
+            if (now - idle.since < idle_timeout_) {
+                idle_connection = std::move(idle.connection);
+                return nullptr;
             }
-            if (host.open < max_per_host_) {
-                ++host.open;
-                co_return nullptr;  // the caller opens a new connection in this slot
-            }
-            waiter = std::make_shared<asio::steady_timer>(executor,
-                                                          std::chrono::steady_clock::time_point::max());
-            host.waiters.push_back(waiter);
+            expired.push_back(std::move(idle.connection));
+            --host.open;
         }
-        expired.clear();
-        // Leave the wait list however the wait ends (a cancelled run too), or a later release
-        // would spend its wake-up on a waiter that is gone.
-        struct Unlist {
-            ConnectionPool& pool;
-            const Key& key;
-            const std::shared_ptr<asio::steady_timer>& waiter;
-            ~Unlist() {
-                std::lock_guard lock(pool.mutex_);
-                std::erase(pool.hosts_[key].waiters, waiter);
-            }
-        } unlist{*this, key, waiter};
-        co_await waiter->async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+        if (host.open < max_per_host_) {
+            ++host.open;
+            return nullptr;  // no connection: the caller opens a new one in this slot
+        }
+        return &host.waiters;
+    });
+    co_return std::move(idle_connection);
 }
 
 void ConnectionPool::release(const Key& key, std::unique_ptr<HttpsConnection> connection) {
@@ -57,17 +39,9 @@ void ConnectionPool::release(const Key& key, std::unique_ptr<HttpsConnection> co
         host.idle.push_back(Idle{std::move(connection), std::chrono::steady_clock::now()});
     } else {
         closing = std::move(connection);
-        --host.open;
+        if (host.open > 0) --host.open;  // 0: its context was purged meanwhile
     }
-    wake_one(host);
-}
-
-void ConnectionPool::wake_one(Host& host) {
-    if (host.waiters.empty()) return;
-    auto waiter = std::move(host.waiters.front());
-    host.waiters.pop_front();
-    // The timer belongs to the waiter's executor: cancel it there.
-    asio::post(waiter->get_executor(), [waiter] { waiter->cancel(); });
+    wake_one(host.waiters);
 }
 
 namespace {
@@ -118,8 +92,16 @@ void ConnectionPool::purge(const void* context) {
             ++it;
             continue;
         }
-        for (auto& idle : it->second.idle) closing.push_back(std::move(idle.connection));
-        it = hosts_.erase(it);
+        Host& host = it->second;
+        for (auto& idle : host.idle) closing.push_back(std::move(idle.connection));
+        host.open -= std::min(host.open, host.idle.size());
+        host.idle.clear();
+        // Waiters point into their host's entry: it stays until they are gone.
+        if (host.waiters.empty()) {
+            it = hosts_.erase(it);
+        } else {
+            ++it;
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "https_connection.hpp"
+#include "wait_list.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <deque>
@@ -56,9 +56,8 @@ private:
     struct Host {
         std::deque<Idle> idle;   // most recently used at the back
         std::size_t open = 0;    // idle + in use + being opened
-        std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters;
+        WaitList waiters;
     };
-    void wake_one(Host& host);
 
     const std::size_t max_per_host_;
     const std::chrono::milliseconds idle_timeout_;

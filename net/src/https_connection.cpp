@@ -10,11 +10,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,11 +23,8 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <charconv>
-#include <map>
-#include <mutex>
 #include <vector>
 
 namespace agentroute::net::detail {
@@ -52,12 +48,6 @@ std::string HttpHead::header(std::string_view name) const {
     }
     return {};
 }
-
-struct TlsContext::Impl {
-    explicit Impl(std::size_t max_handshakes) : handshakes(max_handshakes) {}
-    asio::ssl::context ctx{asio::ssl::context::tls_client};
-    HandshakeScheduler handshakes;
-};
 
 // What on_new_session needs of a connection, set before the handshake.
 struct SessionTag {
@@ -89,6 +79,16 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
 }
 
 }  // namespace
+
+struct TlsContext::Impl {
+    explicit Impl(std::size_t max_handshakes) : handshakes(max_handshakes) {}
+    // A connection can outlive its client (it holds the SSL_CTX): it must then not reach the
+    // scheduler that is gone.
+    ~Impl() { SSL_CTX_set_ex_data(ctx.native_handle(), scheduler_index(), nullptr); }
+
+    asio::ssl::context ctx{asio::ssl::context::tls_client};
+    HandshakeScheduler handshakes;
+};
 
 TlsContext::TlsContext(const std::string& extra_ca_file, std::size_t max_handshakes)
     : impl_(std::make_unique<Impl>(max_handshakes)) {
@@ -238,8 +238,10 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
         impl->arm(std::clamp<std::chrono::steady_clock::duration>(2 * took, std::chrono::milliseconds(1),
                                                                        std::chrono::milliseconds(500)));
         const SessionTag& tag = impl->session;
-        co_await impl->stream.async_read_records_until([&tag] { return tag.arrived; }, tuple_awaitable);
+        auto [tec, none] = co_await impl->stream.async_read_records_until([&tag] { return tag.arrived; }, tuple_awaitable);
         impl->disarm();
+        // No ticket in time is fine; a connection that broke meanwhile is not.
+        if (tec && !impl->fired()) co_return Result{tec, nullptr};
     }
     impl->stream.release_buffers();  // it may idle in the pool before its first request
     impl->reusable = true;
@@ -252,7 +254,6 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     Impl& c = *impl_;
     c.reusable = false;  // until this exchange ends cleanly
     ExchangeResult result;
-    auto executor = co_await asio::this_coro::executor;
 
     // The head is written by hand: the fields were serialized once, when the model was built,
     // and head and body leave as one TLS record (TlsStream gathers the two buffers).

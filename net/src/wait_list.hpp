@@ -25,11 +25,14 @@ struct Waiter {
     explicit Waiter(const boost::asio::any_io_executor& executor)
         : timer(executor, std::chrono::steady_clock::time_point::max()) {}
     boost::asio::steady_timer timer;
+    bool listed = false;  // guarded by the owner's lock
 };
 using WaitList = std::deque<std::shared_ptr<Waiter>>;
 
-/// Wakes `waiter` on its own executor. Call with the owner's lock held.
+/// Wakes `waiter` on its own executor. Call with the owner's lock held, after taking it off
+/// its list.
 inline void wake(const std::shared_ptr<Waiter>& waiter) {
+    waiter->listed = false;
     boost::asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
 }
 inline void wake_one(WaitList& list) {
@@ -64,7 +67,8 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
             const std::shared_ptr<Waiter>& waiter;
             ~Unlist() {
                 std::lock_guard lock(mutex);
-                if (list != nullptr) std::erase(*list, waiter);
+                // A woken waiter is off the list already: no search through thousands.
+                if (list != nullptr && waiter->listed) std::erase(*list, waiter);
             }
         } unlist{mutex, list, waiter};
         auto initiation = [&](auto handler) {
@@ -77,6 +81,7 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
                 return;
             }
             list->push_back(waiter);
+            waiter->listed = true;
             waiter->timer.async_wait(std::move(handler));
         };
         auto token = asio::as_tuple(asio::use_awaitable);

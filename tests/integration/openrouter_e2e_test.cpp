@@ -193,3 +193,30 @@ TEST(OpenRouterE2E, AnOptionWithALineBreakCannotInjectAHeader) {
     const auto e = expect_error<ErrorConfig>([&] { OpenRouterModel model(o); });
     EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
 }
+
+TEST(OpenRouterE2E, RunsBeyondTheConnectionLimitWaitForAFreeConnection) {
+    agentroute::testing::FakeOpenRouterOptions fo;
+    fo.latency = std::chrono::milliseconds(30);
+    FakeOpenRouter fake(fo);
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.max_connections_per_host = 2;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    boost::asio::io_context io;
+    int answered = 0, timed_out = 0;
+    for (int i = 0; i < 10; ++i) {
+        boost::asio::co_spawn(io, [&, i]() -> boost::asio::awaitable<void> {
+            RunOptions options;
+            // Two of them give up while they wait for a connection: the others still get theirs.
+            if (i >= 8) options.deadline = std::chrono::milliseconds(20);
+            try {
+                if (!(co_await agent.run("hi", options)).output.empty()) ++answered;
+            } catch (const ErrorDeadline&) {
+                ++timed_out;
+            }
+        }, boost::asio::detached);
+    }
+    io.run();
+    EXPECT_EQ(answered, 8);
+    EXPECT_EQ(timed_out, 2);
+    EXPECT_EQ(fake.connections(), 2u);
+}

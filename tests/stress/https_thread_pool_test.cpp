@@ -47,3 +47,28 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
     // One full handshake; every other connection resumed its session.
     EXPECT_EQ(fake.resumed_handshakes(), fake.connections() - 1);
 }
+
+// Runs queue for a few connections across threads: a lost wake-up would leave one waiting
+// for ever (the test would time out).
+TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
+    agentroute::testing::FakeOpenRouterOptions fo;
+    fo.latency = 5ms;
+    agentroute::testing::FakeOpenRouter fake(fo);
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.max_connections_per_host = 4;
+    Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o)});
+
+    constexpr int runs = 200;
+    std::atomic<int> ok{0}, failed{0};
+    boost::asio::thread_pool pool(4);
+    for (int i = 0; i < runs; ++i) {
+        boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
+                              [&](std::exception_ptr e, const Result<std::string>& r) {
+                                  (e || r.output.empty() ? failed : ok)++;
+                              });
+    }
+    pool.join();
+    EXPECT_EQ(ok.load(), runs);
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_LE(fake.connections(), 4u);
+}
