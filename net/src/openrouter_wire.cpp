@@ -290,8 +290,12 @@ bool StreamAccumulator::on_event(std::string_view data) {
         done_ = true;
         return false;
     }
+    // An event is parsed into a buffer on the stack: a chunk's DOM lives only for this call
+    // (what is kept is copied out), so it needs no heap allocations unless it is large.
+    unsigned char scratch[4096];
+    json::monotonic_resource resource(scratch, sizeof scratch);
     boost::system::error_code ec;
-    json::value v = json::parse(data, ec);
+    json::value v = json::parse(data, ec, &resource);
     if (ec || !v.is_object()) {
         malformed_ = std::string(data.substr(0, 200));
         return false;
