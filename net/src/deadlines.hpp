@@ -26,13 +26,15 @@ class Deadlines;
 /// Something with a deadline. `expire` runs on the ticker's thread, once per deadline.
 class Watched {
 public:
-    virtual ~Watched() = default;
+    /// A watched object destroyed with its deadline armed (its operation was abandoned)
+    /// must not keep the ticker going.
+    virtual ~Watched() { disarm(); }
 
     /// Arms a deadline `after` from now (replacing any), watched by `deadlines`.
     void arm(Deadlines& deadlines, const std::shared_ptr<Watched>& self, std::chrono::steady_clock::duration after);
     /// Moves an armed deadline to `after` from now; does nothing when none is armed.
     void extend(std::chrono::steady_clock::duration after) noexcept;
-    void disarm() noexcept { deadline_.store(0, std::memory_order_release); }
+    void disarm() noexcept;
     /// True when the last armed deadline passed (until the next `arm`).
     bool fired() const noexcept { return fired_.load(std::memory_order_acquire); }
 
@@ -43,7 +45,8 @@ private:
     friend class Deadlines;
     std::atomic<std::int64_t> deadline_{0};  // steady_clock ticks; 0: none
     std::atomic<bool> fired_{false};
-    bool listed_ = false;  // guarded by the Deadlines' mutex
+    Deadlines* owner_ = nullptr;  // set by `arm`
+    bool listed_ = false;         // guarded by the Deadlines' mutex
 };
 
 /// The ticker of one execution context (an execution_context service).
@@ -60,12 +63,17 @@ public:
 
 private:
     friend class Watched;
-    void watch(const std::shared_ptr<Watched>& watched);
+    void watch(const std::shared_ptr<Watched>& watched, std::int64_t deadline);
+    void disarmed();
+    void schedule_tick();
     void tick();
     void shutdown() override;
 
     std::mutex mutex_;
     std::vector<std::weak_ptr<Watched>> watched_;
+    // Armed deadlines. At zero the ticker stops at once, so that an io_context whose work is
+    // done returns from run() without waiting for one more tick.
+    std::size_t armed_ = 0;
     std::optional<boost::asio::steady_timer> ticker_;
     bool ticking_ = false;
     bool stopped_ = false;

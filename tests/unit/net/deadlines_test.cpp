@@ -89,3 +89,18 @@ TEST(Deadlines, ManyWatchedAndAGoneOneIsForgotten) {
     run_for(io, 300ms);
     for (const auto& p : probes) EXPECT_EQ(p->expiries, 1);
 }
+
+TEST(Deadlines, RunReturnsOnceNothingIsArmedEvenIfAnArmedOneWasDestroyed) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    auto kept = std::make_shared<Probe>();
+    auto abandoned = std::make_shared<Probe>();
+    kept->arm(deadlines, kept, std::chrono::hours(1));
+    abandoned->arm(deadlines, abandoned, std::chrono::hours(1));
+    abandoned.reset();  // an operation abandoned mid-way
+    kept->disarm();
+    // No work left: run() returns at once rather than ticking for ever (or for one more tick).
+    const auto start = Clock::now();
+    io.run();
+    EXPECT_LT(Clock::now() - start, Deadlines::resolution);
+}
