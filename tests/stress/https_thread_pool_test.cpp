@@ -19,6 +19,24 @@
 using namespace agentroute;
 using namespace std::chrono_literals;
 
+namespace {
+
+struct Outcome {
+    std::atomic<int> ok{0}, failed{0};
+};
+
+// Starts `runs` runs of `agent` on `pool`, each on its own strand, counting how they end.
+void start_runs(Agent<>& agent, boost::asio::thread_pool& pool, int runs, Outcome& outcome) {
+    for (int i = 0; i < runs; ++i) {
+        boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
+                              [&outcome](std::exception_ptr e, const Result<std::string>& r) {
+                                  (e || r.output.empty() ? outcome.failed : outcome.ok)++;
+                              });
+    }
+}
+
+}  // namespace
+
 TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
     agentroute::testing::FakeOpenRouterOptions fo;
     fo.latency = 50ms;
@@ -29,20 +47,15 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
     Agent agent({.name = "support", .model = model});
 
     constexpr int runs = 300;
-    std::atomic<int> ok{0}, failed{0};
+    Outcome outcome;
     boost::asio::thread_pool pool(4);
     // Half the connections are opened ahead (preconnect), half on demand, at the same time.
     boost::asio::co_spawn(pool, [&]() -> boost::asio::awaitable<void> { co_await model->preconnect(runs / 2); },
                           boost::asio::detached);
-    for (int i = 0; i < runs; ++i) {
-        boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
-                              [&](std::exception_ptr e, const Result<std::string>& r) {
-                                  (e || r.output.empty() ? failed : ok)++;
-                              });
-    }
+    start_runs(agent, pool, runs, outcome);
     pool.join();
-    EXPECT_EQ(ok.load(), runs);
-    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(outcome.ok.load(), runs);
+    EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), static_cast<std::size_t>(runs) + runs / 2);
     // One full handshake; every other connection resumed its session.
     EXPECT_EQ(fake.resumed_handshakes(), fake.connections() - 1);
@@ -59,16 +72,11 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
     Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o)});
 
     constexpr int runs = 200;
-    std::atomic<int> ok{0}, failed{0};
+    Outcome outcome;
     boost::asio::thread_pool pool(4);
-    for (int i = 0; i < runs; ++i) {
-        boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
-                              [&](std::exception_ptr e, const Result<std::string>& r) {
-                                  (e || r.output.empty() ? failed : ok)++;
-                              });
-    }
+    start_runs(agent, pool, runs, outcome);
     pool.join();
-    EXPECT_EQ(ok.load(), runs);
-    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(outcome.ok.load(), runs);
+    EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), 4u);
 }
