@@ -38,12 +38,19 @@ std::shared_ptr<HttpClient> HttpClient::shared(const HttpsOptions& o) {
 
 namespace {
 
-// Gives the pool slot back however the exchange ends (errors, exceptions, cancellation).
+// A pool slot (and its connection, once there is one): given back however the holder ends
+// (errors, exceptions, cancellation), unless handed over.
 struct Lease {
-    ConnectionPool& pool;
+    ConnectionPool* pool;
     ConnectionPool::Key key;
     std::unique_ptr<HttpsConnection> connection;
-    ~Lease() { pool.release(key, std::move(connection)); }
+    ~Lease() {
+        if (pool != nullptr) pool->release(key, std::move(connection));
+    }
+    std::unique_ptr<HttpsConnection> hand_over() {
+        pool = nullptr;
+        return std::move(connection);
+    }
 };
 
 }  // namespace
@@ -56,7 +63,7 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const Http
     ConnectionPool::Key key{target, &context};
     for (int attempt = 0;; ++attempt) {
         auto pooled = co_await pool_->acquire(key);
-        Lease lease{*pool_, key, std::move(pooled)};
+        Lease lease{pool_.get(), key, std::move(pooled)};
         const bool reused = lease.connection != nullptr;
         if (!reused) {
             std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
@@ -82,19 +89,14 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
     // Each child holds what it got until all are done, so an idle connection is counted once
     // rather than taken, given back and taken again.
     auto open_one = [this, key, target, proxy]() -> asio::awaitable<std::unique_ptr<HttpsConnection>> {
-        std::unique_ptr<HttpsConnection> pooled = co_await pool_->acquire(key);
-        if (pooled) co_return pooled;
-        struct Slot {  // given back if the connection cannot be opened (or the wait is cancelled)
-            ConnectionPool& pool;
-            const ConnectionPool::Key& key;
-            bool kept = false;
-            ~Slot() {
-                if (!kept) pool.release(key, nullptr);
-            }
-        } slot{*pool_, key};
-        auto [ec, connection] = co_await HttpsConnection::connect(tls_, target, proxy, options_);
-        slot.kept = !ec;
-        co_return std::move(connection);
+        auto pooled = co_await pool_->acquire(key);
+        Lease lease{pool_.get(), key, std::move(pooled)};
+        if (!lease.connection) {
+            auto [ec, connection] = co_await HttpsConnection::connect(tls_, target, proxy, options_);
+            if (ec) co_return nullptr;  // the lease gives the slot back
+            lease.connection = std::move(connection);
+        }
+        co_return lease.hand_over();
     };
     using Op = decltype(asio::co_spawn(executor, open_one(), asio::deferred));
     std::vector<Op> ops;

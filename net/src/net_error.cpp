@@ -10,11 +10,13 @@ public:
     const char* name() const noexcept override { return "agentroute.net"; }
     std::string message(int e) const override {
         switch (static_cast<error>(e)) {
-            case error::connect_timeout: return "timed out connecting";
-            case error::handshake_timeout: return "timed out in the TLS handshake";
-            case error::header_timeout: return "timed out waiting for the response headers";
-            case error::idle_timeout: return "the response stalled (no data within the idle timeout)";
-            case error::response_too_large: return "the response is larger than max_response_bytes";
+            case error::connect_timeout: return "timed out connecting (HttpsOptions::connect_timeout)";
+            case error::handshake_timeout: return "timed out in the TLS handshake (HttpsOptions::handshake_timeout)";
+            case error::header_timeout:
+                return "timed out waiting for the response headers (HttpsOptions::header_timeout; raise it for "
+                       "models that think long before answering)";
+            case error::idle_timeout: return "the response stalled: no data within HttpsOptions::idle_timeout";
+            case error::response_too_large: return "the response is larger than HttpsOptions::max_response_bytes";
             case error::proxy_refused: return "the proxy refused the CONNECT tunnel";
             case error::bad_url: return "malformed URL";
         }

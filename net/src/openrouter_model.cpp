@@ -78,7 +78,9 @@ OpenRouterModel::OpenRouterModel(OpenRouterOptions options) : impl_(std::make_sh
     try {
         if (!o.api_key.empty()) append_header(h, "Authorization", "Bearer " + o.api_key);
     } catch (const ErrorConfig&) {
-        throw ErrorConfig("the API key holds a line break");  // the message never shows the key
+        // The message never shows the key.
+        throw ErrorConfig("the API key holds a line break (read from a file with its trailing newline?); "
+                          "pass the key alone");
     }
     if (!o.app_url.empty()) append_header(h, "HTTP-Referer", o.app_url);
     if (!o.app_title.empty()) append_header(h, "X-Title", o.app_title);

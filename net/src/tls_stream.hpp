@@ -125,8 +125,8 @@ public:
         }, std::forward<Token>(token), wait_first);
     }
 
-    /// Writes one TLS record's worth. A request comes as two buffers (head and body); they are
-    /// gathered into one record and one syscall rather than a record each.
+    /// Writes one TLS record's worth. Several small buffers are gathered into one record and one
+    /// syscall rather than a record each.
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         const boost::asio::const_buffer first = first_non_empty<boost::asio::const_buffer>(buffers);
