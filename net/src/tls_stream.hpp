@@ -122,7 +122,7 @@ public:
         const bool wait_first = buffer.size() != 0 && SSL_has_pending(ssl_) != 1;
         return async_io([buffer](SSL* ssl, std::size_t& n) {
             return buffer.size() == 0 ? 1 : SSL_read_ex(ssl, buffer.data(), buffer.size(), &n);
-        }, std::forward<Token>(token), wait_first);
+        }, std::forward<Token>(token), wait_first, /*idle_reads_free_buffers=*/true);
     }
 
     /// Writes one TLS record's worth. Several small buffers are gathered into one record and one
@@ -160,6 +160,7 @@ private:
         TlsStream& stream;
         Step step;
         bool wait_readable_first;
+        bool idle_reads_free_buffers;
 
         template <class Self>
         void operator()(Self& self) {
@@ -191,6 +192,13 @@ private:
             if (ret > 0) return finish(self, first, error_code{}, n);
             switch (SSL_get_error(stream.ssl_, ret)) {
                 case SSL_ERROR_WANT_READ:
+                    // A read that took only records without data (the session ticket a server
+                    // sends after the handshake wakes the first read) keeps the 17 KB buffer:
+                    // SSL_MODE_RELEASE_BUFFERS frees it only after application data. Free it
+                    // for the wait, which lasts as long as the model thinks.
+                    if (idle_reads_free_buffers && SSL_has_pending(stream.ssl_) != 1) {
+                        (void)SSL_free_buffers(stream.ssl_);
+                    }
                     return wait(self, tcp::socket::wait_read);
                 case SSL_ERROR_WANT_WRITE:
                     return wait(self, tcp::socket::wait_write);
@@ -237,9 +245,9 @@ private:
     };
 
     template <class Step, class Token>
-    auto async_io(Step step, Token&& token, bool wait_readable_first = false) {
+    auto async_io(Step step, Token&& token, bool wait_readable_first = false, bool idle_reads_free_buffers = false) {
         return boost::asio::async_compose<Token, void(error_code, std::size_t)>(
-            IoOp<Step>{*this, std::move(step), wait_readable_first}, token, socket_);
+            IoOp<Step>{*this, std::move(step), wait_readable_first, idle_reads_free_buffers}, token, socket_);
     }
 
     tcp::socket socket_;
