@@ -6,6 +6,8 @@
 //   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
 //   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
 //   BENCH_PRECONNECT=0  open connections as the runs need them, instead of opening N first
+//   BENCH_HTTP2=1       offer HTTP/2 (HttpsOptions::http2): the runs share a few connections
+//                       when the server takes it (our fake does; the peers' Node fake does not)
 //
 // By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
 // setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
@@ -63,7 +65,7 @@ double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + stat
 
 double round3(double x) { return static_cast<double>(static_cast<long long>(x * 1000 + 0.5)) / 1000; }
 
-std::shared_ptr<OpenRouterModel> make_model(bool stream) {
+std::shared_ptr<OpenRouterModel> make_model(bool stream, bool http2) {
     OpenRouterOptions o;
     o.model = model_slug;
     o.api_key = "sk-or-fake";
@@ -71,6 +73,7 @@ std::shared_ptr<OpenRouterModel> make_model(bool stream) {
     o.stream = stream;
     if (const char* ca = std::getenv("FAKE_CA")) o.https.ca_file = ca;
     o.https.header_timeout = std::chrono::seconds(300);
+    o.https.http2 = http2;
     return std::make_shared<OpenRouterModel>(o);
 }
 
@@ -106,7 +109,8 @@ int main(int argc, char** argv) {
     }
 
     const bool preconnect = !(std::getenv("BENCH_PRECONNECT") && std::string(std::getenv("BENCH_PRECONNECT")) == "0");
-    auto model = make_model(stream);
+    const bool http2 = std::getenv("BENCH_HTTP2") && std::string(std::getenv("BENCH_HTTP2")) == "1";
+    auto model = make_model(stream, http2);
     Agent<> agent = make_agent(model);
     std::atomic<long> ok{0}, failed{0}, model_calls{0};
     std::mutex error_mutex;
@@ -174,7 +178,7 @@ int main(int argc, char** argv) {
 
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
-    boost::json::object line{{"peer", std::string("agentroute-cpp") + (stream ? "-stream" : "") +
+    boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "-h2" : "") + (stream ? "-stream" : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "")},
                              {"n", n},

@@ -1,6 +1,7 @@
 #include "connection_pool.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace agentroute::net::detail {
 
@@ -42,6 +43,88 @@ void ConnectionPool::release(const Key& key, std::unique_ptr<HttpsConnection> co
         if (host.open > 0) --host.open;  // 0: its context was purged meanwhile
     }
     wake_one(host.waiters);
+}
+
+asio::awaitable<ConnectionPool::H2Slot> ConnectionPool::acquire_h2(const Key& key) {
+    H2Slot slot;
+    std::vector<std::shared_ptr<H2Connection>> closing;  // closed outside the lock
+    std::optional<std::uint64_t> round;                  // the opening this caller waits for
+    co_await wait_until_admitted(mutex_, [&](Waiter&) -> WaitList* {
+        Host& host = hosts_[key];
+        if (host.http1_only) {
+            slot.http1 = true;
+            return nullptr;
+        }
+        if (round && host.h2_round != *round && host.h2_last_failure) {
+            slot.failed = host.h2_last_failure;
+            return nullptr;
+        }
+        std::erase_if(host.h2, [&](const std::shared_ptr<H2Connection>& c) {
+            if (c->usable() && !c->idle_longer_than(idle_timeout_)) return false;
+            closing.push_back(c);
+            return true;
+        });
+        for (const auto& c : host.h2) {
+            if (c->try_reserve()) {
+                slot.connection = c;
+                // Pass the turn on: the next waiter finds room too, or opens a connection.
+                // (Room can grow without an opening: the server's SETTINGS raise the limit.)
+                if (!host.h2_opening) wake_one(host.h2_waiters);
+                return nullptr;
+            }
+        }
+        if (!host.h2_opening) {
+            host.h2_opening = true;
+            slot.open_one = true;
+            return nullptr;
+        }
+        round = host.h2_round;
+        return &host.h2_waiters;
+    });
+    co_return slot;
+}
+
+void ConnectionPool::h2_opened(const Key& key, std::shared_ptr<H2Connection> connection) {
+    std::lock_guard lock(mutex_);
+    Host& host = hosts_[key];
+    host.h2_opening = false;
+    ++host.h2_round;
+    host.h2_last_failure = {};
+    // Wake as many as it can take, and one more to open the next connection if they need it:
+    // not all ten thousand waiters to find it full again.
+    std::size_t wake = connection->max_streams() - connection->open_streams() + 1;
+    host.h2.push_back(std::move(connection));
+    while (wake-- > 0 && !host.h2_waiters.empty()) wake_one(host.h2_waiters);
+}
+
+void ConnectionPool::h2_failed(const Key& key, boost::system::error_code ec) {
+    std::lock_guard lock(mutex_);
+    Host& host = hosts_[key];
+    host.h2_opening = false;
+    ++host.h2_round;
+    host.h2_last_failure = ec;
+    wake_all(host.h2_waiters);
+}
+
+void ConnectionPool::h2_declined(const Key& key, std::unique_ptr<HttpsConnection> connection) {
+    std::lock_guard lock(mutex_);
+    Host& host = hosts_[key];
+    host.h2_opening = false;
+    host.http1_only = true;
+    ++host.h2_round;
+    if (connection && connection->reusable() && host.open < max_per_host_) {
+        ++host.open;
+        host.idle.push_back(Idle{std::move(connection), std::chrono::steady_clock::now()});
+        wake_one(host.waiters);
+    }
+    wake_all(host.h2_waiters);
+}
+
+std::size_t ConnectionPool::h2_connections() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& [key, host] : hosts_) n += host.h2.size();
+    return n;
 }
 
 namespace {
@@ -86,6 +169,7 @@ void ConnectionPool::watch(asio::execution_context& context) {
 
 void ConnectionPool::purge(const void* context) {
     std::vector<std::unique_ptr<HttpsConnection>> closing;
+    std::vector<std::shared_ptr<H2Connection>> closing_h2;
     std::lock_guard lock(mutex_);
     for (auto it = hosts_.begin(); it != hosts_.end();) {
         if (it->first.context != context) {
@@ -96,8 +180,10 @@ void ConnectionPool::purge(const void* context) {
         for (auto& idle : host.idle) closing.push_back(std::move(idle.connection));
         host.open -= std::min(host.open, host.idle.size());
         host.idle.clear();
+        closing_h2.insert(closing_h2.end(), host.h2.begin(), host.h2.end());
+        host.h2.clear();
         // Waiters point into their host's entry: it stays until they are gone.
-        if (host.waiters.empty()) {
+        if (host.waiters.empty() && host.h2_waiters.empty()) {
             it = hosts_.erase(it);
         } else {
             ++it;

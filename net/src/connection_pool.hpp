@@ -1,5 +1,6 @@
 #pragma once
 
+#include "h2_connection.hpp"
 #include "https_connection.hpp"
 #include "wait_list.hpp"
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 namespace agentroute::net::detail {
 
@@ -41,6 +43,26 @@ public:
     /// Connections open or being opened, idle ones included (for tests and stats).
     std::size_t open_connections() const;
 
+    /// Where an HTTP/2 exchange goes: a stream slot on an open connection; or the turn to
+    /// open a new connection (one at a time per host, the others wait for it); or, when the
+    /// host answered ALPN with HTTP/1.1, the HTTP/1.1 pool; or the error that opening failed
+    /// with while this caller waited for it.
+    struct H2Slot {
+        std::shared_ptr<H2Connection> connection;
+        bool open_one = false;
+        bool http1 = false;
+        boost::system::error_code failed;
+    };
+    boost::asio::awaitable<H2Slot> acquire_h2(const Key& key);
+    /// Ends an `open_one` turn: with the new connection (its first slot already taken by the
+    /// opener), or with the error, or with an HTTP/1.1 connection (the host does not speak h2),
+    /// which joins the idle HTTP/1.1 connections.
+    void h2_opened(const Key& key, std::shared_ptr<H2Connection> connection);
+    void h2_failed(const Key& key, boost::system::error_code ec);
+    void h2_declined(const Key& key, std::unique_ptr<HttpsConnection> connection);
+    /// HTTP/2 connections open (for tests and stats).
+    std::size_t h2_connections() const;
+
     /// Closes and forgets every idle connection of `context`; called when that execution
     /// context shuts down, so no socket outlives the reactor it was registered with.
     void purge(const void* context);
@@ -57,6 +79,14 @@ private:
         std::deque<Idle> idle;   // most recently used at the back
         std::size_t open = 0;    // idle + in use + being opened
         WaitList waiters;
+        // HTTP/2: the connections, whether one is being opened, who waits for it, and how
+        // the last opening ended (`h2_round` counts them, so a waiter sees only its own).
+        std::vector<std::shared_ptr<H2Connection>> h2;
+        bool h2_opening = false;
+        bool http1_only = false;
+        std::uint64_t h2_round = 0;
+        boost::system::error_code h2_last_failure;
+        WaitList h2_waiters;
     };
 
     const std::size_t max_per_host_;

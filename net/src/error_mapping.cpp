@@ -67,7 +67,7 @@ std::exception_ptr to_exception(const boost::system::error_code& ec, const std::
         ErrorHttp::Details d;
         return std::make_exception_ptr(ErrorTimeout(ec.message() + where, d));
     }
-    if (ec == error::response_too_large) {
+    if (ec == error::response_too_large || ec == error::stream_reset || ec == error::http2_protocol) {
         return std::make_exception_ptr(ErrorProtocol(ec.message() + where));
     }
     if (ec.category() == boost::asio::error::get_ssl_category()) {
@@ -100,7 +100,7 @@ bool is_retryable(const boost::system::error_code& ec) noexcept {
     return ec == boost::asio::error::connection_refused || ec == boost::asio::error::connection_reset ||
            ec == boost::asio::error::connection_aborted || ec == boost::asio::error::network_unreachable ||
            ec == boost::asio::error::host_unreachable || ec == boost::asio::error::timed_out ||
-           ec == error::connect_timeout || ec == error::handshake_timeout;
+           ec == error::connect_timeout || ec == error::handshake_timeout || ec == error::stream_refused;
 }
 
 }  // namespace agentroute::net::detail

@@ -1,5 +1,6 @@
 #include "http_client.hpp"
 
+#include "net_error.hpp"
 #include "url.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,12 +24,12 @@ HttpClient::HttpClient(HttpsOptions options)
 
 std::shared_ptr<HttpClient> HttpClient::shared(const HttpsOptions& o) {
     using Key = std::tuple<std::string, long long, long long, long long, long long, std::size_t,
-                           std::size_t, long long, std::string, std::size_t>;
+                           std::size_t, long long, std::string, std::size_t, bool>;
     static std::mutex mutex;
     static std::map<Key, std::weak_ptr<HttpClient>> clients;
     const Key key{o.ca_file, o.connect_timeout.count(), o.handshake_timeout.count(),
                   o.header_timeout.count(), o.idle_timeout.count(), o.max_response_bytes,
-                  o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy, o.max_concurrent_handshakes};
+                  o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy, o.max_concurrent_handshakes, o.http2};
     std::lock_guard lock(mutex);
     if (auto existing = clients[key].lock()) return existing;
     auto client = std::make_shared<HttpClient>(o);
@@ -61,6 +62,11 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const Http
     asio::execution_context& context = asio::query(executor, asio::execution::context);
     pool_->watch(context);
     ConnectionPool::Key key{target, &context};
+    if (options_.http2) {
+        std::optional<ExchangeResult> result = co_await exchange_h2(key, request, sink);
+        if (result) co_return std::move(*result);
+        // The host speaks HTTP/1.1 only.
+    }
     for (int attempt = 0;; ++attempt) {
         auto pooled = co_await pool_->acquire(key);
         Lease lease{pool_.get(), key, std::move(pooled)};
@@ -79,12 +85,72 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const Http
     }
 }
 
+asio::awaitable<std::optional<ExchangeResult>> HttpClient::exchange_h2(const ConnectionPool::Key& key,
+                                                                       const HttpRequest& request,
+                                                                       const BodySink& sink) {
+    for (int attempt = 0;; ++attempt) {
+        ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
+        if (slot.http1) co_return std::nullopt;
+        if (slot.failed) co_return ExchangeResult{slot.failed, {}, false};
+        if (slot.open_one) {
+            auto opened = co_await open_h2(key);
+            if (!opened.connection) {
+                if (opened.ec) co_return ExchangeResult{opened.ec, {}, false};
+                co_return std::nullopt;  // declined: HTTP/1.1
+            }
+            slot.connection = std::move(opened.connection);
+        }
+        ExchangeResult result = co_await slot.connection->exchange(request, sink, options_);
+        // Refused streams (GOAWAY) and connections that broke before any answer byte: the
+        // request was not processed, send it once more on another connection.
+        if (result.ec && !result.response_started && attempt == 0 && result.ec != error::header_timeout) continue;
+        co_return result;
+    }
+}
+
+asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::Key& key) {
+    const std::optional<Endpoint> proxy = proxy_for(key.endpoint.host, options_.proxy);
+    auto [ec, connection] = co_await HttpsConnection::connect(tls_, key.endpoint, proxy, options_, /*offer_http2=*/true);
+    if (ec) {
+        pool_->h2_failed(key, ec);
+        co_return H2Opened{ec, nullptr};
+    }
+    if (!connection->http2()) {
+        pool_->h2_declined(key, std::move(connection));
+        co_return H2Opened{};
+    }
+    auto h2 = H2Connection::start(std::move(connection), key.endpoint);
+    (void)h2->try_reserve();  // the opener's own stream: a fresh connection has room
+    pool_->h2_opened(key, h2);
+    co_return H2Opened{{}, std::move(h2)};
+}
+
 asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t count) {
     auto executor = co_await asio::this_coro::executor;
     asio::execution_context& context = asio::query(executor, asio::execution::context);
     pool_->watch(context);
     const ConnectionPool::Key key{target, &context};
     const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
+    if (options_.http2) {
+        // Take `count` stream slots, opening connections as they fill up, then give them back:
+        // the connections stay, with room for `count` exchanges at once.
+        std::vector<std::shared_ptr<H2Connection>> held;
+        bool declined = false;
+        while (held.size() < count) {
+            ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
+            if (slot.open_one) {
+                H2Opened opened = co_await open_h2(key);
+                slot.connection = std::move(opened.connection);
+                declined = !slot.connection && !opened.ec;
+            }
+            declined = declined || slot.http1;
+            if (!slot.connection) break;
+            held.push_back(std::move(slot.connection));
+        }
+        for (const auto& connection : held) connection->release_reservation();
+        if (!declined) co_return held.size();
+        // The host speaks HTTP/1.1 only: open those.
+    }
 
     // Each child holds what it got until all are done, so an idle connection is counted once
     // rather than taken, given back and taken again.

@@ -125,6 +125,7 @@ struct HttpsConnection::Impl : Watched, std::enable_shared_from_this<HttpsConnec
     SessionTag session;
     boost::beast::flat_buffer buffer;
     bool reusable = false;
+    bool http2 = false;
     Deadlines& deadlines;
 
     // A timeout cancels the pending operation; fired() tells a timeout from another failure.
@@ -141,6 +142,8 @@ HttpsConnection::~HttpsConnection() {
 }
 
 bool HttpsConnection::reusable() const noexcept { return impl_->reusable; }
+bool HttpsConnection::http2() const noexcept { return impl_->http2; }
+TlsStream& HttpsConnection::stream() noexcept { return impl_->stream; }
 
 namespace {
 
@@ -167,7 +170,7 @@ asio::awaitable<error_code> open_tunnel(tcp::socket& socket, const Endpoint& tar
 }  // namespace
 
 asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsConnection::connect(
-    TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options) {
+    TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options, bool offer_http2) {
     auto executor = co_await asio::this_coro::executor;
     auto impl = std::make_shared<Impl>(executor, tls.impl().ctx.native_handle());
     using Result = std::pair<error_code, std::unique_ptr<HttpsConnection>>;
@@ -211,6 +214,12 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     if (!named) {
         co_return Result{error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()), nullptr};
     }
+    if (offer_http2) {
+        static constexpr unsigned char protocols[] = "\x02h2\x08http/1.1";
+        if (SSL_set_alpn_protos(ssl, protocols, sizeof protocols - 1) != 0) {
+            co_return Result{error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()), nullptr};
+        }
+    }
     impl->session.host = target.host + ":" + target.port;
     SSL_set_ex_data(ssl, session_tag_index(), &impl->session);
     HandshakeScheduler& scheduler = tls.impl().handshakes;
@@ -228,6 +237,10 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     impl->disarm();
     if (hec) co_return Result{impl->fired() ? make_error_code(error::handshake_timeout) : hec, nullptr};
     leave.ok = true;
+    const unsigned char* chosen = nullptr;
+    unsigned int chosen_size = 0;
+    SSL_get0_alpn_selected(ssl, &chosen, &chosen_size);
+    impl->http2 = chosen_size == 2 && chosen[0] == 'h' && chosen[1] == '2';
     if (turn.probe && !impl->session.arrived) {
         // TLS 1.3 sends the ticket about one round trip after the handshake; the connections
         // queued behind this probe wait for it, so take it now rather than at the first read

@@ -18,6 +18,8 @@
 
 namespace agentroute::net::detail {
 
+class TlsStream;
+
 struct Endpoint {
     std::string host;
     std::string port;
@@ -84,8 +86,16 @@ public:
 
     /// Resolves (off the I/O thread), connects (through `proxy` when set), and does the TLS
     /// handshake with SNI and host-name verification, on the awaiting coroutine's executor.
+    /// With `offer_http2`, ALPN offers "h2" before "http/1.1" and `http2()` tells what the
+    /// server chose.
     static boost::asio::awaitable<std::pair<boost::system::error_code, std::unique_ptr<HttpsConnection>>>
-    connect(TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options);
+    connect(TlsContext& tls, Endpoint target, std::optional<Endpoint> proxy, HttpsOptions options,
+            bool offer_http2 = false);
+
+    /// True when ALPN chose HTTP/2: hand the connection to an H2Connection, not `exchange`.
+    bool http2() const noexcept;
+    /// The TLS stream, for the HTTP/2 layer that takes the connection over.
+    TlsStream& stream() noexcept;
 
     /// Sends `request` and streams the response body into `sink`. The caller keeps `request`
     /// and `sink` alive until this completes.

@@ -19,6 +19,10 @@ public:
             case error::response_too_large: return "the response is larger than HttpsOptions::max_response_bytes";
             case error::proxy_refused: return "the proxy refused the CONNECT tunnel";
             case error::bad_url: return "malformed URL";
+            case error::stream_refused:
+                return "the server refused the HTTP/2 stream before processing it (it is shutting the connection down)";
+            case error::stream_reset: return "the server reset the HTTP/2 stream mid-response";
+            case error::http2_protocol: return "the server broke the HTTP/2 protocol";
         }
         return "unknown error";
     }

@@ -13,6 +13,9 @@ enum class error {
     response_too_large,
     proxy_refused,
     bad_url,
+    stream_refused,
+    stream_reset,
+    http2_protocol,
 };
 
 const boost::system::error_category& net_category() noexcept;

@@ -25,9 +25,10 @@ struct LookupTicket {
 };
 BOOST_DESCRIBE_STRUCT(LookupTicket, (), (ticket_id))
 
-std::shared_ptr<OpenRouterModel> model_for(const FakeOpenRouter& fake, bool stream) {
+std::shared_ptr<OpenRouterModel> model_for(const FakeOpenRouter& fake, bool stream, bool http2 = false) {
     OpenRouterOptions o = agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5");
     o.stream = stream;
+    o.https.http2 = http2;
     o.app_title = "agentroute tests";
     return std::make_shared<OpenRouterModel>(o);
 }
@@ -45,13 +46,18 @@ Agent<> support_agent(std::shared_ptr<Model> model) {
     return agent;
 }
 
-class OpenRouterEndToEnd : public ::testing::TestWithParam<bool> {};
+// (streaming, HTTP/2)
+class OpenRouterEndToEnd : public ::testing::TestWithParam<std::tuple<bool, bool>> {
+protected:
+    bool streaming() const { return std::get<0>(GetParam()); }
+    bool http2() const { return std::get<1>(GetParam()); }
+};
 
 }  // namespace
 
 TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
     FakeOpenRouter fake;
-    auto agent = support_agent(model_for(fake, GetParam()));
+    auto agent = support_agent(model_for(fake, streaming(), http2()));
     std::string streamed;
     RunOptions options;
     options.on_event = [&](const RunEvent& e) {
@@ -64,7 +70,7 @@ TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
     EXPECT_EQ(fake.chat_requests(), 2u);
     EXPECT_NEAR(result.usage.total_cost_usd, fake.billed_usd(), 1e-12);  // to the cent, and then some
     EXPECT_FALSE(result.usage.cost_estimated);
-    if (GetParam()) {
+    if (streaming()) {
         EXPECT_EQ(streamed, result.output);
     }
     // The second request carried the tool result and the run id as session_id.
@@ -77,13 +83,14 @@ TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
     auto headers = fake.last_request_headers();
     EXPECT_EQ(headers["authorization"], "Bearer sk-or-v1-test");
     EXPECT_EQ(headers["x-title"], "agentroute tests");
-    // Both calls went over one kept-alive connection.
+    // Both calls went over one kept-alive connection, of the protocol asked for.
     EXPECT_EQ(fake.connections(), 1u);
+    EXPECT_EQ(fake.http2_connections(), http2() ? 1u : 0u);
 }
 
 TEST_P(OpenRouterEndToEnd, AnErrorAfterABilledCallKeepsItsCost) {
     FakeOpenRouter fake;
-    auto agent = support_agent(model_for(fake, GetParam()));
+    auto agent = support_agent(model_for(fake, streaming(), http2()));
     // The second call fails for good: the first call's cost must still be on the error.
     fake.push_fault({.kind = agentroute::testing::FakeFault::Kind::status, .status = 400, .skip = 1});
     auto e = expect_error<ErrorBadRequest>([&] { agent.run_sync("Investigate ticket #4821"); });
@@ -147,8 +154,11 @@ TEST(OpenRouterModels, AWrongKeyIsErrorAuthAndNeverShowsTheKey) {
     EXPECT_EQ(fake.chat_requests(), 0u);  // refused before the chat handler, and not retried
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, OpenRouterEndToEnd, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "Streaming" : "NonStreaming"; });
+INSTANTIATE_TEST_SUITE_P(Modes, OpenRouterEndToEnd, ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const auto& info) {
+                             return std::string(std::get<0>(info.param) ? "Streaming" : "NonStreaming") +
+                                    (std::get<1>(info.param) ? "OverHttp2" : "OverHttp1");
+                         });
 
 TEST(OpenRouterE2E, PreconnectedConnectionsServeTheNextRuns) {
     FakeOpenRouter fake;

@@ -42,15 +42,17 @@ std::function<void(std::exception_ptr)> expect() {
     };
 }
 
-class OpenRouterFaults : public ::testing::TestWithParam<Case> {};
+// (fault, HTTP/2)
+class OpenRouterFaults : public ::testing::TestWithParam<std::tuple<Case, bool>> {};
 
 }  // namespace
 
 TEST_P(OpenRouterFaults, EndsAsDocumentedAndThePoolRecovers) {
-    const Case& c = GetParam();
+    const auto& [c, http2] = GetParam();
     FakeOpenRouter fake;
     OpenRouterOptions o = agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5");
     o.stream = c.stream;
+    o.https.http2 = http2;
     o.https.idle_timeout = 400ms;
     o.retry.base_delay = 10ms;
     o.retry.max_retry_after = 5s;
@@ -74,11 +76,12 @@ TEST_P(OpenRouterFaults, EndsAsDocumentedAndThePoolRecovers) {
     }
     // The next run is served normally by the same pool.
     EXPECT_EQ(agent.run_sync("again").output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(fake.http2_connections() > 0, http2);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, OpenRouterFaults,
-    ::testing::Values(
+    ::testing::Combine(::testing::Values(
         Case{"RateLimitThenSuccess", {.kind = Kind::status, .status = 429, .retry_after = "0"}, true, nullptr},
         Case{"UpstreamThenSuccess", {.kind = Kind::status, .status = 502}, false, nullptr},
         Case{"AvailabilityThenSuccess", {.kind = Kind::availability, .retry_after = "0.01"}, true, nullptr},
@@ -98,7 +101,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"StalledOnKeepAliveComments", {.kind = Kind::stall_keepalive}, true, expect<ErrorTimeout>()},
         Case{"ErrorEventMidStream", {.kind = Kind::error_in_stream, .status = 400}, true, expect<ErrorBadRequest>()},
         Case{"GarbageJson", {.kind = Kind::garbage_json}, false, expect<ErrorProtocol>()}),
-    [](const auto& info) { return std::string(info.param.name); });
+        ::testing::Bool()),
+    [](const auto& info) {
+        return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "OverHttp2" : "OverHttp1");
+    });
 
 TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
     FakeOpenRouter fake;

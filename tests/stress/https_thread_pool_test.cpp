@@ -80,3 +80,25 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
     EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), 4u);
 }
+
+// HTTP/2 on a thread pool: runs on four threads share a few connections, whose reader and
+// writer run on the connection's strand while exchanges submit from any thread.
+TEST(Stress, HundredsOfHttp2RunsOnAThreadPool) {
+    agentroute::testing::FakeOpenRouterOptions fo;
+    fo.latency = 20ms;
+    agentroute::testing::FakeOpenRouter fake(fo);
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = true;
+    o.stream = true;
+    Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o)});
+
+    constexpr int runs = 400;
+    Outcome outcome;
+    boost::asio::thread_pool pool(4);
+    start_runs(agent, pool, runs, outcome);
+    pool.join();
+    EXPECT_EQ(outcome.ok.load(), runs);
+    EXPECT_EQ(outcome.failed.load(), 0);
+    EXPECT_LE(fake.connections(), 8u);
+    EXPECT_EQ(fake.http2_connections(), fake.connections());
+}

@@ -2,6 +2,7 @@
 
 #include <agentroute/net/fake_openrouter.hpp>
 
+#include "fake_h2_session.hpp"
 #include "fake_logic.hpp"
 #include "self_signed.hpp"
 
@@ -13,6 +14,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -45,10 +47,12 @@ struct FakeOpenRouter::Impl {
     std::vector<std::thread> threads;
     std::atomic<std::size_t> connections{0};
     std::atomic<std::size_t> resumed{0};
+    std::atomic<std::size_t> http2{0};
     std::atomic<bool> stopping{false};
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> serve(tcp::socket socket);
+    asio::awaitable<void> serve_h2(asio::ssl::stream<tcp::socket>& stream);
 };
 
 namespace {
@@ -105,6 +109,14 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
     if (hec) co_return;
     if (SSL_session_reused(stream.native_handle()) == 1) ++resumed;
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_size = 0;
+    SSL_get0_alpn_selected(stream.native_handle(), &alpn, &alpn_size);
+    if (alpn_size == 2 && alpn[0] == 'h' && alpn[1] == '2') {
+        ++http2;
+        co_await serve_h2(stream);
+        co_return;
+    }
     boost::beast::flat_buffer buffer;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
@@ -170,6 +182,72 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
     }
 }
 
+// HTTP/2: one reader (this coroutine), one writer at a time, and a coroutine per request for
+// its latency; all on this connection's strand, so the session needs no lock.
+asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::socket>& stream) {
+    auto executor = co_await asio::this_coro::executor;
+    struct Connection {
+        std::unique_ptr<detail::H2ServerSession> session;
+        bool writing = false;
+        bool closed = false;
+    };
+    auto connection = std::make_shared<Connection>();
+    // Writes whatever the session has to send; one writer at a time.
+    auto flush = [&stream, connection, executor]() {
+        if (connection->writing || connection->closed) return;
+        connection->writing = true;
+        asio::co_spawn(executor, [&stream, connection]() -> asio::awaitable<void> {
+            for (;;) {
+                std::string out = connection->session->output();
+                if (out.empty() || connection->closed) break;
+                auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), tuple_awaitable);
+                if (ec) {
+                    connection->closed = true;
+                    break;
+                }
+            }
+            connection->writing = false;
+        }, asio::detached);
+    };
+    auto answer = [this, connection, executor, flush](std::int32_t id, detail::FakeRequest request) {
+        asio::co_spawn(executor, [this, connection, flush, id, request = std::move(request)]() -> asio::awaitable<void> {
+            detail::Plan plan = logic.handle(request);
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            if (plan.latency.count() > 0) {
+                timer.expires_after(plan.latency);
+                co_await timer.async_wait(tuple_awaitable);
+            }
+            if (connection->closed) co_return;
+            connection->session->respond(id, plan);
+            flush();
+            if (plan.end != detail::Plan::End::stall) co_return;
+            const std::string comment = ": OPENROUTER PROCESSING\n\n";
+            for (int i = 0; i < 1200 && !stopping && !connection->closed; ++i) {
+                timer.expires_after(std::chrono::milliseconds(100));
+                co_await timer.async_wait(tuple_awaitable);
+                if (connection->closed || !connection->session->send_more(id, comment)) co_return;
+                flush();
+            }
+        }, asio::detached);
+    };
+    connection->session = std::make_unique<detail::H2ServerSession>(answer, options.http2_max_streams);
+    flush();  // our SETTINGS
+    std::vector<std::uint8_t> buffer(16 * 1024);
+    for (;;) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer), tuple_awaitable);
+        if (ec || !connection->session->receive(buffer.data(), n)) break;
+        flush();
+        if (!connection->session->alive()) break;
+    }
+    connection->closed = true;
+    // The writer may still hold the stream: let it finish before the stream goes away.
+    asio::steady_timer wait(executor);
+    while (connection->writing) {
+        wait.expires_after(std::chrono::milliseconds(1));
+        co_await wait.async_wait(tuple_awaitable);
+    }
+}
+
 FakeOpenRouter::FakeOpenRouter(FakeOpenRouterOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
     Impl& i = *impl_;
@@ -177,6 +255,18 @@ FakeOpenRouter::FakeOpenRouter(FakeOpenRouterOptions options)
     i.ca_path = write_temp_ca(i.options.cert_dir, certs.ca_pem);
     i.tls.use_certificate_chain(asio::buffer(certs.server_cert_pem));
     i.tls.use_private_key(asio::buffer(certs.server_key_pem), asio::ssl::context::pem);
+    if (i.options.http2) {
+        SSL_CTX_set_alpn_select_cb(i.tls.native_handle(), [](SSL*, const unsigned char** out, unsigned char* out_size,
+                                                             const unsigned char* in, unsigned int in_size, void*) {
+            static constexpr unsigned char ours[] = "\x02h2\x08http/1.1";
+            unsigned char* chosen = nullptr;
+            if (SSL_select_next_proto(&chosen, out_size, ours, sizeof ours - 1, in, in_size) != OPENSSL_NPN_NEGOTIATED) {
+                return SSL_TLSEXT_ERR_NOACK;
+            }
+            *out = chosen;
+            return SSL_TLSEXT_ERR_OK;
+        }, nullptr);
+    }
     const tcp::endpoint endpoint(asio::ip::make_address(i.options.host), i.options.port);
     i.acceptor.open(endpoint.protocol());
     i.acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -211,6 +301,7 @@ std::size_t FakeOpenRouter::chat_requests() const { return impl_->logic.chat_req
 double FakeOpenRouter::billed_usd() const { return impl_->logic.billed_usd(); }
 std::size_t FakeOpenRouter::connections() const { return impl_->connections; }
 std::size_t FakeOpenRouter::resumed_handshakes() const { return impl_->resumed; }
+std::size_t FakeOpenRouter::http2_connections() const { return impl_->http2; }
 std::string FakeOpenRouter::last_request_body() const { return impl_->logic.last_request_body(); }
 std::map<std::string, std::string> FakeOpenRouter::last_request_headers() const {
     return impl_->logic.last_request_headers();

@@ -58,6 +58,10 @@ struct FakeOpenRouterOptions {
     unsigned threads = 1;
     /// When set, requests must carry `Authorization: Bearer <api_key>` (else 401).
     std::string api_key;
+    /// Answer HTTP/2 when the client offers it in ALPN (as OpenRouter does); else HTTP/1.1 only.
+    bool http2 = true;
+    /// SETTINGS_MAX_CONCURRENT_STREAMS of an HTTP/2 connection (Cloudflare's value).
+    std::uint32_t http2_max_streams = 256;
 };
 
 /// A loopback OpenRouter over real HTTPS (a self-signed CA it makes at start), speaking the
@@ -95,6 +99,8 @@ public:
     std::size_t connections() const;
     /// TLS handshakes that resumed a session instead of a full handshake.
     std::size_t resumed_handshakes() const;
+    /// Connections that chose HTTP/2.
+    std::size_t http2_connections() const;
     /// The body of the last chat request.
     std::string last_request_body() const;
     /// Headers of the last chat request (names lower-cased).

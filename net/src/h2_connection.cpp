@@ -1,0 +1,537 @@
+#include "h2_connection.hpp"
+
+#include "deadlines.hpp"
+#include "net_error.hpp"
+#include "tls_stream.hpp"
+#include "wait_list.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace agentroute::net::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Beyond this many streams on one connection, a new connection is opened even if the server
+// allows more: one connection's flow-control window and one socket's bandwidth are shared by
+// all its streams.
+constexpr std::uint32_t stream_cap = 1024;
+// The connection-level receive window: many streams' answers in flight at once.
+constexpr std::int32_t connection_window = 16 * 1024 * 1024;
+constexpr std::size_t read_chunk = 16 * 1024;
+constexpr std::size_t write_batch = 64 * 1024;
+
+}  // namespace
+
+// One request/response on the connection. Its fields are guarded by the connection's mutex.
+struct H2Stream : Watched {
+    std::weak_ptr<H2Connection::Impl> owner;
+    const BodySink* sink = nullptr;
+    std::string_view body;  // the request body, sent from here (the caller keeps it)
+    std::size_t sent = 0;
+    std::size_t max_bytes = 0;
+    std::size_t received = 0;
+    std::chrono::steady_clock::duration idle_timeout{};
+    std::int32_t id = -1;
+    HttpHead head;
+    bool head_done = false;
+    bool started = false;  // a response byte arrived
+    bool closed = false;
+    error_code ec;
+    std::exception_ptr sink_error;
+    WaitList waiters;
+
+    void expire() noexcept override;
+};
+
+struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
+    Impl(std::unique_ptr<HttpsConnection> connection, const Endpoint& target)
+        : tls(std::move(connection)),
+          strand(asio::make_strand(tls->stream().get_executor())),
+          authority(target.port == "443" ? target.host : target.host + ":" + target.port),
+          deadlines(Deadlines::of(tls->stream().get_executor())) {}
+    ~Impl() {
+        if (session != nullptr) nghttp2_session_del(session);
+    }
+
+    std::unique_ptr<HttpsConnection> tls;
+    asio::strand<asio::any_io_executor> strand;
+    std::string authority;
+    Deadlines& deadlines;
+
+    mutable std::mutex mutex;
+    nghttp2_session* session = nullptr;
+    std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams;
+    std::size_t reserved = 0;
+    bool usable = true;
+    bool writing = false;
+    // The reader runs only while exchanges are open: a read pending on an idle connection
+    // would keep the io_context from running out of work (and run_sync from returning). Frames
+    // the server sends meanwhile (GOAWAY, PING) wait in the socket for the next exchange.
+    bool reading = false;
+    asio::cancellation_signal park;  // used on the strand only
+    std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
+
+    H2Stream* find(std::int32_t id) {
+        const auto it = streams.find(id);
+        return it == streams.end() ? nullptr : it->second.get();
+    }
+
+    // Ends every open stream with `ec` and takes no more; with the lock held.
+    void fail_all_locked(error_code ec) {
+        usable = false;
+        for (auto& [id, stream] : streams) {
+            stream->closed = true;
+            if (!stream->ec) stream->ec = ec;
+            wake_all(stream->waiters);
+        }
+        streams.clear();
+    }
+    void fail_all(error_code ec) {
+        std::lock_guard lock(mutex);
+        fail_all_locked(ec);
+    }
+
+    // Ends one stream (with the lock held) and wakes its exchange.
+    void close_stream_locked(H2Stream& stream, error_code ec) {
+        stream.closed = true;
+        if (!stream.ec) stream.ec = ec;
+        wake_all(stream.waiters);
+        streams.erase(stream.id);
+    }
+
+    error_code submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream);
+    void finish(H2Stream& stream);
+    void kick_writer();
+    void start_reader();
+    // With the lock held: gives a slot back; the last one parks the reader.
+    void release_slot_locked();
+    asio::awaitable<void> read_loop();
+    asio::awaitable<void> write_loop();
+};
+
+void H2Stream::expire() noexcept {
+    if (auto connection = owner.lock()) {
+        std::lock_guard lock(connection->mutex);
+        wake_all(waiters);
+    }
+}
+
+namespace {
+
+H2Connection::Impl& impl_of(void* user_data) { return *static_cast<H2Connection::Impl*>(user_data); }
+
+int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t name_size,
+              const std::uint8_t* value, std::size_t value_size, std::uint8_t, void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE) return 0;  // trailers
+    H2Stream* stream = impl_of(user_data).find(frame->hd.stream_id);
+    if (stream == nullptr) return 0;
+    const std::string_view n(reinterpret_cast<const char*>(name), name_size);
+    const std::string_view v(reinterpret_cast<const char*>(value), value_size);
+    if (n == ":status") {
+        int status = 0;
+        std::from_chars(v.data(), v.data() + v.size(), status);
+        stream->head.status = status;
+        stream->head.headers.clear();  // after an interim 1xx answer
+    } else {
+        stream->head.headers.emplace_back(std::string(n), std::string(v));  // h2 names are lower case
+    }
+    return 0;
+}
+
+int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    H2Connection::Impl& c = impl_of(user_data);
+    if (frame->hd.type == NGHTTP2_GOAWAY) {
+        // Streams above last_stream_id are closed as refused by nghttp2; the rest finish.
+        c.usable = false;
+        return 0;
+    }
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE) return 0;
+    H2Stream* stream = c.find(frame->hd.stream_id);
+    if (stream == nullptr || stream->head.status < 200) return 0;
+    stream->head_done = true;
+    stream->started = true;
+    wake_all(stream->waiters);
+    return 0;
+}
+
+int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id, const std::uint8_t* data,
+                  std::size_t size, void* user_data) {
+    H2Connection::Impl& c = impl_of(user_data);
+    H2Stream* stream = c.find(stream_id);
+    if (stream == nullptr) return 0;  // abandoned by its exchange
+    stream->started = true;
+    stream->received += size;
+    if (stream->received > stream->max_bytes) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+        c.close_stream_locked(*stream, make_error_code(error::response_too_large));
+        return 0;
+    }
+    try {
+        if ((*stream->sink)(std::string_view(reinterpret_cast<const char*>(data), size))) {
+            stream->extend(stream->idle_timeout);
+        }
+    } catch (...) {
+        // The exchange rethrows it; the server stops sending.
+        stream->sink_error = std::current_exception();
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+        c.close_stream_locked(*stream, make_error_code(error::stream_reset));
+    }
+    return 0;
+}
+
+int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t h2_error, void* user_data) {
+    H2Connection::Impl& c = impl_of(user_data);
+    H2Stream* stream = c.find(stream_id);
+    if (stream == nullptr) return 0;
+    error_code ec;
+    if (h2_error == NGHTTP2_REFUSED_STREAM) {
+        ec = make_error_code(error::stream_refused);
+    } else if (h2_error != NGHTTP2_NO_ERROR) {
+        ec = make_error_code(error::stream_reset);
+    } else if (!stream->head_done) {
+        ec = make_error_code(error::http2_protocol);  // ended without a response
+    }
+    c.close_stream_locked(*stream, ec);
+    return 0;
+}
+
+ssize_t read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buffer, std::size_t length,
+                  std::uint32_t* flags, nghttp2_data_source*, void* user_data) {
+    H2Stream* stream = impl_of(user_data).find(stream_id);
+    if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // abandoned: reset it
+    const std::size_t n = std::min(length, stream->body.size() - stream->sent);
+    std::copy_n(stream->body.data() + stream->sent, n, buffer);
+    stream->sent += n;
+    if (stream->sent == stream->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+}
+
+const nghttp2_session_callbacks* callbacks() {
+    static nghttp2_session_callbacks* const instance = [] {
+        nghttp2_session_callbacks* cbs = nullptr;
+        nghttp2_session_callbacks_new(&cbs);
+        nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+        nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+        nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+        return cbs;
+    }();
+    return instance;
+}
+
+bool forbidden_in_h2(std::string_view lower_name) {
+    return lower_name == "host" || lower_name == "connection" || lower_name == "keep-alive" ||
+           lower_name == "transfer-encoding" || lower_name == "upgrade" || lower_name == "proxy-connection" ||
+           lower_name == "content-length";
+}
+
+nghttp2_nv header(std::string_view name, std::string_view value) {
+    return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                      NGHTTP2_NV_FLAG_NONE};
+}
+
+}  // namespace
+
+error_code H2Connection::Impl::submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream) {
+    // "Name: value\r\n" lines to lower-case names (HTTP/2 requires them), minus the fields that
+    // are connection-specific in HTTP/1.1.
+    std::vector<std::string> names;
+    std::vector<std::string_view> values;
+    for (std::string_view fields = request.fields; !fields.empty();) {
+        const std::size_t end = fields.find("\r\n");
+        const std::string_view line = fields.substr(0, end);
+        fields.remove_prefix(end == std::string_view::npos ? fields.size() : end + 2);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string name(line.substr(0, colon));
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        if (forbidden_in_h2(name)) continue;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        names.push_back(std::move(name));
+        values.push_back(value);
+    }
+    const std::string length = std::to_string(request.body.size());
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(names.size() + 5);
+    nva.push_back(header(":method", request.method));
+    nva.push_back(header(":scheme", "https"));
+    nva.push_back(header(":authority", authority));
+    nva.push_back(header(":path", request.target));
+    if (request.method != "GET") nva.push_back(header("content-length", length));
+    for (std::size_t i = 0; i < names.size(); ++i) nva.push_back(header(names[i], values[i]));
+
+    nghttp2_data_provider body{};
+    body.read_callback = read_body;
+
+    std::lock_guard lock(mutex);
+    if (!usable) return make_error_code(error::stream_refused);
+    const std::int32_t id = nghttp2_submit_request(session, nullptr, nva.data(), nva.size(),
+                                                   request.method == "GET" ? nullptr : &body, nullptr);
+    if (id < 0) return make_error_code(error::stream_refused);  // stream ids exhausted
+    stream->id = id;
+    streams.emplace(id, stream);
+    return {};
+}
+
+void H2Connection::Impl::finish(H2Stream& stream) {
+    {
+        std::lock_guard lock(mutex);
+        if (!stream.closed && stream.id > 0) {
+            // Abandoned (a timeout, an error, cancellation): the server can stop.
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_CANCEL);
+            streams.erase(stream.id);
+            stream.closed = true;
+        }
+        release_slot_locked();
+    }
+    kick_writer();
+}
+
+void H2Connection::Impl::release_slot_locked() {
+    if (--reserved != 0) return;
+    idle_since = std::chrono::steady_clock::now();
+    asio::post(strand, [self = shared_from_this()] {
+        bool idle = false;
+        {
+            std::lock_guard lock(self->mutex);
+            idle = self->reserved == 0 && self->reading;
+        }
+        if (idle) self->park.emit(asio::cancellation_type::terminal);
+    });
+}
+
+void H2Connection::Impl::start_reader() {
+    {
+        std::lock_guard lock(mutex);
+        if (reading) return;
+        reading = true;
+    }
+    asio::co_spawn(strand, [self = shared_from_this()] { return self->read_loop(); }, asio::detached);
+}
+
+void H2Connection::Impl::kick_writer() {
+    {
+        std::lock_guard lock(mutex);
+        if (writing || session == nullptr || nghttp2_session_want_write(session) == 0) return;
+        writing = true;
+    }
+    asio::co_spawn(strand, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> H2Connection::Impl::write_loop() {
+    std::string out;
+    for (;;) {
+        out.clear();
+        {
+            std::lock_guard lock(mutex);
+            while (out.size() < write_batch) {
+                const std::uint8_t* data = nullptr;
+                const ssize_t n = nghttp2_session_mem_send(session, &data);
+                if (n < 0) {
+                    fail_all_locked(make_error_code(error::http2_protocol));
+                    break;
+                }
+                if (n == 0) break;
+                out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+            }
+            if (out.empty()) {
+                writing = false;
+                co_return;
+            }
+        }
+        auto [ec, written] = co_await asio::async_write(tls->stream(), asio::buffer(out), tuple_awaitable);
+        if (ec) {
+            std::lock_guard lock(mutex);
+            fail_all_locked(ec);
+            writing = false;
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> H2Connection::Impl::read_loop() {
+    const std::unique_ptr<std::uint8_t[]> buffer(new std::uint8_t[read_chunk]);
+    auto parked = [this] {
+        std::lock_guard lock(mutex);
+        if (reserved != 0 || !usable) return false;
+        reading = false;
+        return true;
+    };
+    for (;;) {
+        if (parked()) co_return;
+        auto [ec, n] = co_await tls->stream().async_read_some(asio::buffer(buffer.get(), read_chunk),
+                                                              asio::bind_cancellation_slot(park.slot(), tuple_awaitable));
+        if (ec == asio::error::operation_aborted && parked()) co_return;
+        if (ec) {
+            fail_all(ec);
+            tls->stream().close();
+            co_return;
+        }
+        bool done = false;
+        {
+            std::lock_guard lock(mutex);
+            if (nghttp2_session_mem_recv(session, buffer.get(), n) < 0) {
+                fail_all_locked(make_error_code(error::http2_protocol));
+                done = true;
+            } else {
+                // After GOAWAY with nothing left open, or a fatal error nghttp2 answered itself.
+                done = nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0;
+                if (done) fail_all_locked(make_error_code(error::stream_refused));
+            }
+        }
+        if (done) {
+            tls->stream().close();
+            co_return;
+        }
+        kick_writer();  // SETTINGS and PING acknowledgements, window updates
+    }
+}
+
+std::shared_ptr<H2Connection> H2Connection::start(std::unique_ptr<HttpsConnection> tls, const Endpoint& target) {
+    auto impl = std::make_shared<Impl>(std::move(tls), target);
+    nghttp2_option* option = nullptr;
+    nghttp2_option_new(&option);
+    // Until the server's SETTINGS arrive, assume the 100 streams RFC 9113 recommends.
+    nghttp2_option_set_peer_max_concurrent_streams(option, 100);
+    const int rv = nghttp2_session_client_new2(&impl->session, callbacks(), impl.get(), option);
+    nghttp2_option_del(option);
+    if (rv != 0) throw std::bad_alloc();
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1024 * 1024},
+    };
+    nghttp2_submit_settings(impl->session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    nghttp2_session_set_local_window_size(impl->session, NGHTTP2_FLAG_NONE, 0, connection_window);
+    impl->kick_writer();
+    return std::make_shared<H2Connection>(std::move(impl));
+}
+
+H2Connection::H2Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+H2Connection::~H2Connection() { close(); }
+
+bool H2Connection::try_reserve() {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->usable) return false;
+    const std::uint32_t allowed = std::min(
+        nghttp2_session_get_remote_settings(impl_->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), stream_cap);
+    if (impl_->reserved >= allowed) return false;
+    ++impl_->reserved;
+    return true;
+}
+
+void H2Connection::release_reservation() {
+    std::lock_guard lock(impl_->mutex);
+    impl_->release_slot_locked();
+}
+
+bool H2Connection::usable() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->usable;
+}
+
+bool H2Connection::idle_longer_than(std::chrono::steady_clock::duration idle_timeout) const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->reserved == 0 && std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout;
+}
+
+std::size_t H2Connection::open_streams() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->reserved;
+}
+
+std::size_t H2Connection::max_streams() const {
+    std::lock_guard lock(impl_->mutex);
+    return std::min(nghttp2_session_get_remote_settings(impl_->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+                    stream_cap);
+}
+
+void H2Connection::close() {
+    impl_->fail_all(asio::error::operation_aborted);
+    // The socket belongs to the strand that reads and writes it.
+    asio::post(impl_->strand, [impl = impl_] { impl->tls->stream().close(); });
+}
+
+asio::awaitable<ExchangeResult> H2Connection::exchange(const HttpRequest& request, const BodySink& sink,
+                                                       const HttpsOptions& options) {
+    const std::shared_ptr<Impl> c = impl_;
+    auto stream = std::make_shared<H2Stream>();
+    stream->owner = c;
+    stream->sink = &sink;
+    stream->body = request.body;
+    stream->max_bytes = options.max_response_bytes;
+    stream->idle_timeout = options.idle_timeout;
+    // Gives the slot back, and resets the stream if it is still open, however this ends.
+    struct Finish {
+        Impl& c;
+        H2Stream& stream;
+        ~Finish() { c.finish(stream); }
+    } finish{*c, *stream};
+
+    ExchangeResult result;
+    if (const error_code ec = c->submit(request, stream)) {
+        result.ec = ec;
+        co_return result;
+    }
+    c->start_reader();
+    c->kick_writer();
+
+    stream->arm(c->deadlines, stream, options.header_timeout);
+    co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
+        return stream->head_done || stream->closed || stream->fired() ? nullptr : &stream->waiters;
+    });
+    bool timed_out = false;
+    {
+        std::lock_guard lock(c->mutex);
+        timed_out = !stream->head_done && !stream->closed;
+    }
+    stream->disarm();
+    if (timed_out) {
+        result.ec = make_error_code(error::header_timeout);
+        result.response_started = stream->started;
+        co_return result;
+    }
+
+    stream->arm(c->deadlines, stream, options.idle_timeout);
+    co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
+        return stream->closed || stream->fired() ? nullptr : &stream->waiters;
+    });
+    stream->disarm();
+    std::exception_ptr sink_error;
+    {
+        std::lock_guard lock(c->mutex);
+        sink_error = stream->sink_error;
+        result.response_started = stream->started;
+        result.head = std::move(stream->head);
+        result.ec = !stream->closed ? make_error_code(error::idle_timeout) : stream->ec;
+    }
+    if (sink_error) std::rethrow_exception(sink_error);
+    co_return result;
+}
+
+}  // namespace agentroute::net::detail

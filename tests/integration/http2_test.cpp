@@ -1,0 +1,139 @@
+// HTTP/2 (HttpsOptions::http2) against the fake over real TLS: concurrent runs share a few
+// connections, a server without h2 gets HTTP/1.1, idle connections are replaced, timeouts and
+// preconnect hold. The fault matrix over HTTP/2 is in openrouter_faults_test.cpp.
+
+#include <agentroute/agent.hpp>
+#include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
+
+#include <agentroute_test/fake_model.hpp>
+#include <agentroute_test/run_co.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+using namespace agentroute;
+using agentroute::test::expect_error;
+using agentroute::testing::FakeOpenRouter;
+using agentroute::testing::FakeOpenRouterOptions;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<OpenRouterModel> h2_model(const FakeOpenRouter& fake, HttpsOptions https = {}) {
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    https.ca_file = o.https.ca_file;
+    https.http2 = true;
+    o.https = https;
+    return std::make_shared<OpenRouterModel>(o);
+}
+
+// Starts `runs` runs at once on one io_context (the pool keeps connections per context), after
+// `before` if given; returns how many answered.
+int run_concurrently(Agent<>& agent, int runs, std::function<boost::asio::awaitable<void>()> before = {}) {
+    boost::asio::io_context io;
+    if (before) {
+        std::exception_ptr failed;
+        boost::asio::co_spawn(io, before(), [&](std::exception_ptr e) { failed = e; });
+        io.run();
+        io.restart();
+        if (failed) std::rethrow_exception(failed);
+    }
+    int answered = 0;
+    for (int i = 0; i < runs; ++i) {
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            RunOptions options;  // not a temporary in the co_await: GCC 12 destroys those twice
+            if (!(co_await agent.run("hi", options)).output.empty()) ++answered;
+        }, boost::asio::detached);
+    }
+    io.run();
+    return answered;
+}
+
+}  // namespace
+
+TEST(Http2, ConcurrentRunsShareAFewConnections) {
+    FakeOpenRouterOptions fo;
+    fo.latency = 30ms;
+    FakeOpenRouter fake(fo);
+    Agent agent({.name = "a", .model = h2_model(fake)});
+    EXPECT_EQ(run_concurrently(agent, 300), 300);
+    EXPECT_EQ(fake.chat_requests(), 300u);
+    // 100 streams per connection until the server's SETTINGS (256) are read: at most 3.
+    EXPECT_GE(fake.connections(), 1u);
+    EXPECT_LE(fake.connections(), 3u);
+    EXPECT_EQ(fake.http2_connections(), fake.connections());
+}
+
+TEST(Http2, AServerWithoutHttp2GetsHttp1OnTheSameConnection) {
+    FakeOpenRouterOptions fo;
+    fo.http2 = false;
+    FakeOpenRouter fake(fo);
+    Agent agent({.name = "a", .model = h2_model(fake)});
+    EXPECT_EQ(run_concurrently(agent, 1), 1);
+    // The connection that offered h2 and got HTTP/1.1 served the run.
+    EXPECT_EQ(fake.connections(), 1u);
+    EXPECT_EQ(run_concurrently(agent, 3), 3);
+    EXPECT_EQ(fake.http2_connections(), 0u);
+    EXPECT_EQ(fake.chat_requests(), 4u);
+}
+
+TEST(Http2, PreconnectOpensRoomForCountExchanges) {
+    FakeOpenRouterOptions fo;
+    fo.latency = 20ms;
+    FakeOpenRouter fake(fo);
+    auto model = h2_model(fake);
+    Agent agent({.name = "a", .model = model});
+    std::size_t room = 0;
+    std::size_t opened = 0;
+    EXPECT_EQ(run_concurrently(agent, 250, [&]() -> boost::asio::awaitable<void> {
+                  room = co_await model->preconnect(250);
+                  opened = fake.connections();
+              }), 250);
+    EXPECT_EQ(room, 250u);
+    EXPECT_GE(opened, 1u);
+    EXPECT_LE(opened, 3u);
+    EXPECT_EQ(fake.connections(), opened) << "the runs found room on the open connections";
+}
+
+TEST(Http2, AnIdleConnectionPastPoolIdleTimeoutIsReplaced) {
+    FakeOpenRouter fake;
+    HttpsOptions https;
+    https.pool_idle_timeout = 50ms;
+    Agent agent({.name = "a", .model = h2_model(fake, https)});
+    EXPECT_FALSE(agent.run_sync("one").output.empty());
+    std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(agent.run_sync("two").output.empty());
+    EXPECT_EQ(fake.connections(), 2u);
+    EXPECT_EQ(fake.http2_connections(), 2u);
+}
+
+TEST(Http2, AHeaderTimeoutEndsOnlyItsStream) {
+    FakeOpenRouterOptions fo;
+    fo.latency = 2s;
+    FakeOpenRouter fake(fo);
+    HttpsOptions https;
+    https.header_timeout = 100ms;
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https = https;
+    o.https.ca_file = fake.ca_file();
+    o.https.http2 = true;
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    const auto start = std::chrono::steady_clock::now();
+    const auto e = expect_error<ErrorTimeout>([&] { agent.run_sync("hi"); });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+    EXPECT_NE(std::string(e.what()).find("header_timeout"), std::string::npos) << e.what();
+}
+
+TEST(Http2, ANonStreamedAnswerLargerThanTheLimitIsRefused) {
+    FakeOpenRouter fake;
+    HttpsOptions https;
+    https.max_response_bytes = 100;
+    Agent agent({.name = "a", .model = h2_model(fake, https)});
+    expect_error<ErrorProtocol>([&] { agent.run_sync("hi"); });
+}
