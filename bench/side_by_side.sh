@@ -44,6 +44,11 @@ for f in $fake; do
        "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
        "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load"
        "env BENCH_PRECONNECT=0 $build/bench/agentroute_bench_load")
+  # HTTP/2 only where the server speaks it: the Node fake is HTTP/1.1, where -h2 would just
+  # repeat the first row.
+  if [ "$f" = ours ]; then
+    cmd+=("env BENCH_HTTP2=1 $build/bench/agentroute_bench_load" "env BENCH_HTTP2=1 BENCH_STREAM=1 $build/bench/agentroute_bench_load")
+  fi
   "${cmd[@]}" | tee "$results.table"
   sections+=("$f" "$results" "$results.table")
 done

@@ -246,6 +246,9 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::sock
         wait.expires_after(std::chrono::milliseconds(1));
         co_await wait.async_wait(tuple_awaitable);
     }
+    // The session's request callback holds the connection: break the cycle. Answers still
+    // waiting out their latency see `closed` and never touch the session.
+    connection->session.reset();
 }
 
 FakeOpenRouter::FakeOpenRouter(FakeOpenRouterOptions options)
