@@ -59,18 +59,25 @@ asio::awaitable<ConnectionPool::H2Slot> ConnectionPool::acquire_h2(const Key& ke
             slot.failed = host.h2_last_failure;
             return nullptr;
         }
-        std::erase_if(host.h2, [&](const std::shared_ptr<H2Connection>& c) {
-            if (c->usable() && !c->idle_longer_than(idle_timeout_)) return false;
-            closing.push_back(c);
-            return true;
-        });
-        for (const auto& c : host.h2) {
-            if (c->try_reserve()) {
-                slot.connection = c;
-                // Pass the turn on: the next waiter finds room too, or opens a connection.
-                // (Room can grow without an opening: the server's SETTINGS raise the limit.)
-                if (!host.h2_opening) wake_one(host.h2_waiters);
-                return nullptr;
+        // Start where the last slot was found: the connections before it were full then.
+        for (std::size_t looked = 0; looked < host.h2.size();) {
+            if (host.h2_cursor >= host.h2.size()) host.h2_cursor = 0;
+            const std::shared_ptr<H2Connection>& c = host.h2[host.h2_cursor];
+            switch (c->try_reserve(idle_timeout_)) {
+                case H2Connection::Reserve::taken:
+                    slot.connection = c;
+                    // Pass the turn on: the next waiter finds room too, or opens a connection.
+                    // (Room can grow without an opening: the server's SETTINGS raise the limit.)
+                    if (!host.h2_opening) wake_one(host.h2_waiters);
+                    return nullptr;
+                case H2Connection::Reserve::full:
+                    ++host.h2_cursor;
+                    ++looked;
+                    break;
+                case H2Connection::Reserve::gone:
+                    closing.push_back(c);
+                    host.h2.erase(host.h2.begin() + static_cast<std::ptrdiff_t>(host.h2_cursor));
+                    break;
             }
         }
         if (!host.h2_opening) {

@@ -82,6 +82,7 @@ private:
         // HTTP/2: the connections, whether one is being opened, who waits for it, and how
         // the last opening ended (`h2_round` counts them, so a waiter sees only its own).
         std::vector<std::shared_ptr<H2Connection>> h2;
+        std::size_t h2_cursor = 0;  // where the last free slot was
         bool h2_opening = false;
         bool http1_only = false;
         std::uint64_t h2_round = 0;

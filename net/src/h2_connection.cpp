@@ -71,7 +71,9 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
         : tls(std::move(connection)),
           strand(asio::make_strand(tls->stream().get_executor())),
           authority(target.port == "443" ? target.host : target.host + ":" + target.port),
-          deadlines(Deadlines::of(tls->stream().get_executor())) {}
+          deadlines(Deadlines::of(tls->stream().get_executor())) {
+        tls->stream().keep_read_buffer();
+    }
     ~Impl() {
         if (session != nullptr) nghttp2_session_del(session);
     }
@@ -387,7 +389,15 @@ asio::awaitable<void> H2Connection::Impl::read_loop() {
         if (parked()) co_return;
         auto [ec, n] = co_await tls->stream().async_read_some(asio::buffer(buffer.get(), read_chunk),
                                                               asio::bind_cancellation_slot(park.slot(), tuple_awaitable));
-        if (ec == asio::error::operation_aborted && parked()) co_return;
+        if (ec == asio::error::operation_aborted) {
+            // Parked while idle, or a new exchange came in between the park and now: read on.
+            std::unique_lock lock(mutex);
+            if (usable) {
+                if (reserved != 0) continue;
+                reading = false;
+                co_return;
+            }
+        }
         if (ec) {
             fail_all(ec);
             tls->stream().close();
@@ -435,29 +445,25 @@ std::shared_ptr<H2Connection> H2Connection::start(std::unique_ptr<HttpsConnectio
 H2Connection::H2Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 H2Connection::~H2Connection() { close(); }
 
-bool H2Connection::try_reserve() {
+bool H2Connection::try_reserve() { return try_reserve(std::chrono::steady_clock::duration::max()) == Reserve::taken; }
+
+H2Connection::Reserve H2Connection::try_reserve(std::chrono::steady_clock::duration idle_timeout) {
     std::lock_guard lock(impl_->mutex);
-    if (!impl_->usable) return false;
+    if (!impl_->usable) return Reserve::gone;
+    if (impl_->reserved == 0 && idle_timeout != std::chrono::steady_clock::duration::max() &&
+        std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout) {
+        return Reserve::gone;
+    }
     const std::uint32_t allowed = std::min(
         nghttp2_session_get_remote_settings(impl_->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), stream_cap);
-    if (impl_->reserved >= allowed) return false;
+    if (impl_->reserved >= allowed) return Reserve::full;
     ++impl_->reserved;
-    return true;
+    return Reserve::taken;
 }
 
 void H2Connection::release_reservation() {
     std::lock_guard lock(impl_->mutex);
     impl_->release_slot_locked();
-}
-
-bool H2Connection::usable() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->usable;
-}
-
-bool H2Connection::idle_longer_than(std::chrono::steady_clock::duration idle_timeout) const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->reserved == 0 && std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout;
 }
 
 std::size_t H2Connection::open_streams() const {

@@ -32,6 +32,10 @@ public:
     /// Takes one of the connection's stream slots; false when it is full or no longer usable.
     /// Every successful call is followed by one `exchange`, which gives the slot back.
     bool try_reserve();
+    /// The same, and tells a full connection from one to drop: failed, closed, GOAWAY, or
+    /// without streams for `idle_timeout`.
+    enum class Reserve { taken, full, gone };
+    Reserve try_reserve(std::chrono::steady_clock::duration idle_timeout);
     /// Gives back a slot taken by `try_reserve` without an exchange.
     void release_reservation();
 
@@ -41,10 +45,6 @@ public:
     boost::asio::awaitable<ExchangeResult> exchange(const HttpRequest& request, const BodySink& sink,
                                                     const HttpsOptions& options);
 
-    /// False once the connection failed, was closed or received GOAWAY.
-    bool usable() const;
-    /// True when no stream has been open for `idle_timeout`.
-    bool idle_longer_than(std::chrono::steady_clock::duration idle_timeout) const;
     /// Slots taken now, and the most streams the server allows at once.
     std::size_t open_streams() const;
     std::size_t max_streams() const;

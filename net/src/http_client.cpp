@@ -101,9 +101,10 @@ asio::awaitable<std::optional<ExchangeResult>> HttpClient::exchange_h2(const Con
             slot.connection = std::move(opened.connection);
         }
         ExchangeResult result = co_await slot.connection->exchange(request, sink, options_);
-        // Refused streams (GOAWAY) and connections that broke before any answer byte: the
-        // request was not processed, send it once more on another connection.
-        if (result.ec && !result.response_started && attempt == 0 && result.ec != error::header_timeout) continue;
+        // A refused stream (GOAWAY, REFUSED_STREAM) was not processed: send it once more on
+        // another connection. Not a stream whose connection broke: the server may have
+        // processed (and billed) it; the retry policy decides on those.
+        if (result.ec == error::stream_refused && attempt == 0) continue;
         co_return result;
     }
 }

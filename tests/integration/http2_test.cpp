@@ -11,6 +11,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -136,4 +138,39 @@ TEST(Http2, ANonStreamedAnswerLargerThanTheLimitIsRefused) {
     https.max_response_bytes = 100;
     Agent agent({.name = "a", .model = h2_model(fake, https)});
     expect_error<ErrorProtocol>([&] { agent.run_sync("hi"); });
+}
+
+// Waves of runs on one context: the connection's reader parks whenever the last stream ends and
+// must come back for the next wave without failing (or, worse, resending) anyone's request.
+TEST(Http2, WavesOfRunsAreEachSentExactlyOnce) {
+    FakeOpenRouterOptions fo;
+    fo.latency = 1ms;
+    FakeOpenRouter fake(fo);
+    Agent agent({.name = "a", .model = h2_model(fake)});
+    boost::asio::io_context io;
+    int answered = 0, failed = 0;
+    constexpr int waves = 100, per_wave = 20;
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        for (int w = 0; w < waves; ++w) {
+            int left = per_wave;
+            boost::asio::steady_timer all_done(io, std::chrono::steady_clock::time_point::max());
+            for (int i = 0; i < per_wave; ++i) {
+                boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+                    RunOptions options;
+                    try {
+                        if (!(co_await agent.run("hi", options)).output.empty()) ++answered;
+                    } catch (const std::exception&) {
+                        ++failed;
+                    }
+                    if (--left == 0) all_done.cancel();
+                }, boost::asio::detached);
+            }
+            boost::system::error_code ignored;
+            co_await all_done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+        }
+    }, boost::asio::detached);
+    io.run();
+    EXPECT_EQ(failed, 0);
+    EXPECT_EQ(answered, waves * per_wave);
+    EXPECT_EQ(fake.chat_requests(), static_cast<std::size_t>(waves * per_wave));
 }
