@@ -6,8 +6,9 @@
 //   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
 //   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
 //   BENCH_PRECONNECT=0  open connections as the runs need them, instead of opening N first
-//   BENCH_HTTP2=1       offer HTTP/2 (HttpsOptions::http2): the runs share a few connections
-//                       when the server takes it (our fake does; the peers' Node fake does not)
+//   BENCH_HTTP1=1       HTTP/1.1 only (HttpsOptions::http2 = false). By default HTTP/2 is
+//                       offered: the runs share a few connections when the server takes it
+//                       (our fake does; the peers' Node fake answers HTTP/1.1)
 //
 // By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
 // setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     }
 
     const bool preconnect = !(std::getenv("BENCH_PRECONNECT") && std::string(std::getenv("BENCH_PRECONNECT")) == "0");
-    const bool http2 = std::getenv("BENCH_HTTP2") && std::string(std::getenv("BENCH_HTTP2")) == "1";
+    const bool http2 = !(std::getenv("BENCH_HTTP1") && std::string(std::getenv("BENCH_HTTP1")) == "1");
     auto model = make_model(stream, http2);
     Agent<> agent = make_agent(model);
     std::atomic<long> ok{0}, failed{0}, model_calls{0};
@@ -178,7 +179,7 @@ int main(int argc, char** argv) {
 
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
-    boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "-h2" : "") + (stream ? "-stream" : "") +
+    boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "" : "-http1") + (stream ? "-stream" : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "")},
                              {"n", n},

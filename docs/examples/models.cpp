@@ -47,12 +47,12 @@ int main() {
 
     // tag::preconnect[]
     // At start-up, before traffic: open connections on the context the runs will use, so the
-    // first burst of requests skips TCP and TLS set-up.
+    // first burst of requests skips TCP and TLS set-up (here: room for 500 requests at once).
     auto model = std::make_shared<OpenRouterModel>(o);
     boost::asio::io_context io;
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        const std::size_t ready = co_await model->preconnect(8);
-        std::cout << ready << " connections ready\n";
+        const std::size_t ready = co_await model->preconnect(500);
+        std::cout << "room for " << ready << " requests\n";
         // ... then start the runs on `io`.
     }, boost::asio::detached);
     io.run();

@@ -93,9 +93,9 @@ OpenRouterModel::~OpenRouterModel() = default;
 const std::string& OpenRouterModel::name() const noexcept { return impl_->options.model; }
 const OpenRouterOptions& OpenRouterModel::options() const noexcept { return impl_->options; }
 
-asio::awaitable<std::size_t> OpenRouterModel::preconnect(std::size_t connections) {
+asio::awaitable<std::size_t> OpenRouterModel::preconnect(std::size_t concurrent_requests) {
     auto keep = impl_;  // the model may be released while this runs
-    co_return co_await keep->client->preconnect(keep->url.endpoint, connections);
+    co_return co_await keep->client->preconnect(keep->url.endpoint, concurrent_requests);
 }
 
 asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {

@@ -162,7 +162,9 @@ INSTANTIATE_TEST_SUITE_P(Modes, OpenRouterEndToEnd, ::testing::Combine(::testing
 
 TEST(OpenRouterE2E, PreconnectedConnectionsServeTheNextRuns) {
     FakeOpenRouter fake;
-    auto model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake));
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = false;  // a connection per run (HTTP/2: http2_test.cpp)
+    auto model = std::make_shared<OpenRouterModel>(o);
     Agent agent({.name = "a", .model = model});
     boost::asio::io_context io;
     std::size_t opened = 0;
@@ -209,6 +211,7 @@ TEST(OpenRouterE2E, RunsBeyondTheConnectionLimitWaitForAFreeConnection) {
     fo.latency = std::chrono::milliseconds(30);
     FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = false;  // the limit bounds HTTP/1.1 connections
     o.https.max_connections_per_host = 2;
     Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
     boost::asio::io_context io;

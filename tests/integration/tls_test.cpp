@@ -15,8 +15,9 @@ using agentroute::testing::FakeOpenRouter;
 
 namespace {
 
-std::shared_ptr<OpenRouterModel> model(const std::string& base_url, const std::string& ca_file) {
+std::shared_ptr<OpenRouterModel> model(const std::string& base_url, const std::string& ca_file, bool http2 = true) {
     OpenRouterOptions o;
+    o.https.http2 = http2;
     o.model = "fake/model";
     o.api_key = "k";
     o.base_url = base_url;
@@ -68,7 +69,8 @@ TEST(Tls, ABurstOfNewConnectionsResumesTheFirstOnesSession) {
     agentroute::testing::FakeOpenRouterOptions o;
     o.latency = std::chrono::milliseconds(100);  // keeps the runs' connections open side by side
     FakeOpenRouter fake(o);
-    Agent agent({.name = "a", .model = model(fake.base_url(), fake.ca_file())});
+    // HTTP/1.1: a connection per concurrent run (HTTP/2 would share one).
+    Agent agent({.name = "a", .model = model(fake.base_url(), fake.ca_file(), /*http2=*/false)});
     constexpr std::size_t runs = 40;
     boost::asio::io_context io;
     std::size_t ok = 0;

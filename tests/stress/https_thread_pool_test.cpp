@@ -42,6 +42,7 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
     fo.latency = 50ms;
     agentroute::testing::FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = false;                  // a connection per run, opened across threads
     o.https.max_concurrent_handshakes = 8;  // make runs queue for handshakes too
     auto model = std::make_shared<OpenRouterModel>(o);
     Agent agent({.name = "support", .model = model});
@@ -68,6 +69,7 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
     fo.latency = 5ms;
     agentroute::testing::FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = false;  // the limit bounds HTTP/1.1 connections
     o.https.max_connections_per_host = 4;
     Agent agent({.name = "support", .model = std::make_shared<OpenRouterModel>(o)});
 

@@ -20,7 +20,9 @@ struct HttpsOptions {
     std::chrono::milliseconds idle_timeout{300'000};
     /// Largest response body accepted.
     std::size_t max_response_bytes = 16 * 1024 * 1024;
-    /// Most connections to one host at once; further requests wait for one to be free.
+    /// Most HTTP/1.1 connections to one host at once; further requests wait for one to be
+    /// free. (HTTP/2 connections are few by nature: another opens only when every open one
+    /// carries as many streams as the server allows.)
     std::size_t max_connections_per_host = 16384;
     /// Most TLS handshakes in progress at once (per client). Handshakes are CPU-bound and each
     /// holds ~30 KB of buffers until it ends, so a burst of new connections queues here rather
@@ -29,11 +31,12 @@ struct HttpsOptions {
     std::size_t max_concurrent_handshakes = 256;
     /// Idle kept-alive connections older than this are closed instead of reused.
     std::chrono::milliseconds pool_idle_timeout{60'000};
-    /// Offer HTTP/2 in the TLS handshake (ALPN). When the server takes it, concurrent requests
-    /// to that host share a few connections (as many streams on each as the server allows,
-    /// up to 1,024) instead of a connection each: one TLS handshake and ~15 KB of TLS state
-    /// per connection rather than per request. A server that answers HTTP/1.1 gets HTTP/1.1.
-    bool http2 = false;
+    /// Offer HTTP/2 in the TLS handshake (ALPN), as OpenRouter serves it. When the server takes
+    /// it, concurrent requests to that host share a few connections (as many streams on each
+    /// as the server allows, up to 1,024) instead of a connection each: a TLS handshake and
+    /// ~15 KB of TLS state per connection rather than per request in flight. A server that
+    /// answers HTTP/1.1 gets HTTP/1.1 on the same connection. false: HTTP/1.1 only.
+    bool http2 = true;
     /// `http://host:port` of a CONNECT proxy; empty: `HTTPS_PROXY`/`https_proxy` from the
     /// environment, else none.
     std::string proxy;

@@ -70,12 +70,14 @@ public:
     /// The key's label, usage and limit (`GET /key`); throws `ErrorAuth` for a wrong key.
     boost::asio::awaitable<KeyInfo> key_info();
 
-    /// Opens up to `connections` kept-alive connections to the API host (TCP and TLS done)
-    /// and leaves them idle in the pool of the awaiting coroutine's execution context, so
-    /// the first requests of a burst skip connection set-up. Returns how many are open; a
-    /// connection that cannot be opened is skipped, not thrown. Bounded by
-    /// `HttpsOptions::max_connections_per_host`; idle ones close after `pool_idle_timeout`.
-    boost::asio::awaitable<std::size_t> preconnect(std::size_t connections);
+    /// Opens connections to the API host ahead of a burst (TCP and TLS done), so that up to
+    /// `concurrent_requests` requests can start at once without connection set-up: over HTTP/1.1
+    /// a connection each; over HTTP/2 as few as carry that many streams. They wait in the pool
+    /// of the awaiting coroutine's execution context. Returns how many requests they have room
+    /// for (up to `concurrent_requests`); a connection that cannot be opened is skipped, not
+    /// thrown. HTTP/1.1 connections are bounded by `HttpsOptions::max_connections_per_host`;
+    /// idle connections close after `pool_idle_timeout`.
+    boost::asio::awaitable<std::size_t> preconnect(std::size_t concurrent_requests);
 
     const OpenRouterOptions& options() const noexcept;
 
