@@ -76,7 +76,10 @@ public:
 
     /// Keeps OpenSSL's read buffer between reads. For a connection that is read all the time
     /// (HTTP/2, many streams), freeing and allocating 17 KB per read costs more than it saves.
-    void keep_read_buffer() noexcept { keep_read_buffer_ = true; }
+    void keep_read_buffer() noexcept {
+        keep_read_buffer_ = true;
+        SSL_clear_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+    }
 
     void close() noexcept {
         error_code ignored;
