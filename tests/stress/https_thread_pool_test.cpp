@@ -58,8 +58,10 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
     EXPECT_EQ(outcome.ok.load(), runs);
     EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), static_cast<std::size_t>(runs) + runs / 2);
-    // One full handshake; every other connection resumed its session.
-    EXPECT_EQ(fake.resumed_handshakes(), fake.connections() - 1);
+    // Nearly every connection resumed the first one's session. Not all, always: the others wait
+    // for the probe's ticket at most twice its handshake time, which a machine busy with other
+    // tests can exceed (then some do full handshakes; tls_test.cpp checks the exact count).
+    EXPECT_GE(fake.resumed_handshakes() * 10, (fake.connections() - 1) * 9);
 }
 
 // Runs queue for a few connections across threads: a lost wake-up would leave one waiting
