@@ -120,31 +120,38 @@ gets a fresh fake server; clients take turns, the order rotating). Machine: {mac
 The scenario is the peers' (`../shared/peers/README.md`): each run is an agent with instructions
 and one tool, prompt "Investigate ticket #4821", two model calls over HTTPS (a tool call, then the
 final answer). `agentroute-cpp` is `bench/agent_load.cpp` on one executor thread (the fake needs
-the other core); `-stream` streams the answers (SSE).
+the other core), with its defaults: HTTP/2 offered in ALPN (`HttpsOptions::http2`). Our fake
+answers HTTP/2, so there the N runs share a few connections (as many streams on each as the fake
+allows: 256, Cloudflare's figure); the peers' Node fake answers HTTP/1.1, so there every client,
+ours included, needs a connection per run in flight. `-http1` forces HTTP/1.1 against our fake
+too; `-stream` streams the answers (SSE).
 
-`agentroute-cpp` and `-stream` first open N connections (`OpenRouterModel::preconnect`) and then
-start the N runs; `-lazy` opens them as the runs need them, as the peers do. Wall time in the
-tables is always both; the set-up tables show the two phases apart.
+`agentroute-cpp`, `-stream` and `-http1` first make room for N concurrent requests
+(`OpenRouterModel::preconnect`: N connections over HTTP/1.1, a few over HTTP/2) and then start the
+N runs; `-lazy` opens connections as the runs need them, as the peers do. Wall time in the tables
+is always both; the set-up tables show the two phases apart.
 
 {chr(10).join(sections)}
 
 ## Reading it
 
-- CPU per 1,000 calls counts the client's own CPU, TLS set-up included: at N concurrent runs every
-  client needs about N connections (HTTP/1.1, one request in flight per connection). Ours makes
-  one full handshake per host and resumes that session on the others (no certificate chain to
-  parse and verify), at most `HttpsOptions::max_concurrent_handshakes` at once; the pool then
-  reuses each connection for the run's second call.
+- CPU per 1,000 calls counts the client's own CPU, connection set-up included. Over HTTP/1.1 at
+  N concurrent runs every client needs about N connections: ours makes one full handshake per
+  host and resumes that session on the others, at most `HttpsOptions::max_concurrent_handshakes`
+  at once, and the pool reuses each connection for the run's second call. Over HTTP/2 (our fake)
+  ten thousand runs need a few dozen connections, so set-up nearly vanishes from the figures.
 - RSS per run is (peak RSS - RSS before the runs) / N. TLS state per open connection is about
-  12 KB (heaptrack of `bench/agent_load.cpp`): OpenSSL's SSL object (~7.6 KB), two AES-GCM
-  contexts (~2 KB), the session copy and the socket BIO. Record buffers (~17 KB read, ~8 KB
-  write) are held only while a record is read or written, never while a connection waits for an
-  answer or idles; handshake buffers (~30 KB) only during the handshake, at most
-  `max_concurrent_handshakes` at once. The rest is the run itself: coroutine frames, messages,
-  the request body. Open connections are bounded by `max_connections_per_host`.
-- Wall time at 200 ms latency is bounded below by 0.4 s (two calls); on two cores shared with
-  the fake server, every request costs CPU on both sides, so at large N the runs take longer
-  than the ideal even on open connections (see the set-up table and the server's CPU column).
+  15 KB (heaptrack of `bench/agent_load.cpp`): OpenSSL's SSL object (~7.6 KB), two AES-GCM
+  contexts (~2 KB), the session copy, the handshake buffer kept after the server's session
+  ticket. Over HTTP/1.1 that is per run in flight; over HTTP/2 per few hundred. Record buffers
+  (~17 KB read, ~8 KB write) are held by an HTTP/1.1 connection only while a record is read or
+  written, never while it waits for an answer or idles; handshake buffers (~30 KB) only during
+  the handshake. The rest is the run itself: coroutine frames (~10 KB: the run, the model call,
+  the exchange), messages, the request body.
+- Wall time at 200 ms latency is bounded below by 0.4 s (two calls). On two cores shared with
+  the fake server every request costs CPU on both sides (client, and the fake's JSON and
+  framing), so at N = 10,000 the runs take longer than the ideal even on open connections: see
+  the set-up table and the server's CPU column.
 """)
 
 
