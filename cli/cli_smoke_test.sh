@@ -1,6 +1,6 @@
 #!/bin/sh
 # Starts `agentroute fake-server`, runs a prompt through `agentroute run --json` and a budget
-# stop (exit 4), then stops the server and checks its exit line.
+# stop (exit 4), then stops the server and checks its exit line (HTTP/2 was used).
 set -eu
 cli=$1
 dir=$(mktemp -d)
@@ -24,4 +24,5 @@ grep -q "cost ceiling" "$dir/err.txt"
 kill -TERM "$pid"
 wait "$pid" || true
 grep -q '"event":"exit","served":1' "$dir/fake.out"
+grep -q '"http2_connections":[1-9]' "$dir/fake.out"  # the CLI offers HTTP/2, the fake takes it
 echo ok

@@ -14,10 +14,12 @@ int cmd_fake_server(const Args& args) {
     if (args.flag("help")) {
         std::cout << R"(usage: agentroute fake-server [--port N] [--host ADDR] [--latency-ms N] [--price USD]
                               [--threads N] [--replay DIR] [--cert-dir DIR] [--api-key KEY]
+                              [--no-http2]
 
 Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JSON line
 {"ready":true,"url":...,"ca":...} when listening: point clients at url and trust ca
 (AGENTROUTE_BASE_URL / AGENTROUTE_CA_FILE). On exit prints {"event":"exit","served":...}.
+Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.1 only.
 )";
         return ok;
     }
@@ -43,6 +45,7 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
     o.replay_dir = args.value("replay").value_or("");
     o.cert_dir = args.value("cert-dir").value_or("");
     o.api_key = args.value("api-key").value_or("");
+    o.http2 = !args.flag("no-http2");
     testing::FakeOpenRouter fake(o);
     std::cout << boost::json::serialize(boost::json::object{
                      {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})
@@ -58,6 +61,7 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
                                                             {"connections", fake.connections()},
                                                             {"tls_handshakes", fake.connections()},
                                                             {"tls_resumed", fake.resumed_handshakes()},
+                                                            {"http2_connections", fake.http2_connections()},
                                                             {"bad_requests", 0},
                                                             {"cpu_user_s", secs(usage.ru_utime)},
                                                             {"cpu_sys_s", secs(usage.ru_stime)},

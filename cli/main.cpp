@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
         if (command == "login") return cmd_login(Args(argc, argv, 2, {"help", "stdin", "no-check"}));
         if (command == "run") return cmd_run(Args(argc, argv, 2, {"help", "json", "no-stream"}));
         if (command == "models") return cmd_models(Args(argc, argv, 2, {"help", "json"}));
-        if (command == "fake-server") return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http"}));
+        if (command == "fake-server") return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http", "no-http2"}));
         throw UsageError("unknown command '" + command + "'");
     } catch (...) {
         return report(std::current_exception());

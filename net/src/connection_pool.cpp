@@ -49,46 +49,66 @@ asio::awaitable<ConnectionPool::H2Slot> ConnectionPool::acquire_h2(const Key& ke
     H2Slot slot;
     std::vector<std::shared_ptr<H2Connection>> closing;  // closed outside the lock
     std::optional<std::uint64_t> round;                  // the opening this caller waits for
+    // A waiter woken to take a slot or open the next connection, and cancelled before it
+    // could, passes the wake-up on: else the others would wait for an opening no one starts.
+    struct PassOn {
+        ConnectionPool& pool;
+        const Key& key;
+        const std::optional<std::uint64_t>& round;
+        bool admitted = false;
+        ~PassOn() {
+            if (admitted || !round) return;
+            std::lock_guard lock(pool.mutex_);
+            wake_one(pool.hosts_[key].h2_waiters);
+        }
+    } pass_on{*this, key, round};
     co_await wait_until_admitted(mutex_, [&](Waiter&) -> WaitList* {
-        Host& host = hosts_[key];
-        if (host.http1_only) {
-            slot.http1 = true;
-            return nullptr;
-        }
-        if (round && host.h2_round != *round && host.h2_last_failure) {
-            slot.failed = host.h2_last_failure;
-            return nullptr;
-        }
-        // Start where the last slot was found: the connections before it were full then.
-        for (std::size_t looked = 0; looked < host.h2.size();) {
-            if (host.h2_cursor >= host.h2.size()) host.h2_cursor = 0;
-            const std::shared_ptr<H2Connection>& c = host.h2[host.h2_cursor];
-            switch (c->try_reserve(idle_timeout_)) {
-                case H2Connection::Reserve::taken:
-                    slot.connection = c;
-                    // Pass the turn on: the next waiter finds room too, or opens a connection.
-                    // (Room can grow without an opening: the server's SETTINGS raise the limit.)
-                    if (!host.h2_opening) wake_one(host.h2_waiters);
-                    return nullptr;
-                case H2Connection::Reserve::full:
-                    ++host.h2_cursor;
-                    ++looked;
-                    break;
-                case H2Connection::Reserve::gone:
-                    closing.push_back(c);
-                    host.h2.erase(host.h2.begin() + static_cast<std::ptrdiff_t>(host.h2_cursor));
-                    break;
-            }
-        }
-        if (!host.h2_opening) {
-            host.h2_opening = true;
-            slot.open_one = true;
-            return nullptr;
-        }
-        round = host.h2_round;
-        return &host.h2_waiters;
+        WaitList* wait = decide_h2(key, slot, closing, round);
+        pass_on.admitted = wait == nullptr;
+        return wait;
     });
     co_return slot;
+}
+
+WaitList* ConnectionPool::decide_h2(const Key& key, H2Slot& slot, std::vector<std::shared_ptr<H2Connection>>& closing,
+                                    std::optional<std::uint64_t>& round) {
+    Host& host = hosts_[key];
+    if (host.http1_only) {
+        slot.http1 = true;
+        return nullptr;
+    }
+    if (round && host.h2_round != *round && host.h2_last_failure) {
+        slot.failed = host.h2_last_failure;
+        return nullptr;
+    }
+    // Start where the last slot was found: the connections before it were full then.
+    for (std::size_t looked = 0; looked < host.h2.size();) {
+        if (host.h2_cursor >= host.h2.size()) host.h2_cursor = 0;
+        const std::shared_ptr<H2Connection>& c = host.h2[host.h2_cursor];
+        switch (c->try_reserve(idle_timeout_)) {
+            case H2Connection::Reserve::taken:
+                slot.connection = c;
+                // Pass the turn on: the next waiter finds room too, or opens a connection.
+                // (Room can grow without an opening: the server's SETTINGS raise the limit.)
+                if (!host.h2_opening) wake_one(host.h2_waiters);
+                return nullptr;
+            case H2Connection::Reserve::full:
+                ++host.h2_cursor;
+                ++looked;
+                break;
+            case H2Connection::Reserve::gone:
+                closing.push_back(c);
+                host.h2.erase(host.h2.begin() + static_cast<std::ptrdiff_t>(host.h2_cursor));
+                break;
+        }
+    }
+    if (!host.h2_opening) {
+        host.h2_opening = true;
+        slot.open_one = true;
+        return nullptr;
+    }
+    round = host.h2_round;
+    return &host.h2_waiters;
 }
 
 void ConnectionPool::h2_opened(const Key& key, std::shared_ptr<H2Connection> connection) {
@@ -99,9 +119,20 @@ void ConnectionPool::h2_opened(const Key& key, std::shared_ptr<H2Connection> con
     host.h2_last_failure = {};
     // Wake as many as it can take, and one more to open the next connection if they need it:
     // not all ten thousand waiters to find it full again.
-    std::size_t wake = connection->max_streams() - connection->open_streams() + 1;
+    const std::size_t max = connection->max_streams(), open = connection->open_streams();
+    std::size_t wake = (max > open ? max - open : 0) + 1;
     host.h2.push_back(std::move(connection));
     while (wake-- > 0 && !host.h2_waiters.empty()) wake_one(host.h2_waiters);
+}
+
+ConnectionPool::H2Opening::~H2Opening() {
+    if (pool_ == nullptr) return;
+    // The opener left (its run was cancelled): not a failure of the host. The next waiter
+    // takes the turn.
+    std::lock_guard lock(pool_->mutex_);
+    Host& host = pool_->hosts_[key_];
+    host.h2_opening = false;
+    wake_one(host.h2_waiters);
 }
 
 void ConnectionPool::h2_failed(const Key& key, boost::system::error_code ec) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -60,6 +61,27 @@ public:
     void h2_opened(const Key& key, std::shared_ptr<H2Connection> connection);
     void h2_failed(const Key& key, boost::system::error_code ec);
     void h2_declined(const Key& key, std::unique_ptr<HttpsConnection> connection);
+
+    /// Holds an `open_one` turn: when the opener leaves without ending it (an exception, a
+    /// cancelled run), hands the turn to the next waiter, so that the runs waiting for the
+    /// opening do not wait for ever.
+    class H2Opening {
+    public:
+        H2Opening(ConnectionPool& pool, Key key) : pool_(&pool), key_(std::move(key)) {}
+        ~H2Opening();
+        H2Opening(const H2Opening&) = delete;
+        H2Opening& operator=(const H2Opening&) = delete;
+        /// Called with the outcome, instead of the destructor's failure.
+        ConnectionPool& end() noexcept {
+            ConnectionPool& pool = *pool_;
+            pool_ = nullptr;
+            return pool;
+        }
+
+    private:
+        ConnectionPool* pool_;
+        Key key_;
+    };
     /// HTTP/2 connections open (for tests and stats).
     std::size_t h2_connections() const;
 
@@ -89,6 +111,9 @@ private:
         boost::system::error_code h2_last_failure;
         WaitList h2_waiters;
     };
+
+    WaitList* decide_h2(const Key& key, H2Slot& slot, std::vector<std::shared_ptr<H2Connection>>& closing,
+                        std::optional<std::uint64_t>& round);
 
     const std::size_t max_per_host_;
     const std::chrono::milliseconds idle_timeout_;

@@ -4,6 +4,7 @@
 #include "url.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -110,19 +111,23 @@ asio::awaitable<std::optional<ExchangeResult>> HttpClient::exchange_h2(const Con
 }
 
 asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::Key& key) {
+    ConnectionPool::H2Opening turn(*pool_, key);
     const std::optional<Endpoint> proxy = proxy_for(key.endpoint.host, options_.proxy);
     auto [ec, connection] = co_await HttpsConnection::connect(tls_, key.endpoint, proxy, options_, /*offer_http2=*/true);
+    if (ec == boost::asio::error::operation_aborted) {
+        co_return H2Opened{ec, nullptr};  // this run was cancelled: `turn` hands the opening on
+    }
     if (ec) {
-        pool_->h2_failed(key, ec);
+        turn.end().h2_failed(key, ec);
         co_return H2Opened{ec, nullptr};
     }
     if (!connection->http2()) {
-        pool_->h2_declined(key, std::move(connection));
+        turn.end().h2_declined(key, std::move(connection));
         co_return H2Opened{};
     }
     auto h2 = H2Connection::start(std::move(connection), key.endpoint);
     (void)h2->try_reserve();  // the opener's own stream: a fresh connection has room
-    pool_->h2_opened(key, h2);
+    turn.end().h2_opened(key, h2);
     co_return H2Opened{{}, std::move(h2)};
 }
 
@@ -135,7 +140,12 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
     if (options_.http2) {
         // Take `count` stream slots, opening connections as they fill up, then give them back:
         // the connections stay, with room for `count` exchanges at once.
-        std::vector<std::shared_ptr<H2Connection>> held;
+        // Slots held so far, given back however this ends (a cancelled preconnect too).
+        struct Held : std::vector<std::shared_ptr<H2Connection>> {
+            ~Held() {
+                for (const auto& connection : *this) connection->release_reservation();
+            }
+        } held;
         bool declined = false;
         while (held.size() < count) {
             ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
@@ -148,7 +158,6 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
             if (!slot.connection) break;
             held.push_back(std::move(slot.connection));
         }
-        for (const auto& connection : held) connection->release_reservation();
         if (!declined) co_return held.size();
         // The host speaks HTTP/1.1 only: open those.
     }

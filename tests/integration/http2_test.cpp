@@ -11,12 +11,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <thread>
+#include <vector>
 
 using namespace agentroute;
 using agentroute::test::expect_error;
@@ -173,4 +175,56 @@ TEST(Http2, WavesOfRunsAreEachSentExactlyOnce) {
     EXPECT_EQ(failed, 0);
     EXPECT_EQ(answered, waves * per_wave);
     EXPECT_EQ(fake.chat_requests(), static_cast<std::size_t>(waves * per_wave));
+}
+
+// The run opening a host's connection is cancelled mid-handshake (its deadline): the runs that
+// waited for that opening take the turn over instead of waiting for ever, and end with the
+// server's real fault (here a server that accepts TCP and never answers the TLS handshake).
+TEST(Http2, ACancelledOpenerHandsItsTurnToTheWaitingRuns) {
+    boost::asio::io_context server_io;
+    boost::asio::ip::tcp::acceptor acceptor(server_io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    std::vector<boost::asio::ip::tcp::socket> held;  // accepted, never answered
+    std::function<void()> accept = [&] {
+        acceptor.async_accept([&](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+            if (ec) return;
+            held.push_back(std::move(s));
+            accept();
+        });
+    };
+    accept();
+    std::thread server([&] { server_io.run_for(10s); });
+
+    OpenRouterOptions o;
+    o.model = "fake/model";
+    o.api_key = "k";
+    o.base_url = "https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/api/v1";
+    o.https.handshake_timeout = 300ms;
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+
+    boost::asio::io_context io;
+    int deadline = 0, timeout = 0, other = 0;
+    for (int i = 0; i < 3; ++i) {
+        boost::asio::co_spawn(io, [&, i]() -> boost::asio::awaitable<void> {
+            RunOptions options;
+            if (i == 0) options.deadline = std::chrono::milliseconds(50);  // the opener gives up
+            try {
+                co_await agent.run("hi", options);
+                ++other;
+            } catch (const ErrorDeadline&) {
+                ++deadline;
+            } catch (const ErrorTimeout&) {
+                ++timeout;
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "run " << i << ": " << e.what();
+                ++other;
+            }
+        }, boost::asio::detached);
+    }
+    io.run_for(5s);
+    EXPECT_EQ(deadline, 1);
+    EXPECT_EQ(timeout, 2) << "the waiting runs must end with the handshake timeout, not wait for ever";
+    EXPECT_EQ(other, 0);
+    server_io.stop();
+    server.join();
 }
