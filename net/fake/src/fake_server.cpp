@@ -192,9 +192,14 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::sock
         bool closed = false;
     };
     auto connection = std::make_shared<Connection>();
+    // The session holds `answer`, and `answer` holds `flush`: both see the connection weakly,
+    // or the three would keep each other alive once this coroutine is gone (the server
+    // stopping with a connection open destroys it without running the end below).
+    const std::weak_ptr<Connection> weak = connection;
     // Writes whatever the session has to send; one writer at a time.
-    auto flush = [&stream, connection, executor]() {
-        if (connection->writing || connection->closed) return;
+    auto flush = [&stream, weak, executor]() {
+        const std::shared_ptr<Connection> connection = weak.lock();
+        if (!connection || connection->writing || connection->closed) return;
         connection->writing = true;
         asio::co_spawn(executor, [&stream, connection]() -> asio::awaitable<void> {
             for (;;) {
@@ -209,7 +214,9 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::sock
             connection->writing = false;
         }, asio::detached);
     };
-    auto answer = [this, connection, executor, flush](std::int32_t id, detail::FakeRequest request) {
+    auto answer = [this, weak, executor, flush](std::int32_t id, detail::FakeRequest request) {
+        const std::shared_ptr<Connection> connection = weak.lock();
+        if (!connection) return;
         asio::co_spawn(executor, [this, connection, flush, id, request = std::move(request)]() -> asio::awaitable<void> {
             detail::Plan plan = logic.handle(request);
             asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -246,8 +253,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::sock
         wait.expires_after(std::chrono::milliseconds(1));
         co_await wait.async_wait(tuple_awaitable);
     }
-    // The session's request callback holds the connection: break the cycle. Answers still
-    // waiting out their latency see `closed` and never touch the session.
+    // Answers still waiting out their latency see `closed` and never touch the session.
     connection->session.reset();
 }
 
