@@ -116,7 +116,7 @@ TEST(Http2, AnIdleConnectionPastPoolIdleTimeoutIsReplaced) {
     EXPECT_EQ(fake.http2_connections(), 2u);
 }
 
-TEST(Http2, AHeaderTimeoutEndsOnlyItsStream) {
+TEST(Http2, AHeaderTimeoutEndsTheRunInTimeAndNamesTheOption) {
     FakeOpenRouterOptions fo;
     fo.latency = 2s;
     FakeOpenRouter fake(fo);
