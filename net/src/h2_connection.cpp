@@ -18,7 +18,6 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <exception>
 #include <mutex>
@@ -104,11 +103,7 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     // Ends every open stream with `ec` and takes no more; with the lock held.
     void fail_all_locked(error_code ec) {
         usable = false;
-        for (auto& [id, stream] : streams) {
-            stream->closed = true;
-            if (!stream->ec) stream->ec = ec;
-            wake_all(stream->waiters);
-        }
+        for (auto& [id, stream] : streams) end_locked(*stream, ec);
         streams.clear();
     }
     void fail_all(error_code ec) {
@@ -116,12 +111,21 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
         fail_all_locked(ec);
     }
 
-    // Ends one stream (with the lock held) and wakes its exchange.
-    void close_stream_locked(H2Stream& stream, error_code ec) {
+    // Ends one stream (with the lock held) and wakes its exchange; the first error stays.
+    static void end_locked(H2Stream& stream, error_code ec) {
         stream.closed = true;
         if (!stream.ec) stream.ec = ec;
         wake_all(stream.waiters);
+    }
+    void close_stream_locked(H2Stream& stream, error_code ec) {
+        end_locked(stream, ec);
         streams.erase(stream.id);
+    }
+
+    // Streams the server allows at once (100 until its SETTINGS arrive), capped.
+    std::size_t allowed_streams_locked() const {
+        return std::min(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+                        stream_cap);
     }
 
     error_code submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream);
@@ -244,7 +248,7 @@ const nghttp2_session_callbacks* callbacks() {
     return instance;
 }
 
-bool forbidden_in_h2(std::string_view lower_name) {
+bool forbidden_in_h2(std::string_view lower_name) {  // RFC 9113 8.2.2
     return lower_name == "host" || lower_name == "connection" || lower_name == "keep-alive" ||
            lower_name == "transfer-encoding" || lower_name == "upgrade" || lower_name == "proxy-connection" ||
            lower_name == "content-length";
@@ -259,34 +263,26 @@ nghttp2_nv header(std::string_view name, std::string_view value) {
 }  // namespace
 
 error_code H2Connection::Impl::submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream) {
-    // "Name: value\r\n" lines to lower-case names (HTTP/2 requires them), minus the fields that
-    // are connection-specific in HTTP/1.1.
-    std::vector<std::string> names;
-    std::vector<std::string_view> values;
-    for (std::string_view fields = request.fields; !fields.empty();) {
-        const std::size_t end = fields.find("\r\n");
-        const std::string_view line = fields.substr(0, end);
-        fields.remove_prefix(end == std::string_view::npos ? fields.size() : end + 2);
-        const std::size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string name(line.substr(0, colon));
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        if (forbidden_in_h2(name)) continue;
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        names.push_back(std::move(name));
-        values.push_back(value);
-    }
     const std::string length = std::to_string(request.body.size());
     std::vector<nghttp2_nv> nva;
-    nva.reserve(names.size() + 5);
+    nva.reserve(16);
     nva.push_back(header(":method", request.method));
     nva.push_back(header(":scheme", "https"));
     nva.push_back(header(":authority", authority));
     nva.push_back(header(":path", request.target));
     if (request.method != "GET") nva.push_back(header("content-length", length));
-    for (std::size_t i = 0; i < names.size(); ++i) nva.push_back(header(names[i], values[i]));
+    // The "name: value\r\n" lines (names already lower case, see append_header), minus the
+    // fields that are connection-specific in HTTP/1.1. Views into the fields: no copies.
+    for (std::string_view fields = request.fields; !fields.empty();) {
+        const std::size_t end = fields.find("\r\n");
+        const std::string_view line = fields.substr(0, end);
+        fields.remove_prefix(end == std::string_view::npos ? fields.size() : end + 2);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || forbidden_in_h2(line.substr(0, colon))) continue;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        nva.push_back(header(line.substr(0, colon), value));
+    }
 
     nghttp2_data_provider body{};
     body.read_callback = read_body;
@@ -450,13 +446,10 @@ bool H2Connection::try_reserve() { return try_reserve(std::chrono::steady_clock:
 H2Connection::Reserve H2Connection::try_reserve(std::chrono::steady_clock::duration idle_timeout) {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->usable) return Reserve::gone;
-    if (impl_->reserved == 0 && idle_timeout != std::chrono::steady_clock::duration::max() &&
-        std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout) {
+    if (impl_->reserved == 0 && std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout) {
         return Reserve::gone;
     }
-    const std::uint32_t allowed = std::min(
-        nghttp2_session_get_remote_settings(impl_->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), stream_cap);
-    if (impl_->reserved >= allowed) return Reserve::full;
+    if (impl_->reserved >= impl_->allowed_streams_locked()) return Reserve::full;
     ++impl_->reserved;
     return Reserve::taken;
 }
@@ -473,8 +466,7 @@ std::size_t H2Connection::open_streams() const {
 
 std::size_t H2Connection::max_streams() const {
     std::lock_guard lock(impl_->mutex);
-    return std::min(nghttp2_session_get_remote_settings(impl_->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
-                    stream_cap);
+    return impl_->allowed_streams_locked();
 }
 
 void H2Connection::close() {

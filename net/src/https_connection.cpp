@@ -38,7 +38,12 @@ void append_header(std::string& fields, std::string_view name, std::string_view 
     if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
         throw ErrorConfig("the HTTP header '" + std::string(name.substr(0, 64)) + "' holds a line break");
     }
-    fields.append(name).append(": ").append(value).append("\r\n");
+    const std::size_t start = fields.size();
+    fields.append(name);
+    std::transform(fields.begin() + static_cast<std::ptrdiff_t>(start), fields.end(),
+                   fields.begin() + static_cast<std::ptrdiff_t>(start),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    fields.append(": ").append(value).append("\r\n");
 }
 
 std::string HttpHead::header(std::string_view name) const {

@@ -29,14 +29,15 @@ struct Endpoint {
 struct HttpRequest {
     std::string method = "POST";
     std::string target;
-    /// Header lines, each "Name: value\r\n" (built with `append_header`), Host included;
+    /// Header lines, each "name: value\r\n" (built with `append_header`), Host included;
     /// Content-Length is added. Kept alive by the caller until the exchange completes.
     std::string_view fields;
     std::string body;
 };
 
-/// Appends "name: value\r\n" to `fields`. Throws `ErrorConfig` when either holds a line break
-/// (which would let an option inject headers).
+/// Appends "name: value\r\n" to `fields`, the name lower-cased: HTTP/2 requires it, HTTP/1.1
+/// does not mind, so one serialization serves both. Throws `ErrorConfig` when either holds a
+/// line break (which would let an option inject headers).
 void append_header(std::string& fields, std::string_view name, std::string_view value);
 
 struct HttpHead {

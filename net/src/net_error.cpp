@@ -22,7 +22,9 @@ public:
             case error::stream_refused:
                 return "the server refused the HTTP/2 stream before processing it (it is shutting the connection down)";
             case error::stream_reset: return "the server reset the HTTP/2 stream mid-response";
-            case error::http2_protocol: return "the server broke the HTTP/2 protocol";
+            case error::http2_protocol:
+                return "the server broke the HTTP/2 protocol (if it keeps happening with this server, set "
+                       "HttpsOptions::http2 = false to use HTTP/1.1)";
         }
         return "unknown error";
     }

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 
 using namespace agentroute;
 using namespace std::chrono_literals;
@@ -25,14 +26,19 @@ struct Outcome {
     std::atomic<int> ok{0}, failed{0};
 };
 
-// Starts `runs` runs of `agent` on `pool`, each on its own strand, counting how they end.
-void start_runs(Agent<>& agent, boost::asio::thread_pool& pool, int runs, Outcome& outcome) {
+// Runs `runs` runs of `agent` on a pool of four threads, each on its own strand, after `also`
+// has started its own work on the pool; counts how they end.
+void run_on_pool(Agent<>& agent, int runs, Outcome& outcome,
+                 const std::function<void(boost::asio::thread_pool&)>& also = {}) {
+    boost::asio::thread_pool pool(4);
+    if (also) also(pool);
     for (int i = 0; i < runs; ++i) {
         boost::asio::co_spawn(boost::asio::make_strand(pool), agent.run("Ticket #" + std::to_string(i)),
                               [&outcome](std::exception_ptr e, const Result<std::string>& r) {
                                   (e || r.output.empty() ? outcome.failed : outcome.ok)++;
                               });
     }
+    pool.join();
 }
 
 }  // namespace
@@ -49,12 +55,11 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
 
     constexpr int runs = 300;
     Outcome outcome;
-    boost::asio::thread_pool pool(4);
     // Half the connections are opened ahead (preconnect), half on demand, at the same time.
-    boost::asio::co_spawn(pool, [&]() -> boost::asio::awaitable<void> { co_await model->preconnect(runs / 2); },
-                          boost::asio::detached);
-    start_runs(agent, pool, runs, outcome);
-    pool.join();
+    run_on_pool(agent, runs, outcome, [&](boost::asio::thread_pool& pool) {
+        boost::asio::co_spawn(pool, [&]() -> boost::asio::awaitable<void> { co_await model->preconnect(runs / 2); },
+                              boost::asio::detached);
+    });
     EXPECT_EQ(outcome.ok.load(), runs);
     EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), static_cast<std::size_t>(runs) + runs / 2);
@@ -77,9 +82,7 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
 
     constexpr int runs = 200;
     Outcome outcome;
-    boost::asio::thread_pool pool(4);
-    start_runs(agent, pool, runs, outcome);
-    pool.join();
+    run_on_pool(agent, runs, outcome);
     EXPECT_EQ(outcome.ok.load(), runs);
     EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), 4u);
@@ -98,9 +101,7 @@ TEST(Stress, HundredsOfHttp2RunsOnAThreadPool) {
 
     constexpr int runs = 400;
     Outcome outcome;
-    boost::asio::thread_pool pool(4);
-    start_runs(agent, pool, runs, outcome);
-    pool.join();
+    run_on_pool(agent, runs, outcome);
     EXPECT_EQ(outcome.ok.load(), runs);
     EXPECT_EQ(outcome.failed.load(), 0);
     EXPECT_LE(fake.connections(), 8u);
