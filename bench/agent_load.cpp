@@ -12,7 +12,8 @@
 //
 // By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
 // setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
-// contract wants. CPU and RSS cover both phases.
+// contract wants. CPU and RSS cover both phases. first_answer_p10_s/p90_s and done_p10_s/p50_s/
+// p90_s say when the runs got their first answer and when they ended (seconds since the start).
 
 #include <agentroute/agentroute.hpp>
 
@@ -23,6 +24,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -33,6 +35,7 @@
 #include <mutex>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace agentroute;
 
@@ -54,6 +57,25 @@ struct LookupTicket {
 BOOST_DESCRIBE_STRUCT(LookupTicket, (), (ticket_id))
 
 std::atomic<long> tool_runs{0};
+
+// Moments (seconds since the start) at which runs got their first answer (their tool ran) and
+// ended: a wall far above the median end is a tail, and first answers spread over a long time
+// mean the requests left slowly, not that the answers came back late.
+struct Timeline {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::mutex mutex;
+    std::vector<double> first_answers, ends;
+
+    void mark(std::vector<double>& into) {
+        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::lock_guard lock(mutex);
+        into.push_back(t);
+    }
+    static double percentile(std::vector<double>& v, double q) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0 : v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+    }
+} timeline;
 
 double rss_mb() {
     std::ifstream statm("/proc/self/statm");
@@ -83,6 +105,7 @@ Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
     agent.tool("lookup_ticket", "Look up a support ticket by its id and return its status line.",
                [](const LookupTicket& args) {
                    ++tool_runs;
+                   timeline.mark(timeline.first_answers);
                    return "ticket " + args.ticket_id + ": open, priority high, nightly export failing since 02:00 (disk 100%)";
                });
     return agent;
@@ -116,7 +139,10 @@ int main(int argc, char** argv) {
     std::atomic<long> ok{0}, failed{0}, model_calls{0};
     std::mutex error_mutex;
     std::string first_error;
+    timeline.first_answers.reserve(static_cast<std::size_t>(n));
+    timeline.ends.reserve(static_cast<std::size_t>(n));
     auto done = [&](std::exception_ptr e, const Result<std::string>& r) {
+        timeline.mark(timeline.ends);
         if (e) {
             ++failed;
             try {
@@ -136,7 +162,7 @@ int main(int argc, char** argv) {
     const double startup_cpu = seconds(before.ru_utime) + seconds(before.ru_stime);
     const double base_rss = rss_mb();
     double rss_after_1000 = 0;
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = timeline.start = std::chrono::steady_clock::now();
     std::chrono::steady_clock::duration setup{};
     std::size_t opened = 0;
     rusage after_setup{};
@@ -200,6 +226,13 @@ int main(int argc, char** argv) {
         line["preconnected"] = static_cast<std::int64_t>(opened);
         line["setup_cpu_s"] = round3(seconds(after_setup.ru_utime) + seconds(after_setup.ru_stime) -
                                      seconds(before.ru_utime) - seconds(before.ru_stime));
+    }
+    if (!sequential) {
+        line["first_answer_p10_s"] = round3(Timeline::percentile(timeline.first_answers, 0.1));
+        line["first_answer_p90_s"] = round3(Timeline::percentile(timeline.first_answers, 0.9));
+        line["done_p10_s"] = round3(Timeline::percentile(timeline.ends, 0.1));
+        line["done_p50_s"] = round3(Timeline::percentile(timeline.ends, 0.5));
+        line["done_p90_s"] = round3(Timeline::percentile(timeline.ends, 0.9));
     }
     if (sequential) {
         line["rss_after_1000_mb"] = round3(rss_after_1000);

@@ -76,7 +76,8 @@ boost::asio::awaitable<std::shared_ptr<const Catalogue>> Catalogue::for_endpoint
     }
     HttpRequest request;
     request.method = "GET";
-    request.target = url.path + "/models";
+    const std::string target = url.path + "/models";
+    request.target = target;
     request.fields = fields;
     std::string body;
     BodySink sink = [&](std::string_view chunk) {

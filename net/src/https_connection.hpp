@@ -28,9 +28,11 @@ struct Endpoint {
 
 struct HttpRequest {
     std::string method = "POST";
-    std::string target;
+    /// The path and query. It and `fields` are kept alive by the caller until the exchange
+    /// completes: a model's are built once, not per request.
+    std::string_view target;
     /// Header lines, each "name: value\r\n" (built with `append_header`), Host included;
-    /// Content-Length is added. Kept alive by the caller until the exchange completes.
+    /// Content-Length is added.
     std::string_view fields;
     std::string body;
 };

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
+#include <memory>
 
 namespace agentroute {
 
@@ -29,6 +30,7 @@ struct OpenRouterModel::Impl {
     WireOptions wire;  // built once: no copies or JSON parsing per request
     std::string fields;         // the fixed header lines, key included, serialized once
     std::string stream_fields;  // the same plus Accept: text/event-stream
+    std::string chat_target;    // the path of /chat/completions
 };
 
 namespace {
@@ -84,6 +86,7 @@ OpenRouterModel::OpenRouterModel(OpenRouterOptions options) : impl_(std::make_sh
     }
     if (!o.app_url.empty()) append_header(h, "HTTP-Referer", o.app_url);
     if (!o.app_title.empty()) append_header(h, "X-Title", o.app_title);
+    impl_->chat_target = impl_->url.path + "/chat/completions";
     impl_->stream_fields = h;
     append_header(impl_->stream_fields, "Accept", "text/event-stream");
 }
@@ -106,21 +109,28 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
                           "OPENROUTER_API_KEY, or run `agentroute login` (writes ~/.agentroute/config)");
     }
     HttpRequest http;
-    http.target = impl->url.path + "/chat/completions";
+    http.target = impl->chat_target;
     http.fields = o.stream ? impl->stream_fields : impl->fields;
     http.body = build_chat_request(request, impl->wire);
 
+    // A streamed answer's parser state lives outside the coroutine frame: a plain answer
+    // (the common case at high concurrency) neither builds it nor carries its bytes.
+    struct Streaming {
+        StreamAccumulator answer;
+        SseParser sse;
+    };
     Usage spent;
     for (int attempt = 0;; ++attempt) {
         std::string body;
-        StreamAccumulator stream(request.on_text_delta);
-        SseParser sse;
+        const std::unique_ptr<Streaming> streaming = o.stream ? std::make_unique<Streaming>(Streaming{
+                                                                    StreamAccumulator(request.on_text_delta), {}})
+                                                              : nullptr;
         BodySink sink;
-        if (o.stream) {
-            sink = [&](std::string_view chunk) {
+        if (streaming) {
+            sink = [&body, &s = *streaming](std::string_view chunk) {
                 if (body.size() < kept_error_bytes) body.append(chunk);  // for error bodies
-                sse.feed(chunk, stream);
-                return stream.take_progress();
+                s.sse.feed(chunk, s.answer);
+                return s.answer.take_progress();
             };
         } else {
             sink = [&](std::string_view chunk) {
@@ -158,7 +168,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
 
         WireOutcome outcome;
         try {
-            outcome = o.stream ? stream.finish(generation_id) : parse_chat_body(body, generation_id);
+            outcome = streaming ? streaming->answer.finish(generation_id) : parse_chat_body(body, generation_id);
         } catch (ErrorAgent& e) {
             e.set_usage(spent);
             throw;
@@ -166,7 +176,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
         co_await add_usage(*this, spent, outcome.usage);
         if (outcome.error) {
             // An error inside a 200 answer is retried only when no text reached the caller yet.
-            const bool nothing_streamed = !o.stream || !stream.saw_data() || request.on_text_delta == nullptr;
+            const bool nothing_streamed = !streaming || !streaming->answer.saw_data() || request.on_text_delta == nullptr;
             if (auto delay = retry_delay(o.retry, attempt, nothing_streamed && is_retryable(*outcome.error),
                                          outcome.error->retry_after_s)) {
                 co_await sleep_for(*delay);
@@ -199,7 +209,8 @@ asio::awaitable<KeyInfo> OpenRouterModel::key_info() {
     auto impl = impl_;
     HttpRequest http;
     http.method = "GET";
-    http.target = impl->url.path + "/key";
+    const std::string target = impl->url.path + "/key";
+    http.target = target;
     http.fields = impl->fields;
     std::string body;
     BodySink sink = [&](std::string_view chunk) {

@@ -122,9 +122,9 @@ void read_usage(const json::object& root, WireUsage& out) {
     }
 }
 
-json::value parse_json(std::string_view text, const char* what) {
+json::value parse_json(std::string_view text, const char* what, json::storage_ptr storage = {}) {
     boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
+    json::value v = json::parse(text, ec, std::move(storage));
     if (ec) {
         throw ErrorProtocol(std::string("malformed ") + what + " from the server (" + ec.message() +
                             "): " + std::string(text.substr(0, 200)));
@@ -239,7 +239,11 @@ WireError parse_error_body(int status, std::string_view body) {
 }
 
 WireOutcome parse_chat_body(std::string_view body, std::string_view generation_id) {
-    json::value v = parse_json(body, "response body");
+    // The DOM lives only for this call (what is kept is copied out): built on the stack, it
+    // costs no heap allocations unless the answer is large.
+    unsigned char scratch[8192];
+    json::monotonic_resource resource(scratch, sizeof scratch);
+    json::value v = parse_json(body, "response body", &resource);
     if (!v.is_object()) throw ErrorProtocol("the response body is not a JSON object");
     const json::object& root = v.get_object();
     WireOutcome out;

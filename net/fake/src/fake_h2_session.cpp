@@ -36,16 +36,16 @@ struct Callbacks {
                       const std::uint8_t* value, std::size_t value_size, std::uint8_t, void* user_data) {
         H2ServerSession::Stream* stream = find(self(user_data), frame->hd.stream_id);
         if (stream == nullptr) return 0;
-        const std::string n(reinterpret_cast<const char*>(name), name_size);
-        std::string v(reinterpret_cast<const char*>(value), value_size);
+        const std::string_view n(reinterpret_cast<const char*>(name), name_size);
+        const std::string_view v(reinterpret_cast<const char*>(value), value_size);
         if (n == ":method") {
-            stream->request.method = std::move(v);
+            stream->request.method = v;
         } else if (n == ":path") {
-            stream->request.target = std::move(v);
+            stream->request.target = v;
         } else if (n == ":authority") {
-            stream->request.headers["host"] = std::move(v);
+            stream->request.headers.insert_or_assign("host", std::string(v));
         } else if (!n.empty() && n[0] != ':') {
-            stream->request.headers[n] = std::move(v);
+            stream->request.headers.insert_or_assign(std::string(n), std::string(v));
         }
         return 0;
     }

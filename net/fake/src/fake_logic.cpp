@@ -41,23 +41,23 @@ std::string messages_key(const json::value& body) {
 
 // Required parameters filled as the peers' fake does: strings "x", numbers 1, booleans true,
 // enums their first member, objects recursively.
-json::value fill(const json::value& schema) {
-    if (!schema.is_object()) return nullptr;
+json::value fill(const json::value& schema, const json::storage_ptr& sp) {
+    if (!schema.is_object()) return json::value(nullptr, sp);
     const json::object& s = schema.get_object();
-    if (const auto* e = s.if_contains("enum"); e && e->is_array() && !e->get_array().empty()) return e->get_array()[0];
+    if (const auto* e = s.if_contains("enum"); e && e->is_array() && !e->get_array().empty()) return json::value(e->get_array()[0], sp);
     const json::value* type = s.if_contains("type");
-    const std::string t = type && type->is_string() ? std::string(type->get_string()) : "object";
-    if (t == "string") return "x";
-    if (t == "integer" || t == "number") return 1;
-    if (t == "boolean") return true;
-    if (t == "array") return json::array{};
-    json::object out;
+    const std::string_view t = type && type->is_string() ? std::string_view(type->get_string()) : "object";
+    if (t == "string") return json::value("x", sp);
+    if (t == "integer" || t == "number") return json::value(1, sp);
+    if (t == "boolean") return json::value(true, sp);
+    if (t == "array") return json::array(sp);
+    json::object out(sp);
     const json::value* props = s.if_contains("properties");
     if (const json::value* required = s.if_contains("required"); required && required->is_array() && props && props->is_object()) {
         for (const auto& name : required->get_array()) {
             if (!name.is_string()) continue;
             if (const json::value* p = props->get_object().if_contains(name.get_string())) {
-                out[name.get_string()] = fill(*p);
+                out[name.get_string()] = fill(*p, sp);
             }
         }
     }
@@ -195,8 +195,12 @@ Plan FakeLogic::chat(const FakeRequest& request) {
             responses_.pop_front();
         }
     }
+    // The request's DOM and the answer's are built in one arena: at tens of thousands of
+    // requests a second the fake must not be the bottleneck of the client it measures.
+    unsigned char arena[16 * 1024];
+    json::monotonic_resource resource(arena, sizeof arena);
     boost::system::error_code ec;
-    json::value body = json::parse(request.body, ec);
+    json::value body = json::parse(request.body, ec, &resource);
     const bool stream = !ec && body.is_object() && body.get_object().if_contains("stream") &&
                         body.get_object().at("stream") == true;
     if (ec && !f && !recorded) {
@@ -232,11 +236,11 @@ Plan FakeLogic::chat(const FakeRequest& request) {
         return p;
     }
     if (f) return fault(*f, stream, generation_id);
-    return scenario(request.body, stream, generation_id);
+    return scenario(body, request.body.size(), stream, generation_id);
 }
 
-Plan FakeLogic::scenario(const std::string& raw_body, bool stream, const std::string& generation_id) {
-    json::value body = json::parse(raw_body);
+Plan FakeLogic::scenario(const json::value& body, std::size_t body_size, bool stream, const std::string& generation_id) {
+    const json::storage_ptr& sp = body.storage();
     const json::object& req = body.get_object();
     bool tool_result_seen = false;
     if (const auto* messages = req.if_contains("messages"); messages && messages->is_array()) {
@@ -252,41 +256,45 @@ Plan FakeLogic::scenario(const std::string& raw_body, bool stream, const std::st
         const json::value& fn = tools->get_array()[0].at("function");
         tool_name = std::string(fn.at("name").get_string());
         const json::value* params = fn.get_object().if_contains("parameters");
-        arguments = json::serialize(params ? fill(*params) : json::value(json::object{}));
+        arguments = json::serialize(params ? fill(*params, sp) : json::value(json::object(sp)));
     }
     const bool tool_call = !tool_name.empty();
     const std::string& text = options_.final_text;
-    const std::int64_t prompt_tokens = static_cast<std::int64_t>(raw_body.size() / 4);
+    const std::int64_t prompt_tokens = static_cast<std::int64_t>(body_size / 4);
     const std::int64_t completion_tokens =
         std::max<std::int64_t>(1, static_cast<std::int64_t>((tool_call ? arguments.size() + tool_name.size() : text.size()) / 4));
     const double cost = bill(prompt_tokens, completion_tokens, generation_id);
-    const json::object usage{{"prompt_tokens", prompt_tokens},
-                             {"completion_tokens", completion_tokens},
-                             {"total_tokens", prompt_tokens + completion_tokens},
-                             {"cost", cost},
-                             {"is_byok", false}};
+    const json::object usage({{"prompt_tokens", prompt_tokens},
+                              {"completion_tokens", completion_tokens},
+                              {"total_tokens", prompt_tokens + completion_tokens},
+                              {"cost", cost},
+                              {"is_byok", false}},
+                             sp);
     const std::string call_id = "call_" + generation_id;
 
     Plan p;
     p.latency = options_.latency;
     p.headers.emplace_back("X-Generation-Id", generation_id);
     if (!stream) {
-        json::object message{{"role", "assistant"}, {"content", tool_call ? json::value(nullptr) : json::value(text)}};
+        // Nested braces (not json::object temporaries) build straight into the arena.
+        json::object message({{"role", "assistant"}, {"content", tool_call ? json::value(nullptr, sp) : json::value(text, sp)}},
+                             sp);
         if (tool_call) {
-            message["tool_calls"] = json::array{json::object{
-                {"id", call_id}, {"type", "function"}, {"index", 0},
-                {"function", json::object{{"name", tool_name}, {"arguments", arguments}}}}};
+            message["tool_calls"] = json::array(
+                {{{"id", call_id}, {"type", "function"}, {"index", 0}, {"function", {{"name", tool_name}, {"arguments", arguments}}}}},
+                sp);
         }
-        json::object answer{{"id", generation_id},
-                            {"provider", "Fake"},
-                            {"model", "fake/model"},
-                            {"object", "chat.completion"},
-                            {"created", 1700000000},
-                            {"choices", json::array{json::object{{"index", 0},
-                                                                 {"finish_reason", tool_call ? "tool_calls" : "stop"},
-                                                                 {"native_finish_reason", tool_call ? "tool_calls" : "stop"},
-                                                                 {"message", std::move(message)}}}},
-                            {"usage", usage}};
+        const json::object answer({{"id", generation_id},
+                                   {"provider", "Fake"},
+                                   {"model", "fake/model"},
+                                   {"object", "chat.completion"},
+                                   {"created", 1700000000},
+                                   {"choices", {{{"index", 0},
+                                                 {"finish_reason", tool_call ? "tool_calls" : "stop"},
+                                                 {"native_finish_reason", tool_call ? "tool_calls" : "stop"},
+                                                 {"message", std::move(message)}}}},
+                                   {"usage", usage}},
+                                  sp);
         p.headers.emplace_back("Content-Type", "application/json");
         // OpenRouter's keep-alive whitespace before a non-streamed body.
         p.chunks.push_back("\n         \n" + json::serialize(answer));

@@ -2,6 +2,8 @@
 
 #include <agentroute/net/fake_openrouter.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <chrono>
 #include <deque>
 #include <map>
@@ -52,7 +54,7 @@ public:
 
 private:
     Plan chat(const FakeRequest& request);
-    Plan scenario(const std::string& body, bool stream, const std::string& generation_id);
+    Plan scenario(const boost::json::value& body, std::size_t body_size, bool stream, const std::string& generation_id);
     Plan fault(const FakeFault& f, bool stream, const std::string& generation_id);
     Plan models() const;
     Plan generation(const std::string& target) const;
