@@ -161,6 +161,7 @@ int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* 
         std::from_chars(v.data(), v.data() + v.size(), status);
         stream->head.status = status;
         stream->head.headers.clear();  // after an interim 1xx answer
+        stream->head.headers.reserve(8);
     } else {
         stream->head.headers.emplace_back(std::string(n), std::string(v));  // h2 names are lower case
     }
@@ -515,11 +516,18 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(const HttpRequest& reques
         co_return result;
     }
 
-    stream->arm(c->deadlines, stream, options.idle_timeout);
-    co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
-        return stream->closed || stream->fired() ? nullptr : &stream->waiters;
-    });
-    stream->disarm();
+    bool body_done = false;
+    {
+        std::lock_guard lock(c->mutex);
+        body_done = stream->closed;  // a small answer often comes whole, in the read that had its head
+    }
+    if (!body_done) {
+        stream->arm(c->deadlines, stream, options.idle_timeout);
+        co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
+            return stream->closed || stream->fired() ? nullptr : &stream->waiters;
+        });
+        stream->disarm();
+    }
     std::exception_ptr sink_error;
     {
         std::lock_guard lock(c->mutex);

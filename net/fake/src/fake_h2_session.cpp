@@ -64,7 +64,7 @@ struct Callbacks {
         if (!request_done) return 0;
         H2ServerSession& s = self(user_data);
         if (H2ServerSession::Stream* stream = find(s, frame->hd.stream_id)) {
-            s.on_request_(frame->hd.stream_id, stream->request);
+            s.on_request_(frame->hd.stream_id, std::move(stream->request));  // complete: no more bytes come
         }
         return 0;
     }

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <deque>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -184,77 +185,126 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
 
 // HTTP/2: one reader (this coroutine), one writer at a time, and a coroutine per request for
 // its latency; all on this connection's strand, so the session needs no lock.
-asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::socket>& stream) {
-    auto executor = co_await asio::this_coro::executor;
-    struct Connection {
-        std::unique_ptr<detail::H2ServerSession> session;
-        bool writing = false;
-        bool closed = false;
+namespace {
+
+// One HTTP/2 connection of the fake: its session, its writer, and its answers waiting out the
+// latency. The latency is the server's, so answers fall due in the order their requests came:
+// one queue and one timer serve them all (a timer per answer cost a timerfd update each).
+// Everything runs on the connection's strand.
+struct H2Link : std::enable_shared_from_this<H2Link> {
+    H2Link(asio::ssl::stream<tcp::socket>& stream, const asio::any_io_executor& executor,
+           const std::atomic<bool>& stopping)
+        : stream(stream), executor(executor), timer(executor), stopping(stopping) {}
+
+    struct Due {
+        std::int32_t id;
+        detail::Plan plan;
+        std::chrono::steady_clock::time_point at;
     };
-    auto connection = std::make_shared<Connection>();
-    // The session holds `answer`, and `answer` holds `flush`: both see the connection weakly,
-    // or the three would keep each other alive once this coroutine is gone (the server
-    // stopping with a connection open destroys it without running the end below).
-    const std::weak_ptr<Connection> weak = connection;
+
+    asio::ssl::stream<tcp::socket>& stream;
+    asio::any_io_executor executor;
+    asio::steady_timer timer;
+    const std::atomic<bool>& stopping;
+    std::unique_ptr<detail::H2ServerSession> session;
+    std::deque<Due> due;
+    bool timer_armed = false;
+    bool writing = false;
+    bool closed = false;
+
     // Writes whatever the session has to send; one writer at a time.
-    auto flush = [&stream, weak, executor]() {
-        const std::shared_ptr<Connection> connection = weak.lock();
-        if (!connection || connection->writing || connection->closed) return;
-        connection->writing = true;
-        asio::co_spawn(executor, [&stream, connection]() -> asio::awaitable<void> {
+    void flush() {
+        if (writing || closed) return;
+        writing = true;
+        asio::co_spawn(executor, [self = shared_from_this()]() -> asio::awaitable<void> {
             for (;;) {
-                std::string out = connection->session->output();
-                if (out.empty() || connection->closed) break;
-                auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), tuple_awaitable);
+                std::string out = self->session->output();
+                if (out.empty() || self->closed) break;
+                auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(out), tuple_awaitable);
                 if (ec) {
-                    connection->closed = true;
+                    self->closed = true;
                     break;
                 }
             }
-            connection->writing = false;
+            self->writing = false;
         }, asio::detached);
-    };
-    auto answer = [this, weak, executor, flush](std::int32_t id, detail::FakeRequest request) {
-        const std::shared_ptr<Connection> connection = weak.lock();
-        if (!connection) return;
-        asio::co_spawn(executor, [this, connection, flush, id, request = std::move(request)]() -> asio::awaitable<void> {
-            detail::Plan plan = logic.handle(request);
-            asio::steady_timer timer(co_await asio::this_coro::executor);
-            if (plan.latency.count() > 0) {
-                timer.expires_after(plan.latency);
-                co_await timer.async_wait(tuple_awaitable);
-            }
-            if (connection->closed) co_return;
-            connection->session->respond(id, plan);
-            flush();
-            if (plan.end != detail::Plan::End::stall) co_return;
+    }
+
+    void queue(std::int32_t id, detail::Plan plan) {
+        const auto at = std::chrono::steady_clock::now() + plan.latency;
+        // In due order; with one latency for all, that is always the back.
+        auto it = due.end();
+        while (it != due.begin() && std::prev(it)->at > at) --it;
+        due.insert(it, Due{id, std::move(plan), at});
+    }
+
+    // Answers what is due, then sleeps until the next answer is.
+    void release() {
+        const auto now = std::chrono::steady_clock::now();
+        bool answered = false;
+        while (!closed && !due.empty() && due.front().at <= now) {
+            Due d = std::move(due.front());
+            due.pop_front();
+            session->respond(d.id, d.plan);
+            answered = true;
+            if (d.plan.end == detail::Plan::End::stall) keep_alive(d.id);
+        }
+        if (answered) flush();
+        if (closed || due.empty() || timer_armed) return;
+        timer_armed = true;
+        timer.expires_at(due.front().at);
+        timer.async_wait([self = shared_from_this()](boost::system::error_code) {
+            self->timer_armed = false;
+            self->release();
+        });
+    }
+
+    // A stalled answer: keep-alive comments every 100 ms until the client leaves.
+    void keep_alive(std::int32_t id) {
+        asio::co_spawn(executor, [self = shared_from_this(), id]() -> asio::awaitable<void> {
             const std::string comment = ": OPENROUTER PROCESSING\n\n";
-            for (int i = 0; i < 1200 && !stopping && !connection->closed; ++i) {
-                timer.expires_after(std::chrono::milliseconds(100));
-                co_await timer.async_wait(tuple_awaitable);
-                if (connection->closed || !connection->session->send_more(id, comment)) co_return;
-                flush();
+            asio::steady_timer tick(self->executor);
+            for (int i = 0; i < 1200 && !self->stopping && !self->closed; ++i) {
+                tick.expires_after(std::chrono::milliseconds(100));
+                co_await tick.async_wait(tuple_awaitable);
+                if (self->closed || !self->session->send_more(id, comment)) co_return;
+                self->flush();
             }
         }, asio::detached);
+    }
+};
+
+}  // namespace
+
+asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::socket>& stream) {
+    auto link = std::make_shared<H2Link>(stream, co_await asio::this_coro::executor, stopping);
+    // The session holds this callback: it sees the link weakly, or the two would keep each
+    // other alive once this coroutine is gone (the server stopping with a connection open
+    // destroys it without running the end below).
+    const std::weak_ptr<H2Link> weak = link;
+    auto answer = [this, weak](std::int32_t id, detail::FakeRequest request) {
+        if (const auto l = weak.lock()) l->queue(id, logic.handle(request));
     };
-    connection->session = std::make_unique<detail::H2ServerSession>(answer, options.http2_max_streams);
-    flush();  // our SETTINGS
+    link->session = std::make_unique<detail::H2ServerSession>(answer, options.http2_max_streams);
+    link->flush();  // our SETTINGS
     std::vector<std::uint8_t> buffer(16 * 1024);
     for (;;) {
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer), tuple_awaitable);
-        if (ec || !connection->session->receive(buffer.data(), n)) break;
-        flush();
-        if (!connection->session->alive()) break;
+        if (ec || !link->session->receive(buffer.data(), n)) break;
+        link->release();  // the requests just read, when the latency is zero
+        link->flush();
+        if (!link->session->alive()) break;
     }
-    connection->closed = true;
+    link->closed = true;
+    link->timer.cancel();
     // The writer may still hold the stream: let it finish before the stream goes away.
-    asio::steady_timer wait(executor);
-    while (connection->writing) {
+    asio::steady_timer wait(link->executor);
+    while (link->writing) {
         wait.expires_after(std::chrono::milliseconds(1));
         co_await wait.async_wait(tuple_awaitable);
     }
-    // Answers still waiting out their latency see `closed` and never touch the session.
-    connection->session.reset();
+    // Answers still due and keep-alive loops see `closed` and never touch the session.
+    link->session.reset();
 }
 
 FakeOpenRouter::FakeOpenRouter(FakeOpenRouterOptions options)
