@@ -224,6 +224,7 @@ int main(int argc, char** argv) {
         line["setup_s"] = round3(setup_s);
         line["run_s"] = round3(wall - setup_s);
         line["preconnected"] = static_cast<std::int64_t>(opened);
+        line["setup_peak_rss_mb"] = round3(static_cast<double>(after_setup.ru_maxrss) / 1024.0);
         line["setup_cpu_s"] = round3(seconds(after_setup.ru_utime) + seconds(after_setup.ru_stime) -
                                      seconds(before.ru_utime) - seconds(before.ru_stime));
     }

@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 asio::awaitable<std::unique_ptr<HttpsConnection>> ConnectionPool::acquire(const Key& key) {
     std::unique_ptr<HttpsConnection> idle_connection;
     std::vector<std::unique_ptr<HttpsConnection>> expired;  // closed outside the lock
-    co_await wait_until_admitted(mutex_, [&](Waiter&) -> WaitList* {
+    co_await wait_until_admitted(mutex_, [&](Waiter*) -> WaitList* {
         Host& host = hosts_[key];
         const auto now = std::chrono::steady_clock::now();
         while (!host.idle.empty()) {
@@ -62,11 +62,13 @@ asio::awaitable<ConnectionPool::H2Slot> ConnectionPool::acquire_h2(const Key& ke
             wake_one(pool.hosts_[key].h2_waiters);
         }
     } pass_on{*this, key, round};
-    co_await wait_until_admitted(mutex_, [&](Waiter&) -> WaitList* {
+    auto decide = [&](Waiter*) -> WaitList* {
         WaitList* wait = decide_h2(key, slot, closing, round);
         pass_on.admitted = wait == nullptr;
         return wait;
-    });
+    };
+    // Usually a connection has room: no wait, and no coroutine for one.
+    if (!admitted_now(mutex_, decide)) co_await wait_until_admitted(mutex_, decide);
     co_return slot;
 }
 

@@ -501,7 +501,7 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(const HttpRequest& reques
     c->kick_writer();
 
     stream->arm(c->deadlines, stream, options.header_timeout);
-    co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
+    co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {
         return stream->head_done || stream->closed || stream->fired() ? nullptr : &stream->waiters;
     });
     bool timed_out = false;
@@ -523,7 +523,7 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(const HttpRequest& reques
     }
     if (!body_done) {
         stream->arm(c->deadlines, stream, options.idle_timeout);
-        co_await wait_until_admitted(c->mutex, [&](Waiter&) -> WaitList* {
+        co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {
             return stream->closed || stream->fired() ? nullptr : &stream->waiters;
         });
         stream->disarm();

@@ -13,7 +13,7 @@ HandshakeScheduler::~HandshakeScheduler() {
     }
 }
 
-WaitList* HandshakeScheduler::admit(Turn& turn, Waiter& waiter) {
+WaitList* HandshakeScheduler::admit(Turn& turn, Waiter* waiter) {
     Host& host = hosts_[turn.host];
     const auto now = Clock::now();
     if (!turn.probe && host.session == nullptr && !host.settled) {
@@ -22,7 +22,7 @@ WaitList* HandshakeScheduler::admit(Turn& turn, Waiter& waiter) {
         } else if (now >= host.ticket_deadline) {
             host.settled = true;  // the probe's session is late: nobody waits for it any more
         } else {
-            waiter.timer.expires_at(host.ticket_deadline);
+            if (waiter != nullptr) waiter->timer.expires_at(host.ticket_deadline);
             return &host.waiters;
         }
     }
@@ -48,7 +48,7 @@ asio::awaitable<HandshakeScheduler::Turn> HandshakeScheduler::enter(std::string 
             wake_all(state.waiters);
         }
     } abandoned{*this, turn};
-    co_await wait_until_admitted(mutex_, [this, &turn](Waiter& waiter) { return admit(turn, waiter); });
+    co_await wait_until_admitted(mutex_, [this, &turn](Waiter* waiter) { return admit(turn, waiter); });
     abandoned.admitted = true;
     co_return turn;
 }

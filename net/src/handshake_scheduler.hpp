@@ -64,7 +64,7 @@ private:
         WaitList waiters;
     };
 
-    WaitList* admit(Turn& turn, Waiter& waiter);
+    WaitList* admit(Turn& turn, Waiter* waiter);
 
     const std::size_t max_in_flight_;
     mutable std::mutex mutex_;

@@ -23,7 +23,7 @@ namespace agentroute::net::detail {
 // A waiter is linked into at most one list, by the hook inside it: joining and leaving a list
 // allocate nothing and take constant time, and an empty list is three pointers (a std::deque
 // allocated 600 bytes up front, for every HTTP/2 stream).
-struct Waiter : std::enable_shared_from_this<Waiter>, boost::intrusive::list_base_hook<> {
+struct Waiter : boost::intrusive::list_base_hook<> {
     explicit Waiter(const boost::asio::any_io_executor& executor)
         : timer(executor, std::chrono::steady_clock::time_point::max()) {}
     boost::asio::steady_timer timer;
@@ -31,33 +31,40 @@ struct Waiter : std::enable_shared_from_this<Waiter>, boost::intrusive::list_bas
 };
 using WaitList = boost::intrusive::list<Waiter>;
 
-/// Takes the first waiter off `list` and wakes it on its own executor. Call with the owner's
-/// lock held.
+/// Takes the first waiter off `list` and wakes it: its wait completes on its own executor.
+/// Call with the owner's lock held. Every use of a waiter's timer (the wait, a deadline, this
+/// cancel) is under that lock, so the cancel needs no hop to the waiter's executor; and a
+/// listed waiter is alive (it leaves its list, under the lock, before it goes).
 inline void wake_one(WaitList& list) {
     if (list.empty()) return;
     Waiter& waiter = list.front();
     list.pop_front();
     waiter.listed = false;
-    boost::asio::post(waiter.timer.get_executor(), [held = waiter.shared_from_this()] { held->timer.cancel(); });
+    waiter.timer.cancel();
 }
 inline void wake_all(WaitList& list) {
     while (!list.empty()) wake_one(list);
 }
 
-/// Returns once `decide` admits the caller. `decide(Waiter&)` runs under `mutex` and returns
-/// null to admit, or the list to wait in (it may set the waiter's deadline first); after a
-/// wake-up or the deadline it is asked again. Cancellation ends a wait like a wake-up, and the
-/// waiter always leaves its list.
+/// Asks `decide` once, under `mutex`, without waiting: true when it admits the caller. A
+/// caller that is usually admitted at once calls this first and skips the wait's coroutine.
+template <class Decide>
+bool admitted_now(std::mutex& mutex, Decide& decide) {
+    std::lock_guard lock(mutex);
+    return decide(nullptr) == nullptr;
+}
+
+/// Returns once `decide` admits the caller. `decide(Waiter*)` runs under `mutex` and returns
+/// null to admit, or the list to wait in; given a waiter (it is null when only asked), it may
+/// set the waiter's deadline. After a wake-up or the deadline it is asked again. Cancellation
+/// ends a wait like a wake-up, and the waiter always leaves its list.
 template <class Decide>
 boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decide) {
     namespace asio = boost::asio;
+    if (admitted_now(mutex, decide)) co_return;
     auto executor = co_await asio::this_coro::executor;
     for (;;) {
         auto waiter = std::make_shared<Waiter>(executor);
-        {
-            std::lock_guard lock(mutex);
-            if (decide(*waiter) == nullptr) co_return;
-        }
         WaitList* list = nullptr;
         bool admitted = false;
         struct Unlist {
@@ -72,7 +79,7 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
         } unlist{mutex, list, waiter};
         auto initiation = [&](auto handler) {
             std::lock_guard lock(mutex);
-            list = decide(*waiter);
+            list = decide(waiter.get());
             if (list == nullptr) {
                 admitted = true;
                 auto handler_executor = asio::get_associated_executor(handler, executor);

@@ -149,6 +149,23 @@ TEST(OpenRouterWire, JsonStringEscapingAndValidation) {
     EXPECT_FALSE(is_valid_json(""));
 }
 
+// The escaper skips clean text eight bytes at a time: every byte value, at every offset within
+// a word and in the short tail, must come out escaped exactly as Boost.JSON escapes it (bytes
+// from 0x80 up, UTF-8, pass through).
+TEST(OpenRouterWire, JsonStringEscapingMatchesBoostJsonForEveryByteAtEveryOffset) {
+    for (int byte = 0; byte < 256; ++byte) {
+        for (std::size_t offset = 0; offset < 19; ++offset) {
+            std::string text(19, 'x');
+            text[offset] = static_cast<char>(byte);
+            std::string ours;
+            append_json_string(ours, text);
+            const std::string expected =
+                byte < 0x80 ? boost::json::serialize(boost::json::string(text)) : '"' + text + '"';
+            ASSERT_EQ(ours, expected) << "byte " << byte << " at " << offset;
+        }
+    }
+}
+
 TEST(Url, SplitsHttpsUrlsAndRefusesOthers) {
     HttpsUrl u = parse_https_url("https://openrouter.ai/api/v1/");
     EXPECT_EQ(u.endpoint.host, "openrouter.ai");
