@@ -53,17 +53,37 @@ def section(fake: str, results: str, table_file: str) -> str:
                     f"| {lat} | {n} | {o} | {p} | {med(a, lambda r: r['wall_s']) / med(b, lambda r: r['wall_s']):.2f} "
                     f"| {med(a, cpu_k) / med(b, cpu_k):.3f} (1/{med(b, cpu_k) / med(a, cpu_k):.0f}) "
                     f"| {med(a, rss_run) / med(b, rss_run):.3f} (1/{med(b, rss_run) / max(med(a, rss_run), 1e-9):.0f}) |")
-    # Our runs that opened their connections first: the set-up apart from the runs.
-    setup_lines = ["| latency ms | N | client | set-up s (N connections) | runs s (after set-up) | ideal s | runs / ideal |",
-                   "|---|---|---|---|---|---|---|"]
+    # Our runs that opened their connections first: the set-up apart from the runs, and what one
+    # open connection costs in memory (RSS after set-up over the connections the server saw).
+    setup_lines = ["| latency ms | N | client | connections | set-up s | RSS per connection after set-up KB "
+                   "| runs s (after set-up) | ideal s | runs / ideal |",
+                   "|---|---|---|---|---|---|---|---|---|"]
     for (lat, n, p) in sorted(groups):
         rs = [r for r in groups[(lat, n, p)] if "setup_s" in r]
         if not rs:
             continue
         ideal = 2 * lat / 1000
         run = med(rs, lambda r: r["run_s"])
-        setup_lines.append(f"| {lat} | {n} | {p} | {med(rs, lambda r: r['setup_s']):.2f} | {run:.2f} | {ideal:.2f} | "
-                           f"{run / ideal if ideal else float('nan'):.2f} |")
+        connections = med(rs, lambda r: r.get("server_connections", 0))
+        per_connection = "" if not all("setup_peak_rss_mb" in r and r.get("server_connections") for r in rs) else \
+            f"{med(rs, lambda r: (r['setup_peak_rss_mb'] - r['base_rss_mb']) * 1024 / r['server_connections']):.1f}"
+        setup_lines.append(f"| {lat} | {n} | {p} | {connections:.0f} | {med(rs, lambda r: r['setup_s']):.2f} | {per_connection} "
+                           f"| {run:.2f} | {ideal:.2f} | {run / ideal if ideal else float('nan'):.2f} |")
+    # When our runs got their first answer and ended: requests that leave slowly show as first
+    # answers spread far past latency + set-up; a slow client or server as the gap after them.
+    timeline_lines = ["| latency ms | N | client | set-up s | first answers p10-p90 s | ends p10 / p50 / p90 s "
+                      "| client CPU s | server CPU s |",
+                      "|---|---|---|---|---|---|---|---|"]
+    for (lat, n, p) in sorted(groups):
+        rs = [r for r in groups[(lat, n, p)] if "done_p50_s" in r]
+        if not rs:
+            continue
+        timeline_lines.append(
+            f"| {lat} | {n} | {p} | {med(rs, lambda r: r.get('setup_s', 0)):.2f} "
+            f"| {med(rs, lambda r: r['first_answer_p10_s']):.2f}-{med(rs, lambda r: r['first_answer_p90_s']):.2f} "
+            f"| {med(rs, lambda r: r['done_p10_s']):.2f} / {med(rs, lambda r: r['done_p50_s']):.2f} / "
+            f"{med(rs, lambda r: r['done_p90_s']):.2f} | {med(rs, lambda r: r['cpu_user_s'] + r['cpu_sys_s']):.2f} "
+            f"| {med(rs, lambda r: r.get('server_cpu_user_s', 0) + r.get('server_cpu_sys_s', 0)):.2f} |")
 
     # The issue's targets against the best of the three frameworks (node-fetch-loop is a bare
     # reference, not a framework; its ratio is in the table above).
@@ -98,6 +118,10 @@ def section(fake: str, results: str, table_file: str) -> str:
 ### Connection set-up, apart
 
 {chr(10).join(setup_lines)}
+
+### Where our wall time goes (seconds since the start)
+
+{chr(10).join(timeline_lines)}
 
 ### The driver's table
 
@@ -140,18 +164,27 @@ is always both; the set-up tables show the two phases apart.
   host and resumes that session on the others, at most `HttpsOptions::max_concurrent_handshakes`
   at once, and the pool reuses each connection for the run's second call. Over HTTP/2 (our fake)
   ten thousand runs need a few dozen connections, so set-up nearly vanishes from the figures.
-- RSS per run is (peak RSS - RSS before the runs) / N. TLS state per open connection is about
-  15 KB (heaptrack of `bench/agent_load.cpp`): OpenSSL's SSL object (~7.6 KB), two AES-GCM
-  contexts (~2 KB), the session copy, the handshake buffer kept after the server's session
-  ticket. Over HTTP/1.1 that is per run in flight; over HTTP/2 per few hundred. Record buffers
-  (~17 KB read, ~8 KB write) are held by an HTTP/1.1 connection only while a record is read or
-  written, never while it waits for an answer or idles; handshake buffers (~30 KB) only during
-  the handshake. The rest is the run itself: coroutine frames (~10 KB: the run, the model call,
-  the exchange), messages, the request body.
-- Wall time at 200 ms latency is bounded below by 0.4 s (two calls). On two cores shared with
-  the fake server every request costs CPU on both sides (client, and the fake's JSON and
-  framing), so at N = 10,000 the runs take longer than the ideal even on open connections: see
-  the set-up table and the server's CPU column.
+- RSS per run is (peak RSS - RSS before the runs) / N. The set-up table gives what one open
+  connection costs after set-up: (RSS after set-up - RSS before) / connections. An HTTP/1.1
+  connection is about 17 KB, nearly all OpenSSL's: the SSL object alone is ~7.6 KB (OpenSSL 3),
+  then the two AES-GCM contexts, the resumed session's copy, the socket and our connection
+  object. Over HTTP/1.1 that is per run in flight, which is why RSS per run is about twice as
+  high against the Node fake; over HTTP/2 it is per few hundred runs. Record buffers (~17 KB
+  read, ~8 KB write) are held only while a record is read or written, never while a run waits
+  for its answer or a connection idles; handshake buffers (~30 KB) only during the handshake,
+  at most `HttpsOptions::max_concurrent_handshakes` at once. The rest is the run itself: its
+  coroutine frames (~8 KB: the run, the loop, the model call, the exchange), its messages and
+  the request body it keeps for a retry.
+- Wall time at 200 ms latency is bounded below by 0.4 s (two calls). The timeline table shows
+  where the rest goes at N = 10,000: the N runs start (and send their first request) in one
+  burst on one thread, so first answers spread over as long as the client takes to build and
+  send N requests and the server to read them; the second requests leave as fast as the client
+  turns answers into them. Both processes are CPU-bound on the two cores they share (client and
+  server CPU columns), so the runs end at about set-up + 0.4 s + most of the CPU time of the
+  slower side. At 1.1 x the ideal, each side would have to handle a request in about 4 us of
+  CPU (10,000 requests in the 0.04 s of slack): what our agent loop and its JSON alone take per
+  call in `bench/micro_bench.cpp` (a run of two calls on an in-process model, plus request
+  serialization and answer parsing), before TLS, HTTP/2 framing and the kernel's TCP.
 """)
 
 

@@ -287,6 +287,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         result.ec = c.fired() ? make_error_code(error::header_timeout) : wec;
         co_return result;
     }
+    std::string().swap(message);  // sent: no need to hold it for the whole wait for the answer
 
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
