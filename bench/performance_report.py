@@ -78,8 +78,9 @@ def section(fake: str, results: str, table_file: str) -> str:
         rs = [r for r in groups[(lat, n, p)] if "done_p50_s" in r]
         if not rs:
             continue
+        setup = f"{med(rs, lambda r: r['setup_s']):.2f}" if all("setup_s" in r for r in rs) else "-"  # -lazy: none
         timeline_lines.append(
-            f"| {lat} | {n} | {p} | {med(rs, lambda r: r.get('setup_s', 0)):.2f} "
+            f"| {lat} | {n} | {p} | {setup} "
             f"| {med(rs, lambda r: r['first_answer_p10_s']):.2f}-{med(rs, lambda r: r['first_answer_p90_s']):.2f} "
             f"| {med(rs, lambda r: r['done_p10_s']):.2f} / {med(rs, lambda r: r['done_p50_s']):.2f} / "
             f"{med(rs, lambda r: r['done_p90_s']):.2f} | {med(rs, lambda r: r['cpu_user_s'] + r['cpu_sys_s']):.2f} "

@@ -15,7 +15,6 @@
 #include <boost/intrusive/list.hpp>
 
 #include <chrono>
-#include <memory>
 #include <mutex>
 
 namespace agentroute::net::detail {
@@ -64,35 +63,39 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
     if (admitted_now(mutex, decide)) co_return;
     auto executor = co_await asio::this_coro::executor;
     for (;;) {
-        auto waiter = std::make_shared<Waiter>(executor);
+        // Nothing outside this coroutine holds the waiter once it is off its list, and it
+        // leaves its list (under the lock) before it goes: it lives in the frame.
+        Waiter waiter(executor);
         WaitList* list = nullptr;
         bool admitted = false;
         struct Unlist {
             std::mutex& mutex;
             WaitList*& list;
-            const std::shared_ptr<Waiter>& waiter;
+            Waiter& waiter;
             ~Unlist() {
                 std::lock_guard lock(mutex);
                 // A woken waiter is off the list already.
-                if (list != nullptr && waiter->listed) list->erase(list->iterator_to(*waiter));
+                if (list != nullptr && waiter.listed) list->erase(list->iterator_to(waiter));
             }
         } unlist{mutex, list, waiter};
         auto initiation = [&](auto handler) {
             std::lock_guard lock(mutex);
-            list = decide(waiter.get());
+            list = decide(&waiter);
             if (list == nullptr) {
                 admitted = true;
                 auto handler_executor = asio::get_associated_executor(handler, executor);
                 asio::post(handler_executor, asio::append(std::move(handler), boost::system::error_code{}));
                 return;
             }
-            list->push_back(*waiter);
-            waiter->listed = true;
-            waiter->timer.async_wait(std::move(handler));
+            list->push_back(waiter);
+            waiter.listed = true;
+            waiter.timer.async_wait(std::move(handler));
         };
         auto token = asio::as_tuple(asio::use_awaitable);
         co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiation, token);
         if (admitted) co_return;
+        // Woken, or the deadline passed: ask again before waiting again.
+        if (admitted_now(mutex, decide)) co_return;
     }
 }
 
