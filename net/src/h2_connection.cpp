@@ -88,6 +88,8 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     std::size_t reserved = 0;
     bool usable = true;
     bool writing = false;
+    bool settings_received = false;  // the server's first SETTINGS (its stream limit)
+    WaitList settings_waiters;
     // The reader runs only while exchanges are open: a read pending on an idle connection
     // would keep the io_context from running out of work (and run_sync from returning). Frames
     // the server sends meanwhile (GOAWAY, PING) wait in the socket for the next exchange.
@@ -103,6 +105,7 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     // Ends every open stream with `ec` and takes no more; with the lock held.
     void fail_all_locked(error_code ec) {
         usable = false;
+        wake_all(settings_waiters);
         for (auto& [id, stream] : streams) end_locked(*stream, ec);
         streams.clear();
     }
@@ -173,6 +176,12 @@ int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data)
     if (frame->hd.type == NGHTTP2_GOAWAY) {
         // Streams above last_stream_id are closed as refused by nghttp2; the rest finish.
         c.usable = false;
+        wake_all(c.settings_waiters);
+        return 0;
+    }
+    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+        c.settings_received = true;
+        wake_all(c.settings_waiters);
         return 0;
     }
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE) return 0;
@@ -453,6 +462,17 @@ H2Connection::Reserve H2Connection::try_reserve(std::chrono::steady_clock::durat
     if (impl_->reserved >= impl_->allowed_streams_locked()) return Reserve::full;
     ++impl_->reserved;
     return Reserve::taken;
+}
+
+asio::awaitable<void> H2Connection::settings_received(std::chrono::steady_clock::duration timeout) {
+    const std::shared_ptr<Impl> c = impl_;
+    c->start_reader();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    co_await wait_until_admitted(c->mutex, [&](Waiter* waiter) -> WaitList* {
+        if (c->settings_received || !c->usable || std::chrono::steady_clock::now() >= deadline) return nullptr;
+        if (waiter != nullptr) waiter->timer.expires_at(deadline);
+        return &c->settings_waiters;
+    });
 }
 
 void H2Connection::release_reservation() {

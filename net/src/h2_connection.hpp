@@ -39,6 +39,11 @@ public:
     /// Gives back a slot taken by `try_reserve` without an exchange.
     void release_reservation();
 
+    /// Returns once the server's first SETTINGS have arrived (they say how many streams it
+    /// allows), the connection failed, or `timeout` passed. Call holding a slot: the reader
+    /// runs only while one is taken.
+    boost::asio::awaitable<void> settings_received(std::chrono::steady_clock::duration timeout);
+
     /// Sends `request` on a new stream (in a slot taken by `try_reserve`) and streams the
     /// response body into `sink`. `response_started` is false when the stream was refused or the
     /// connection failed before any response byte: the request was not processed.

@@ -127,6 +127,10 @@ asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::
     }
     auto h2 = H2Connection::start(std::move(connection), key.endpoint);
     (void)h2->try_reserve();  // the opener's own stream: a fresh connection has room
+    // The server's SETTINGS, right behind the handshake, say how many streams it takes. Before
+    // them the runs waiting for this opening would fill it to the 100 assumed until then, and
+    // open two or three connections where one would do (Cloudflare allows 256).
+    co_await h2->settings_received(options_.handshake_timeout);
     turn.end().h2_opened(key, h2);
     co_return H2Opened{{}, std::move(h2)};
 }
