@@ -61,12 +61,15 @@ std::atomic<long> tool_runs{0};
 // Moments (seconds since the start) at which runs got their first answer (their tool ran) and
 // ended: a wall far above the median end is a tail, and first answers spread over a long time
 // mean the requests left slowly, not that the answers came back late.
+// Off in the sequential (leak) check, whose RSS it would grow.
 struct Timeline {
+    bool on = false;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     std::mutex mutex;
     std::vector<double> first_answers, ends;
 
     void mark(std::vector<double>& into) {
+        if (!on) return;
         const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::lock_guard lock(mutex);
         into.push_back(t);
@@ -139,8 +142,11 @@ int main(int argc, char** argv) {
     std::atomic<long> ok{0}, failed{0}, model_calls{0};
     std::mutex error_mutex;
     std::string first_error;
-    timeline.first_answers.reserve(static_cast<std::size_t>(n));
-    timeline.ends.reserve(static_cast<std::size_t>(n));
+    if (!sequential) {
+        timeline.on = true;
+        timeline.first_answers.reserve(static_cast<std::size_t>(n));
+        timeline.ends.reserve(static_cast<std::size_t>(n));
+    }
     auto done = [&](std::exception_ptr e, const Result<std::string>& r) {
         timeline.mark(timeline.ends);
         if (e) {
