@@ -41,8 +41,8 @@ Memory* conversation_memory(const RunState& state) {
 
 void seed_messages(RunState& state, std::string prompt, std::vector<Message> stored) {
     const AgentOptions& options = state.core->options();
-    // Room for the seed and one tool turn (a call, its result) and the answer: a vector that grew
-    // one message at a time would copy them and allocate three times more.
+    // Room for the seed, one tool turn (a call and its result) and the answer in one allocation:
+    // grown a message at a time, the vector would reallocate and move them three times.
     state.messages.reserve(1 + stored.size() + state.options.message_history.size() + 1 + 4);
     if (!options.instructions.empty()) state.messages.push_back(Message::system(options.instructions));
     for (auto* source : {&stored, &state.options.message_history}) {
