@@ -232,7 +232,7 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
 
     void queue(std::int32_t id, detail::Plan plan) {
         const auto at = std::chrono::steady_clock::now() + plan.latency;
-        // In due order; with one latency for all, that is always the back.
+        // In due order: with the server's one latency, always the back (faults answer at once).
         auto it = due.end();
         while (it != due.begin() && std::prev(it)->at > at) --it;
         due.insert(it, Due{id, std::move(plan), at});
@@ -250,7 +250,13 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
             if (d.plan.end == detail::Plan::End::stall) keep_alive(d.id);
         }
         if (answered) flush();
-        if (closed || due.empty() || timer_armed) return;
+        if (closed || due.empty()) return;
+        if (timer_armed) {
+            // An answer due sooner than the one the timer waits for: the cancelled wait's
+            // handler comes back here and waits for it instead.
+            if (due.front().at < timer.expiry()) timer.cancel();
+            return;
+        }
         timer_armed = true;
         timer.expires_at(due.front().at);
         timer.async_wait([self = shared_from_this()](boost::system::error_code) {
