@@ -21,12 +21,12 @@ namespace agentroute::net::detail {
 
 // A waiter is linked into at most one list, by the hook inside it: joining and leaving a list
 // allocate nothing and take constant time, and an empty list is three pointers (a std::deque
-// allocated 600 bytes up front, for every HTTP/2 stream).
+// allocated 600 bytes up front, for every HTTP/2 stream). The hook, read under the owner's
+// lock, also says whether the waiter is still listed.
 struct Waiter : boost::intrusive::list_base_hook<> {
     explicit Waiter(const boost::asio::any_io_executor& executor)
         : timer(executor, std::chrono::steady_clock::time_point::max()) {}
     boost::asio::steady_timer timer;
-    bool listed = false;  // guarded by the owner's lock
 };
 using WaitList = boost::intrusive::list<Waiter>;
 
@@ -38,7 +38,6 @@ inline void wake_one(WaitList& list) {
     if (list.empty()) return;
     Waiter& waiter = list.front();
     list.pop_front();
-    waiter.listed = false;
     waiter.timer.cancel();
 }
 inline void wake_all(WaitList& list) {
@@ -75,7 +74,7 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
             ~Unlist() {
                 std::lock_guard lock(mutex);
                 // A woken waiter is off the list already.
-                if (list != nullptr && waiter.listed) list->erase(list->iterator_to(waiter));
+                if (list != nullptr && waiter.is_linked()) list->erase(list->iterator_to(waiter));
             }
         } unlist{mutex, list, waiter};
         auto initiation = [&](auto handler) {
@@ -88,7 +87,6 @@ boost::asio::awaitable<void> wait_until_admitted(std::mutex& mutex, Decide decid
                 return;
             }
             list->push_back(waiter);
-            waiter.listed = true;
             waiter.timer.async_wait(std::move(handler));
         };
         auto token = asio::as_tuple(asio::use_awaitable);
