@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -57,23 +58,42 @@ struct Lease {
 
 }  // namespace
 
-asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const HttpRequest& request,
+asio::awaitable<ExchangeResult> HttpClient::exchange(const Endpoint& target, const HttpRequest& request,
                                                      const BodySink& sink) {
-    auto executor = co_await asio::this_coro::executor;
-    asio::execution_context& context = asio::query(executor, asio::execution::context);
+    // Not a coroutine: the path is chosen before a frame exists, so an exchange in flight holds
+    // one frame of this layer, not one per layer it passed through.
+    if (options_.http2 && !speaks_http1_only(target)) return exchange_h2(target, request, sink);
+    return exchange_h1(target, request, sink);
+}
+
+bool HttpClient::speaks_http1_only(const Endpoint& target) const {
+    if (!any_http1_only_.load(std::memory_order_acquire)) return false;
+    std::lock_guard lock(http1_mutex_);
+    return std::find(http1_only_.begin(), http1_only_.end(), target) != http1_only_.end();
+}
+
+void HttpClient::note_http1_only(const Endpoint& target) {
+    std::lock_guard lock(http1_mutex_);
+    if (std::find(http1_only_.begin(), http1_only_.end(), target) == http1_only_.end()) http1_only_.push_back(target);
+    any_http1_only_.store(true, std::memory_order_release);
+}
+
+asio::awaitable<ConnectionPool::Key> HttpClient::pool_key(const Endpoint& target) {
+    asio::execution_context& context = asio::query(co_await asio::this_coro::executor, asio::execution::context);
     pool_->watch(context);
-    ConnectionPool::Key key{target, &context};
-    if (options_.http2) {
-        std::optional<ExchangeResult> result = co_await exchange_h2(key, request, sink);
-        if (result) co_return std::move(*result);
-        // The host speaks HTTP/1.1 only.
-    }
+    co_return ConnectionPool::Key{target, &context};
+}
+
+asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, const HttpRequest& request,
+                                                        const BodySink& sink) {
+    const ConnectionPool::Key key = co_await pool_key(target);
     for (int attempt = 0;; ++attempt) {
+        // Two statements: GCC 12 mis-compiles a co_await inside a braced initializer.
         auto pooled = co_await pool_->acquire(key);
         Lease lease{pool_.get(), key, std::move(pooled)};
         const bool reused = lease.connection != nullptr;
         if (!reused) {
-            std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
+            const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
             auto [ec, connection] = co_await HttpsConnection::connect(tls_, target, proxy, options_);
             if (ec) co_return ExchangeResult{ec, {}, false};
             lease.connection = std::move(connection);
@@ -86,21 +106,18 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(Endpoint target, const Http
     }
 }
 
-asio::awaitable<std::optional<ExchangeResult>> HttpClient::exchange_h2(const ConnectionPool::Key& key,
-                                                                       const HttpRequest& request,
-                                                                       const BodySink& sink) {
+asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, const HttpRequest& request,
+                                                        const BodySink& sink) {
+    const ConnectionPool::Key key = co_await pool_key(target);
     for (int attempt = 0;; ++attempt) {
         ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
-        if (slot.http1) co_return std::nullopt;
         if (slot.failed) co_return ExchangeResult{slot.failed, {}, false};
         if (slot.open_one) {
             auto opened = co_await open_h2(key);
-            if (!opened.connection) {
-                if (opened.ec) co_return ExchangeResult{opened.ec, {}, false};
-                co_return std::nullopt;  // declined: HTTP/1.1
-            }
-            slot.connection = std::move(opened.connection);
+            if (opened.ec) co_return ExchangeResult{opened.ec, {}, false};
+            slot.connection = std::move(opened.connection);  // null: the host declined h2
         }
+        if (!slot.connection) break;
         ExchangeResult result = co_await slot.connection->exchange(request, sink, options_);
         // A refused stream (GOAWAY, REFUSED_STREAM) was not processed: send it once more on
         // another connection. Not a stream whose connection broke: the server may have
@@ -108,6 +125,9 @@ asio::awaitable<std::optional<ExchangeResult>> HttpClient::exchange_h2(const Con
         if (result.ec == error::stream_refused && attempt == 0) continue;
         co_return result;
     }
+    // The host speaks HTTP/1.1 only: this exchange goes there, and later ones go there directly.
+    note_http1_only(target);
+    co_return co_await exchange_h1(target, request, sink);
 }
 
 asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::Key& key) {
@@ -164,6 +184,7 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
         }
         if (!declined) co_return held.size();
         // The host speaks HTTP/1.1 only: open those.
+        note_http1_only(target);
     }
 
     // Each child holds what it got until all are done, so an idle connection is counted once

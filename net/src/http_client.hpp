@@ -7,9 +7,12 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace agentroute::net::detail {
 
@@ -23,8 +26,9 @@ public:
     /// limits, so all runs share one pool.
     static std::shared_ptr<HttpClient> shared(const HttpsOptions& options);
 
-    /// Sends `request` to `target` and streams the body into `sink`.
-    boost::asio::awaitable<ExchangeResult> exchange(Endpoint target, const HttpRequest& request,
+    /// Sends `request` to `target` and streams the body into `sink`. The caller keeps all three
+    /// alive until this completes.
+    boost::asio::awaitable<ExchangeResult> exchange(const Endpoint& target, const HttpRequest& request,
                                                     const BodySink& sink);
 
     /// Opens up to `count` connections to `target` on the caller's execution context and leaves
@@ -41,16 +45,28 @@ private:
         boost::system::error_code ec;
         std::shared_ptr<H2Connection> connection;  // null and no error: the host chose HTTP/1.1
     };
-    // The exchange over HTTP/2; nullopt when the host speaks HTTP/1.1 only.
-    boost::asio::awaitable<std::optional<ExchangeResult>> exchange_h2(const ConnectionPool::Key& key,
-                                                                      const HttpRequest& request,
-                                                                      const BodySink& sink);
+    // The exchange over HTTP/2, or over HTTP/1.1 when the host turns out to speak only that.
+    boost::asio::awaitable<ExchangeResult> exchange_h2(const Endpoint& target, const HttpRequest& request,
+                                                       const BodySink& sink);
+    // The exchange over HTTP/1.1, with one retry on a fresh connection when a kept-alive one
+    // turns out closed.
+    boost::asio::awaitable<ExchangeResult> exchange_h1(const Endpoint& target, const HttpRequest& request,
+                                                       const BodySink& sink);
+    // The pool's key for `target` on the caller's execution context, watched for its shutdown.
+    boost::asio::awaitable<ConnectionPool::Key> pool_key(const Endpoint& target);
+    // Hosts that answered ALPN with HTTP/1.1 (rarely more than one): their exchanges skip the
+    // HTTP/2 path. Thread-safe.
+    bool speaks_http1_only(const Endpoint& target) const;
+    void note_http1_only(const Endpoint& target);
     // Opens a connection offering h2 in this caller's `open_one` turn, and ends the turn.
     boost::asio::awaitable<H2Opened> open_h2(const ConnectionPool::Key& key);
 
     HttpsOptions options_;
     TlsContext tls_;
     std::shared_ptr<ConnectionPool> pool_;
+    std::atomic<bool> any_http1_only_{false};
+    mutable std::mutex http1_mutex_;
+    std::vector<Endpoint> http1_only_;
 };
 
 }  // namespace agentroute::net::detail

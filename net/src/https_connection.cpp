@@ -289,6 +289,22 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     }
     std::string().swap(message);  // sent: no need to hold it for the whole wait for the answer
 
+    // Wait for the answer's first bytes before building the parser: what this frame holds while
+    // the model thinks is what every run in flight costs.
+    if (c.buffer.size() == 0) {
+        auto [wait_ec, ignored] = co_await c.stream.async_wait_readable(tuple_awaitable);
+        if (wait_ec) {
+            c.disarm();
+            result.ec = c.fired() ? make_error_code(error::header_timeout) : wait_ec;
+            co_return result;
+        }
+    }
+    co_await read_response(c, result, sink, options);
+    co_return result;
+}
+
+asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& result, const BodySink& sink,
+                                                     const HttpsOptions& options) {
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(boost::none);  // enforced below, counting decoded bytes
@@ -297,7 +313,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     result.response_started = header_bytes > 0 || c.buffer.size() > 0;
     if (hec) {
         result.ec = c.fired() ? make_error_code(error::header_timeout) : hec;
-        co_return result;
+        co_return;
     }
     result.response_started = true;
     const auto& head = parser.get();
@@ -309,8 +325,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         result.head.headers.emplace_back(std::move(name), std::string(field.value()));
     }
 
-    // Every waiting run holds this buffer, so it is small: answers are a few KB, and a large
-    // body simply takes more reads.
+    // Small: answers are a few KB, and a large body simply takes more reads.
     std::string chunk(4 * 1024, '\0');
     std::size_t total = 0;
     c.arm(options.idle_timeout);
@@ -322,7 +337,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         if (rec) {
             c.disarm();
             result.ec = c.fired() ? make_error_code(error::idle_timeout) : rec;
-            co_return result;
+            co_return;
         }
         const std::size_t got = chunk.size() - parser.get().body().size;
         if (got == 0) continue;
@@ -330,7 +345,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         if (total > options.max_response_bytes) {
             c.disarm();
             result.ec = make_error_code(error::response_too_large);
-            co_return result;
+            co_return;
         }
         if (sink(std::string_view(chunk.data(), got))) {
             c.extend(options.idle_timeout);
@@ -339,7 +354,6 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
     c.disarm();
     c.reusable = parser.keep_alive();
     if (c.reusable) c.stream.release_buffers();
-    co_return result;
 }
 
 }  // namespace agentroute::net::detail

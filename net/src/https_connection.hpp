@@ -109,6 +109,10 @@ public:
     bool reusable() const noexcept;
 
 private:
+    // The response, once its first bytes are here.
+    static boost::asio::awaitable<void> read_response(Impl& c, ExchangeResult& result, const BodySink& sink,
+                                                      const HttpsOptions& options);
+
     std::shared_ptr<Impl> impl_;
 };
 

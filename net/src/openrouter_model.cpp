@@ -17,6 +17,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <variant>
 
 namespace agentroute {
 
@@ -101,7 +102,99 @@ asio::awaitable<std::size_t> OpenRouterModel::preconnect(std::size_t concurrent_
     co_return co_await keep->client->preconnect(keep->url.endpoint, concurrent_requests);
 }
 
+namespace {
+
+// One attempt's answer as it arrives. A streamed answer's parser state lives outside the
+// coroutine frame: a plain answer (the common case at high concurrency) neither builds it nor
+// carries its bytes.
+struct Received {
+    struct Streaming {
+        StreamAccumulator answer;
+        SseParser sse;
+    };
+    std::string body;
+    std::unique_ptr<Streaming> streaming;
+    BodySink sink;
+
+    Received(bool stream, const std::function<void(std::string_view)>& on_text_delta) {
+        if (stream) {
+            streaming = std::make_unique<Streaming>(Streaming{StreamAccumulator(on_text_delta), {}});
+            sink = [this](std::string_view chunk) {
+                if (body.size() < kept_error_bytes) body.append(chunk);  // for error bodies
+                streaming->sse.feed(chunk, streaming->answer);
+                return streaming->answer.take_progress();
+            };
+        } else {
+            sink = [this](std::string_view chunk) {
+                body.append(chunk);
+                return chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+            };
+        }
+    }
+    Received(const Received&) = delete;  // the sink points at this
+    Received& operator=(const Received&) = delete;
+};
+
+// What one attempt came to: the answer, or how long to wait before the next attempt.
+using Verdict = std::variant<ModelResponse, std::chrono::milliseconds>;
+
+[[noreturn]] void throw_with_usage(std::exception_ptr error, const Usage& spent) {
+    try {
+        std::rethrow_exception(error);
+    } catch (ErrorAgent& e) {
+        e.set_usage(spent);
+        throw;
+    }
+}
+
+// Everything after the answer arrived, in a coroutine of its own: its locals (the parsed
+// answer, error bodies) live only while it runs, not in the frame that waits for the answer.
+asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::Impl& impl, ExchangeResult result,
+                                Received& received, int attempt, Usage& spent, bool streams_text) {
+    const OpenRouterOptions& o = impl.options;
+    const std::string generation_id = result.head.header("x-generation-id");
+    if (result.ec) {
+        const bool before_response = !result.response_started;
+        if (auto delay = retry_delay(o.retry, attempt, before_response && is_retryable(result.ec), -1)) co_return *delay;
+        throw_with_usage(to_exception(result.ec, impl.url.endpoint.host), spent);
+    }
+    if (result.head.status != 200) {
+        WireError error = parse_error_body(result.head.status, received.body);
+        if (error.retry_after_s < 0) error.retry_after_s = retry_after_header(result.head);
+        if (auto delay = retry_delay(o.retry, attempt, is_retryable(error), error.retry_after_s)) co_return *delay;
+        std::rethrow_exception(to_exception(error, o.model, generation_id, spent));
+    }
+
+    WireOutcome outcome;
+    try {
+        outcome = received.streaming ? received.streaming->answer.finish(generation_id)
+                                     : parse_chat_body(received.body, generation_id);
+    } catch (ErrorAgent& e) {
+        e.set_usage(spent);
+        throw;
+    }
+    co_await add_usage(model, spent, outcome.usage);
+    if (outcome.error) {
+        // An error inside a 200 answer is retried only when no text reached the caller yet.
+        const bool nothing_streamed = !received.streaming || !received.streaming->answer.saw_data() || !streams_text;
+        if (auto delay = retry_delay(o.retry, attempt, nothing_streamed && is_retryable(*outcome.error),
+                                     outcome.error->retry_after_s)) {
+            co_return *delay;
+        }
+        std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent));
+    }
+    Verdict verdict{std::in_place_type<ModelResponse>, std::move(*outcome.response)};
+    ModelResponse& response = std::get<ModelResponse>(verdict);
+    response.usage = spent;
+    response.usage.model_calls = std::max<std::int64_t>(1, spent.model_calls);
+    co_return verdict;
+}
+
+}  // namespace
+
 asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
+    // This frame is what a call holds while its answer is on the way (thousands at once): it
+    // keeps only what the attempts need; `settle` does the rest.
     auto impl = impl_;  // alive for the whole call
     const OpenRouterOptions& o = impl->options;
     if (o.api_key.empty()) {
@@ -112,82 +205,17 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.target = impl->chat_target;
     http.fields = o.stream ? impl->stream_fields : impl->fields;
     http.body = build_chat_request(request, impl->wire);
-
-    // A streamed answer's parser state lives outside the coroutine frame: a plain answer
-    // (the common case at high concurrency) neither builds it nor carries its bytes.
-    struct Streaming {
-        StreamAccumulator answer;
-        SseParser sse;
-    };
     Usage spent;
     for (int attempt = 0;; ++attempt) {
-        std::string body;
-        const std::unique_ptr<Streaming> streaming = o.stream ? std::make_unique<Streaming>(Streaming{
-                                                                    StreamAccumulator(request.on_text_delta), {}})
-                                                              : nullptr;
-        BodySink sink;
-        if (streaming) {
-            sink = [&body, &s = *streaming](std::string_view chunk) {
-                if (body.size() < kept_error_bytes) body.append(chunk);  // for error bodies
-                s.sse.feed(chunk, s.answer);
-                return s.answer.take_progress();
-            };
-        } else {
-            sink = [&](std::string_view chunk) {
-                body.append(chunk);
-                return chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
-            };
+        Received received(o.stream, request.on_text_delta);
+        ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
+        Verdict verdict = co_await settle(*this, *impl, std::move(result), received, attempt, spent,
+                                          request.on_text_delta != nullptr);
+        if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
+            co_await sleep_for(*delay);
+            continue;
         }
-        ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, sink);
-        const std::string generation_id = result.head.header("x-generation-id");
-
-        if (result.ec) {
-            const bool before_response = !result.response_started;
-            auto delay = retry_delay(o.retry, attempt, before_response && is_retryable(result.ec), -1);
-            if (delay) {
-                co_await sleep_for(*delay);
-                continue;
-            }
-            std::exception_ptr error = to_exception(result.ec, impl->url.endpoint.host);
-            try {
-                std::rethrow_exception(error);
-            } catch (ErrorAgent& e) {
-                e.set_usage(spent);
-                throw;
-            }
-        }
-        if (result.head.status != 200) {
-            WireError error = parse_error_body(result.head.status, body);
-            if (error.retry_after_s < 0) error.retry_after_s = retry_after_header(result.head);
-            if (auto delay = retry_delay(o.retry, attempt, is_retryable(error), error.retry_after_s)) {
-                co_await sleep_for(*delay);
-                continue;
-            }
-            std::rethrow_exception(to_exception(error, o.model, generation_id, spent));
-        }
-
-        WireOutcome outcome;
-        try {
-            outcome = streaming ? streaming->answer.finish(generation_id) : parse_chat_body(body, generation_id);
-        } catch (ErrorAgent& e) {
-            e.set_usage(spent);
-            throw;
-        }
-        co_await add_usage(*this, spent, outcome.usage);
-        if (outcome.error) {
-            // An error inside a 200 answer is retried only when no text reached the caller yet.
-            const bool nothing_streamed = !streaming || !streaming->answer.saw_data() || request.on_text_delta == nullptr;
-            if (auto delay = retry_delay(o.retry, attempt, nothing_streamed && is_retryable(*outcome.error),
-                                         outcome.error->retry_after_s)) {
-                co_await sleep_for(*delay);
-                continue;
-            }
-            std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent));
-        }
-        ModelResponse response = std::move(*outcome.response);
-        response.usage = spent;
-        response.usage.model_calls = std::max<std::int64_t>(1, spent.model_calls);
-        co_return response;
+        co_return std::move(std::get<ModelResponse>(verdict));
     }
 }
 

@@ -132,6 +132,16 @@ public:
         }, std::forward<Token>(token), wait_first, /*idle_reads_free_buffers=*/!keep_read_buffer_);
     }
 
+    /// Completes once a read would find something: a record OpenSSL already holds, or bytes (or
+    /// the peer's close) on the socket. Holds no buffer and no read state while it waits.
+    template <class Token>
+    auto async_wait_readable(Token&& token) {
+        return async_io([](SSL*, std::size_t& n) {
+            n = 0;
+            return 1;
+        }, std::forward<Token>(token), /*wait_readable_first=*/SSL_has_pending(ssl_) != 1);
+    }
+
     /// Writes one TLS record's worth. Several small buffers are gathered into one record and one
     /// syscall rather than a record each.
     template <class ConstBuffers, class Token>
