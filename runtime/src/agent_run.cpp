@@ -43,7 +43,9 @@ void seed_messages(RunState& state, std::string prompt, std::vector<Message> sto
     const AgentOptions& options = state.core->options();
     // Room for the seed, one tool turn (a call and its result) and the answer in one allocation:
     // grown a message at a time, the vector would reallocate and move them three times.
-    state.messages.reserve(1 + stored.size() + state.options.message_history.size() + 1 + 4);
+    const std::size_t seed = (options.instructions.empty() ? 0 : 1) + stored.size() +
+                             state.options.message_history.size() + 1;
+    state.messages.reserve(seed + 3);
     if (!options.instructions.empty()) state.messages.push_back(Message::system(options.instructions));
     for (auto* source : {&stored, &state.options.message_history}) {
         for (Message& m : *source) {

@@ -84,9 +84,10 @@ public:
     /// rather than as a braced temporary inside the `co_await` expression (a compiler bug
     /// destroys such temporaries twice; see docs/agents.md).
     boost::asio::awaitable<Result<T>> run(std::string prompt, RunOptions options) const {
-        auto core = core_;
-        detail::RunOutcome out = co_await core->run(std::move(prompt), std::move(options));
-        co_return to_result(std::move(out));
+        // Not a coroutine: the prompt and options go straight into the run's own frame, and the
+        // frame around it holds only what turns the outcome into a Result<T>. Every frame byte
+        // is paid once per run in flight.
+        return typed(core_, core_->run(std::move(prompt), std::move(options)));
     }
 
     /// Runs the agent to completion on a private `io_context`; for plain programs and scripts.
@@ -108,6 +109,13 @@ public:
     const AgentOptions& options() const noexcept { return core_->options(); }
 
 private:
+    // `core` keeps the agent's state alive for the run, which may outlive this handle.
+    static boost::asio::awaitable<Result<T>> typed([[maybe_unused]] std::shared_ptr<detail::AgentCore> core,
+                                                   boost::asio::awaitable<detail::RunOutcome> run) {
+        detail::RunOutcome out = co_await std::move(run);
+        co_return to_result(std::move(out));
+    }
+
     static Result<T> to_result(detail::RunOutcome&& out) {
         return Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage,
                          std::move(out.messages), std::move(out.run_id)};
