@@ -48,7 +48,7 @@ constexpr std::size_t write_batch = 64 * 1024;
 struct H2Stream : Watched {
     std::weak_ptr<H2Connection::Impl> owner;
     const BodySink* sink = nullptr;
-    std::string_view body;  // the request body, sent from here (the caller keeps it)
+    HttpRequest* request = nullptr;  // its body is sent from here, then released (the caller keeps it)
     std::size_t sent = 0;
     std::size_t max_bytes = 0;
     std::size_t received = 0;
@@ -238,10 +238,14 @@ ssize_t read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buffer
                   std::uint32_t* flags, nghttp2_data_source*, void* user_data) {
     H2Stream* stream = impl_of(user_data).find(stream_id);
     if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // abandoned: reset it
-    const std::size_t n = std::min(length, stream->body.size() - stream->sent);
-    std::copy_n(stream->body.data() + stream->sent, n, buffer);
+    HttpRequest& request = *stream->request;
+    const std::size_t n = std::min(length, request.body.size() - stream->sent);
+    std::copy_n(request.body.data() + stream->sent, n, buffer);
     stream->sent += n;
-    if (stream->sent == stream->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream->sent == request.body.size()) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        request.release_body();  // copied into the frames: not held while the answer is awaited
+    }
     return static_cast<ssize_t>(n);
 }
 
@@ -496,13 +500,14 @@ void H2Connection::close() {
     asio::post(impl_->strand, [impl = impl_] { impl->tls->stream().close(); });
 }
 
-asio::awaitable<ExchangeResult> H2Connection::exchange(const HttpRequest& request, const BodySink& sink,
+asio::awaitable<ExchangeResult> H2Connection::exchange(HttpRequest& request, const BodySink& sink,
                                                        const HttpsOptions& options) {
     const std::shared_ptr<Impl> c = impl_;
+    request.restore_body();
     auto stream = std::make_shared<H2Stream>();
     stream->owner = c;
     stream->sink = &sink;
-    stream->body = request.body;
+    stream->request = &request;
     stream->max_bytes = options.max_response_bytes;
     stream->idle_timeout = options.idle_timeout;
     // Gives the slot back, and resets the stream if it is still open, however this ends.

@@ -47,7 +47,7 @@ public:
     /// Sends `request` on a new stream (in a slot taken by `try_reserve`) and streams the
     /// response body into `sink`. `response_started` is false when the stream was refused or the
     /// connection failed before any response byte: the request was not processed.
-    boost::asio::awaitable<ExchangeResult> exchange(const HttpRequest& request, const BodySink& sink,
+    boost::asio::awaitable<ExchangeResult> exchange(HttpRequest& request, const BodySink& sink,
                                                     const HttpsOptions& options);
 
     /// Slots taken now, and the most streams the server allows at once.

@@ -58,7 +58,7 @@ struct Lease {
 
 }  // namespace
 
-asio::awaitable<ExchangeResult> HttpClient::exchange(const Endpoint& target, const HttpRequest& request,
+asio::awaitable<ExchangeResult> HttpClient::exchange(const Endpoint& target, HttpRequest& request,
                                                      const BodySink& sink) {
     // Not a coroutine: the path is chosen before a frame exists, so an exchange in flight holds
     // one frame of this layer, not one per layer it passed through.
@@ -84,7 +84,7 @@ asio::awaitable<ConnectionPool::Key> HttpClient::pool_key(const Endpoint& target
     co_return ConnectionPool::Key{target, &context};
 }
 
-asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, const HttpRequest& request,
+asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, HttpRequest& request,
                                                         const BodySink& sink) {
     const ConnectionPool::Key key = co_await pool_key(target);
     for (int attempt = 0;; ++attempt) {
@@ -106,7 +106,7 @@ asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, 
     }
 }
 
-asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, const HttpRequest& request,
+asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, HttpRequest& request,
                                                         const BodySink& sink) {
     const ConnectionPool::Key key = co_await pool_key(target);
     for (int attempt = 0;; ++attempt) {

@@ -28,7 +28,7 @@ public:
 
     /// Sends `request` to `target` and streams the body into `sink`. The caller keeps all three
     /// alive until this completes.
-    boost::asio::awaitable<ExchangeResult> exchange(const Endpoint& target, const HttpRequest& request,
+    boost::asio::awaitable<ExchangeResult> exchange(const Endpoint& target, HttpRequest& request,
                                                     const BodySink& sink);
 
     /// Opens up to `count` connections to `target` on the caller's execution context and leaves
@@ -46,11 +46,11 @@ private:
         std::shared_ptr<H2Connection> connection;  // null and no error: the host chose HTTP/1.1
     };
     // The exchange over HTTP/2, or over HTTP/1.1 when the host turns out to speak only that.
-    boost::asio::awaitable<ExchangeResult> exchange_h2(const Endpoint& target, const HttpRequest& request,
+    boost::asio::awaitable<ExchangeResult> exchange_h2(const Endpoint& target, HttpRequest& request,
                                                        const BodySink& sink);
     // The exchange over HTTP/1.1, with one retry on a fresh connection when a kept-alive one
     // turns out closed.
-    boost::asio::awaitable<ExchangeResult> exchange_h1(const Endpoint& target, const HttpRequest& request,
+    boost::asio::awaitable<ExchangeResult> exchange_h1(const Endpoint& target, HttpRequest& request,
                                                        const BodySink& sink);
     // The pool's key for `target` on the caller's execution context, watched for its shutdown.
     boost::asio::awaitable<ConnectionPool::Key> pool_key(const Endpoint& target);

@@ -265,10 +265,11 @@ asio::awaitable<std::pair<error_code, std::unique_ptr<HttpsConnection>>> HttpsCo
     co_return Result{error_code{}, std::make_unique<HttpsConnection>(std::move(impl))};
 }
 
-asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& request,
+asio::awaitable<ExchangeResult> HttpsConnection::exchange(HttpRequest& request,
                                                           const BodySink& sink,
                                                           const HttpsOptions& options) {
     Impl& c = *impl_;
+    request.restore_body();
     c.reusable = false;  // until this exchange ends cleanly
     ExchangeResult result;
 
@@ -288,6 +289,7 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(const HttpRequest& req
         co_return result;
     }
     std::string().swap(message);  // sent: no need to hold it for the whole wait for the answer
+    request.release_body();
 
     // Wait for the answer's first bytes before building the parser: what this frame holds while
     // the model thinks is what every run in flight costs.

@@ -35,6 +35,24 @@ struct HttpRequest {
     /// Content-Length is added.
     std::string_view fields;
     std::string body;
+    /// When set, the exchange frees `body` once it is sent, and builds it again with this should
+    /// the request go out once more (a stale connection, a refused stream, a retry). A model's
+    /// request is a few KB, and every call in flight would hold it while the model thinks.
+    std::function<std::string()> rebuild_body;
+
+    void release_body() noexcept {
+        if (!rebuild_body) return;
+        std::string().swap(body);
+        body_released_ = true;
+    }
+    void restore_body() {
+        if (!body_released_) return;
+        body = rebuild_body();
+        body_released_ = false;
+    }
+
+private:
+    bool body_released_ = false;
 };
 
 /// Appends "name: value\r\n" to `fields`, the name lower-cased: HTTP/2 requires it, HTTP/1.1
@@ -102,7 +120,7 @@ public:
 
     /// Sends `request` and streams the response body into `sink`. The caller keeps `request`
     /// and `sink` alive until this completes.
-    boost::asio::awaitable<ExchangeResult> exchange(const HttpRequest& request, const BodySink& sink,
+    boost::asio::awaitable<ExchangeResult> exchange(HttpRequest& request, const BodySink& sink,
                                                     const HttpsOptions& options);
 
     /// True when the last exchange ended cleanly and the server allows another request.

@@ -205,6 +205,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.target = impl->chat_target;
     http.fields = o.stream ? impl->stream_fields : impl->fields;
     http.body = build_chat_request(request, impl->wire);
+    http.rebuild_body = [&request, &wire = impl->wire] { return build_chat_request(request, wire); };
     Usage spent;
     for (int attempt = 0;; ++attempt) {
         Received received(o.stream, request.on_text_delta);
