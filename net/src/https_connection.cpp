@@ -355,7 +355,12 @@ asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& re
     }
     c.disarm();
     c.reusable = parser.keep_alive();
-    if (c.reusable) c.stream.release_buffers();
+    if (c.reusable) {
+        c.stream.release_buffers();
+        // The head and body were read through it; an idle connection, or one whose next
+        // request waits for its answer, need not hold it.
+        if (c.buffer.size() == 0) c.buffer.shrink_to_fit();
+    }
 }
 
 }  // namespace agentroute::net::detail

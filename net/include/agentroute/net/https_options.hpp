@@ -35,7 +35,8 @@ struct HttpsOptions {
     /// it, concurrent requests to that host share a few connections (as many streams on each
     /// as the server allows, up to 1,024) instead of a connection each: a TLS handshake and
     /// ~15 KB of TLS state per connection rather than per request in flight. A server that
-    /// answers HTTP/1.1 gets HTTP/1.1 on the same connection. false: HTTP/1.1 only.
+    /// answers HTTP/1.1 gets HTTP/1.1 on the same connection, and from then on (for the life
+    /// of the process's shared client) HTTP/1.1 without the offer. false: HTTP/1.1 only.
     bool http2 = true;
     /// `http://host:port` of a CONNECT proxy; empty: `HTTPS_PROXY`/`https_proxy` from the
     /// environment, else none.
