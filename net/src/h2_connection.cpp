@@ -14,6 +14,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/container/small_vector.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <nghttp2/nghttp2.h>
 
@@ -22,7 +24,6 @@
 #include <exception>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace agentroute::net::detail {
@@ -45,7 +46,8 @@ constexpr std::size_t write_batch = 64 * 1024;
 }  // namespace
 
 // One request/response on the connection. Its fields are guarded by the connection's mutex.
-struct H2Stream : Watched {
+// Open, it is linked in the connection's list and is nghttp2's user data for its stream id.
+struct H2Stream : Watched, boost::intrusive::list_base_hook<> {
     std::weak_ptr<H2Connection::Impl> owner;
     const BodySink* sink = nullptr;
     HttpRequest* request = nullptr;  // its body is sent from here, then released (the caller keeps it)
@@ -84,7 +86,9 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
 
     mutable std::mutex mutex;
     nghttp2_session* session = nullptr;
-    std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams;
+    // The open streams (each owned by its exchange, which ends it before it goes). A stream is
+    // found by id through nghttp2's user data: no map, and no allocation per request.
+    boost::intrusive::list<H2Stream, boost::intrusive::constant_time_size<false>> streams;
     std::size_t reserved = 0;
     bool usable = true;
     bool writing = false;
@@ -97,17 +101,25 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     asio::cancellation_signal park;  // used on the strand only
     std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
 
-    H2Stream* find(std::int32_t id) {
-        const auto it = streams.find(id);
-        return it == streams.end() ? nullptr : it->second.get();
+    H2Stream* find(std::int32_t id) const {
+        return static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session, id));
+    }
+    // With the lock held. The stream is no longer found, even while nghttp2 still holds it.
+    void forget_locked(H2Stream& stream) {
+        if (!stream.is_linked()) return;
+        streams.erase(streams.iterator_to(stream));
+        (void)nghttp2_session_set_stream_user_data(session, stream.id, nullptr);  // fails once it is gone: fine
     }
 
     // Ends every open stream with `ec` and takes no more; with the lock held.
     void fail_all_locked(error_code ec) {
         usable = false;
         wake_all(settings_waiters);
-        for (auto& [id, stream] : streams) end_locked(*stream, ec);
-        streams.clear();
+        while (!streams.empty()) {
+            H2Stream& stream = streams.front();
+            end_locked(stream, ec);
+            forget_locked(stream);
+        }
     }
     void fail_all(error_code ec) {
         std::lock_guard lock(mutex);
@@ -122,7 +134,7 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     }
     void close_stream_locked(H2Stream& stream, error_code ec) {
         end_locked(stream, ec);
-        streams.erase(stream.id);
+        forget_locked(stream);
     }
 
     // Streams the server allows at once (100 until its SETTINGS arrive), capped.
@@ -278,8 +290,7 @@ nghttp2_nv header(std::string_view name, std::string_view value) {
 
 error_code H2Connection::Impl::submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream) {
     const std::string length = std::to_string(request.body.size());
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(16);
+    boost::container::small_vector<nghttp2_nv, 16> nva;  // on the stack for a model's few headers
     nva.push_back(header(":method", request.method));
     nva.push_back(header(":scheme", "https"));
     nva.push_back(header(":authority", authority));
@@ -304,10 +315,10 @@ error_code H2Connection::Impl::submit(const HttpRequest& request, const std::sha
     std::lock_guard lock(mutex);
     if (!usable) return make_error_code(error::stream_refused);
     const std::int32_t id = nghttp2_submit_request(session, nullptr, nva.data(), nva.size(),
-                                                   request.method == "GET" ? nullptr : &body, nullptr);
+                                                   request.method == "GET" ? nullptr : &body, stream.get());
     if (id < 0) return make_error_code(error::stream_refused);  // stream ids exhausted
     stream->id = id;
-    streams.emplace(id, stream);
+    streams.push_back(*stream);
     return {};
 }
 
@@ -317,7 +328,7 @@ void H2Connection::Impl::finish(H2Stream& stream) {
         if (!stream.closed && stream.id > 0) {
             // Abandoned (a timeout, an error, cancellation): the server can stop.
             nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_CANCEL);
-            streams.erase(stream.id);
+            forget_locked(stream);
             stream.closed = true;
         }
         release_slot_locked();

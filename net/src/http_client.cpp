@@ -78,15 +78,16 @@ void HttpClient::note_http1_only(const Endpoint& target) {
     any_http1_only_.store(true, std::memory_order_release);
 }
 
-asio::awaitable<ConnectionPool::Key> HttpClient::pool_key(const Endpoint& target) {
-    asio::execution_context& context = asio::query(co_await asio::this_coro::executor, asio::execution::context);
+ConnectionPool::Key HttpClient::pool_key(const asio::any_io_executor& executor, const Endpoint& target) {
+    asio::execution_context& context = asio::query(executor, asio::execution::context);
     pool_->watch(context);
-    co_return ConnectionPool::Key{target, &context};
+    return ConnectionPool::Key{target, &context};
 }
 
 asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, HttpRequest& request,
                                                         const BodySink& sink) {
-    const ConnectionPool::Key key = co_await pool_key(target);
+    const auto executor = co_await asio::this_coro::executor;
+    const ConnectionPool::Key key = pool_key(executor, target);
     for (int attempt = 0;; ++attempt) {
         // Two statements: GCC 12 mis-compiles a co_await inside a braced initializer.
         auto pooled = co_await pool_->acquire(key);
@@ -108,7 +109,8 @@ asio::awaitable<ExchangeResult> HttpClient::exchange_h1(const Endpoint& target, 
 
 asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, HttpRequest& request,
                                                         const BodySink& sink) {
-    const ConnectionPool::Key key = co_await pool_key(target);
+    const auto executor = co_await asio::this_coro::executor;
+    const ConnectionPool::Key key = pool_key(executor, target);
     for (int attempt = 0;; ++attempt) {
         ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
         if (slot.failed) co_return ExchangeResult{slot.failed, {}, false};
@@ -157,9 +159,7 @@ asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::
 
 asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t count) {
     auto executor = co_await asio::this_coro::executor;
-    asio::execution_context& context = asio::query(executor, asio::execution::context);
-    pool_->watch(context);
-    const ConnectionPool::Key key{target, &context};
+    const ConnectionPool::Key key = pool_key(executor, target);
     const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
     if (options_.http2) {
         // Take `count` stream slots, opening connections as they fill up, then give them back:

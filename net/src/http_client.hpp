@@ -5,6 +5,7 @@
 
 #include <agentroute/net/https_options.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -53,7 +54,7 @@ private:
     boost::asio::awaitable<ExchangeResult> exchange_h1(const Endpoint& target, HttpRequest& request,
                                                        const BodySink& sink);
     // The pool's key for `target` on the caller's execution context, watched for its shutdown.
-    boost::asio::awaitable<ConnectionPool::Key> pool_key(const Endpoint& target);
+    ConnectionPool::Key pool_key(const boost::asio::any_io_executor& executor, const Endpoint& target);
     // Hosts that answered ALPN with HTTP/1.1 (rarely more than one): their exchanges skip the
     // HTTP/2 path. Thread-safe.
     bool speaks_http1_only(const Endpoint& target) const;
