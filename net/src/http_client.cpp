@@ -161,7 +161,7 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
     auto executor = co_await asio::this_coro::executor;
     const ConnectionPool::Key key = pool_key(executor, target);
     const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
-    if (options_.http2) {
+    if (options_.http2 && !speaks_http1_only(target)) {
         // Take `count` stream slots, opening connections as they fill up, then give them back:
         // the connections stay, with room for `count` exchanges at once.
         // Slots held so far, given back however this ends (a cancelled preconnect too).

@@ -6,6 +6,10 @@
 #include <agentroute/net/openrouter_model.hpp>
 
 #include <agentroute_test/fake_model.hpp>
+#include <agentroute_test/run_co.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -118,3 +122,65 @@ TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
         EXPECT_NEAR(e.usage().total_cost_usd, fake.billed_usd(), 1e-12);
     }
 }
+
+// An answer slow to come, over either protocol (parameter: HTTP/2). The wait for it holds no
+// parser and no buffer, and must still end on time.
+class SlowAnswer : public ::testing::TestWithParam<bool> {
+protected:
+    static agentroute::testing::FakeOpenRouterOptions answering_after(std::chrono::milliseconds latency) {
+        agentroute::testing::FakeOpenRouterOptions fo;
+        fo.latency = latency;
+        return fo;
+    }
+    OpenRouterOptions options_for(const FakeOpenRouter& fake) const {
+        OpenRouterOptions o = agentroute::test::fake_options(fake);
+        o.https.http2 = GetParam();
+        return o;
+    }
+};
+
+TEST_P(SlowAnswer, TheHeaderTimeoutEndsTheCallInTimeAndNamesTheOption) {
+    FakeOpenRouter fake(answering_after(2s));
+    OpenRouterOptions o = options_for(fake);
+    o.https.header_timeout = 100ms;
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    const auto start = std::chrono::steady_clock::now();
+    const auto e = agentroute::test::expect_error<ErrorTimeout>([&] { agent.run_sync("hi"); });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+    EXPECT_NE(std::string(e.what()).find("header_timeout"), std::string::npos) << e.what();
+}
+
+TEST_P(SlowAnswer, ARunsDeadlineEndsTheWaitAndTheNextRunIsServed) {
+    FakeOpenRouter fake(answering_after(400ms));
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(options_for(fake))});
+    // One io_context for both runs: the pool keeps connections per context.
+    boost::asio::io_context io;
+    std::exception_ptr hurried_error;
+    std::chrono::steady_clock::duration hurried_took{};
+    std::string next_output;
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        RunOptions hurried;
+        hurried.deadline = 50ms;
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            co_await agent.run("hi", hurried);
+        } catch (...) {
+            hurried_error = std::current_exception();
+        }
+        hurried_took = std::chrono::steady_clock::now() - start;
+        RunOptions plain;
+        next_output = (co_await agent.run("again", plain)).output;
+    }, boost::asio::detached);
+    io.run();
+    ASSERT_TRUE(hurried_error) << "the hurried run got its answer";
+    agentroute::test::expect_error<ErrorDeadline>([&] { std::rethrow_exception(hurried_error); });
+    EXPECT_LT(hurried_took, 300ms) << "before the answer came";
+    EXPECT_EQ(next_output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    // Over HTTP/1.1 the abandoned connection still has the late answer coming: it is closed, not
+    // given to the next run. Over HTTP/2 only the stream is reset.
+    EXPECT_EQ(fake.connections(), GetParam() ? 1u : 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, SlowAnswer, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? std::string("OverHttp2") : std::string("OverHttp1"); });
