@@ -4,6 +4,7 @@
 #include <boost/asio/query.hpp>
 
 #include <algorithm>
+#include <vector>
 
 namespace agentroute::net::detail {
 
@@ -11,26 +12,36 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
 std::int64_t ticks_from_now(Clock::duration after) {
     // Never 0, which means "none".
     return std::max<std::int64_t>(1, (Clock::now() + after).time_since_epoch().count());
 }
+
+constexpr std::int64_t slot_ticks = std::chrono::duration_cast<Clock::duration>(Deadlines::resolution).count();
+
+std::int64_t slot_of(std::int64_t ticks) { return ticks / slot_ticks; }
+
 }  // namespace
 
 void Watched::arm(Deadlines& deadlines, const std::shared_ptr<Watched>& self, Clock::duration after) {
     fired_.store(false, std::memory_order_release);
     owner_ = &deadlines;
-    deadlines.watch(self, ticks_from_now(after));
+    deadlines.watch(*this, self, ticks_from_now(after));
 }
 
 void Watched::disarm() noexcept {
-    if (deadline_.exchange(0, std::memory_order_acq_rel) != 0 && owner_ != nullptr) owner_->disarmed();
+    // Zero means not listed: arm and disarm come from the operation's own thread, and the
+    // ticker only ever takes a deadline from non-zero to zero.
+    if (deadline_.load(std::memory_order_acquire) != 0 && owner_ != nullptr) owner_->unwatch(*this);
 }
 
 void Watched::extend(Clock::duration after) noexcept {
+    const std::int64_t next = ticks_from_now(after);
     std::int64_t current = deadline_.load(std::memory_order_acquire);
     // Only an armed deadline moves; one that the ticker just cleared stays cleared.
-    while (current != 0 && !deadline_.compare_exchange_weak(current, ticks_from_now(after), std::memory_order_acq_rel)) {
+    while (current != 0 && next > current &&
+           !deadline_.compare_exchange_weak(current, next, std::memory_order_acq_rel)) {
     }
 }
 
@@ -41,28 +52,51 @@ Deadlines& Deadlines::of(const asio::any_io_executor& executor) {
     return deadlines;
 }
 
-void Deadlines::watch(const std::shared_ptr<Watched>& watched, std::int64_t deadline) {
+std::size_t Deadlines::armed() const {
+    std::lock_guard lock(mutex_);
+    return armed_;
+}
+
+std::size_t Deadlines::examined() const {
+    std::lock_guard lock(mutex_);
+    return examined_;
+}
+
+void Deadlines::watch(Watched& watched, const std::shared_ptr<Watched>& self, std::int64_t deadline) {
     std::lock_guard lock(mutex_);
     if (stopped_ || !ticker_) return;  // the context is shutting down: no more timeouts
-    // Under the lock, so that no tick can expire it between the store and the count.
-    if (watched->deadline_.exchange(deadline, std::memory_order_acq_rel) == 0) ++armed_;
-    if (!watched->listed_) {
-        watched->listed_ = true;
-        watched_.push_back(watched);
+    if (watched.is_linked()) {
+        unlist_locked(watched);  // re-armed: it may now be due sooner than its slot
+    } else {
+        ++armed_;
     }
+    watched.self_ = self;
+    list_locked(watched, deadline);
     if (!ticking_) schedule_tick();
 }
 
-void Deadlines::disarmed() {
+void Deadlines::unwatch(Watched& watched) noexcept {
     std::lock_guard lock(mutex_);
-    if (armed_ == 0 || --armed_ != 0 || !ticking_) return;
-    // Nothing left to watch: stop now, and forget the entries (all disarmed).
+    if (!watched.is_linked()) return;  // the ticker took it first
+    unlist_locked(watched);
+    watched.deadline_.store(0, std::memory_order_release);
+    watched.self_.reset();
+    if (--armed_ != 0 || !ticking_) return;
+    // Nothing left to watch: stop now.
     ticking_ = false;
     ticker_->cancel();
-    for (const auto& weak : watched_) {
-        if (auto w = weak.lock()) w->listed_ = false;
-    }
-    watched_.clear();
+}
+
+void Deadlines::list_locked(Watched& watched, std::int64_t deadline) {
+    watched.deadline_.store(deadline, std::memory_order_release);
+    watched.slot_ = slot_of(deadline);
+    slots_[watched.slot_].push_back(watched);
+}
+
+void Deadlines::unlist_locked(Watched& watched) noexcept {
+    const auto it = slots_.find(watched.slot_);
+    it->second.erase(it->second.iterator_to(watched));
+    if (it->second.empty()) slots_.erase(it);
 }
 
 void Deadlines::schedule_tick() {  // under mutex_
@@ -75,26 +109,45 @@ void Deadlines::schedule_tick() {  // under mutex_
 
 void Deadlines::tick() {
     std::vector<std::shared_ptr<Watched>> due;
+    // Those looked at and not due: released after the lock, since a last owner gone meanwhile
+    // would destroy one here, and its destructor takes the lock.
+    std::vector<std::shared_ptr<Watched>> held;
     {
         std::lock_guard lock(mutex_);
         if (stopped_ || !ticking_) return;  // stopped after this tick was queued
         const std::int64_t now = Clock::now().time_since_epoch().count();
-        std::erase_if(watched_, [&](const std::weak_ptr<Watched>& weak) {
-            std::shared_ptr<Watched> w = weak.lock();
-            if (!w) return true;
-            std::int64_t deadline = w->deadline_.load(std::memory_order_acquire);
-            if (deadline != 0 && deadline <= now && w->deadline_.compare_exchange_strong(deadline, 0)) {
-                w->fired_.store(true, std::memory_order_release);
-                if (armed_ > 0) --armed_;
-                due.push_back(std::move(w));
-                return false;
+        Slot not_yet;  // due later in the current slot, or extended past it
+        while (!slots_.empty() && slots_.begin()->first <= slot_of(now)) {
+            Slot& slot = slots_.begin()->second;
+            while (!slot.empty()) {
+                Watched& w = slot.front();
+                slot.pop_front();
+                ++examined_;
+                std::shared_ptr<Watched> alive = w.self_.lock();
+                if (!alive) {
+                    // Being destroyed: its destructor waits for this lock and finds it unlisted.
+                    --armed_;
+                    continue;
+                }
+                std::int64_t deadline = w.deadline_.load(std::memory_order_acquire);
+                // The exchange fails only when `extend` moved it meanwhile: then it is not due.
+                if (deadline <= now && w.deadline_.compare_exchange_strong(deadline, 0, std::memory_order_acq_rel)) {
+                    w.fired_.store(true, std::memory_order_release);
+                    w.self_.reset();
+                    --armed_;
+                    due.push_back(std::move(alive));
+                } else {
+                    not_yet.push_back(w);
+                    held.push_back(std::move(alive));
+                }
             }
-            if (deadline == 0) {  // nothing to watch until armed again
-                w->listed_ = false;
-                return true;
-            }
-            return false;
-        });
+            slots_.erase(slots_.begin());
+        }
+        while (!not_yet.empty()) {
+            Watched& w = not_yet.front();
+            not_yet.pop_front();
+            list_locked(w, w.deadline_.load(std::memory_order_acquire));
+        }
         if (armed_ > 0) {
             schedule_tick();
         } else {
@@ -108,7 +161,17 @@ void Deadlines::shutdown() {
     std::lock_guard lock(mutex_);
     stopped_ = true;
     ticking_ = false;
-    watched_.clear();
+    // What is still listed forgets this service: disarming it later must not come back here.
+    for (auto& [index, slot] : slots_) {
+        while (!slot.empty()) {
+            Watched& w = slot.front();
+            slot.pop_front();
+            w.deadline_.store(0, std::memory_order_release);
+            w.self_.reset();
+        }
+    }
+    slots_.clear();
+    armed_ = 0;
     ticker_.reset();
 }
 

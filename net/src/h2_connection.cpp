@@ -47,7 +47,9 @@ constexpr std::size_t write_batch = 64 * 1024;
 
 // One request/response on the connection. Its fields are guarded by the connection's mutex.
 // Open, it is linked in the connection's list and is nghttp2's user data for its stream id.
-struct H2Stream : Watched, boost::intrusive::list_base_hook<> {
+struct OpenStreamsTag;
+using OpenStreamHook = boost::intrusive::list_base_hook<boost::intrusive::tag<OpenStreamsTag>>;
+struct H2Stream : Watched, OpenStreamHook {
     std::weak_ptr<H2Connection::Impl> owner;
     const BodySink* sink = nullptr;
     HttpRequest* request = nullptr;  // its body is sent from here, then released (the caller keeps it)
@@ -88,7 +90,9 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     nghttp2_session* session = nullptr;
     // The open streams (each owned by its exchange, which ends it before it goes). A stream is
     // found by id through nghttp2's user data: no map, and no allocation per request.
-    boost::intrusive::list<H2Stream, boost::intrusive::constant_time_size<false>> streams;
+    boost::intrusive::list<H2Stream, boost::intrusive::base_hook<OpenStreamHook>,
+                           boost::intrusive::constant_time_size<false>>
+        streams;
     std::size_t reserved = 0;
     bool usable = true;
     bool writing = false;
@@ -106,7 +110,7 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     }
     // With the lock held. The stream is no longer found, even while nghttp2 still holds it.
     void forget_locked(H2Stream& stream) {
-        if (!stream.is_linked()) return;
+        if (!stream.OpenStreamHook::is_linked()) return;
         streams.erase(streams.iterator_to(stream));
         (void)nghttp2_session_set_stream_user_data(session, stream.id, nullptr);  // fails once it is gone: fine
     }

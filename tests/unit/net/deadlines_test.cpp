@@ -1,5 +1,6 @@
 // Deadlines: one ticker per context expires what is past due, no earlier than armed and no
-// later than one resolution after; extended and disarmed deadlines do not fire.
+// later than one resolution after; extended and disarmed deadlines do not fire; a tick looks
+// only at what is due, however much is armed.
 
 #include "deadlines.hpp"
 
@@ -103,4 +104,50 @@ TEST(Deadlines, RunReturnsOnceNothingIsArmedEvenIfAnArmedOneWasDestroyed) {
     const auto start = Clock::now();
     io.run();
     EXPECT_LT(Clock::now() - start, Deadlines::resolution);
+}
+
+TEST(Deadlines, ReArmingSoonerThanItsSlotFiresOnTime) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    auto probe = std::make_shared<Probe>();
+    probe->arm(deadlines, probe, std::chrono::hours(1));
+    const auto armed = Clock::now();
+    probe->arm(deadlines, probe, 100ms);  // a new phase with a shorter timeout
+    run_for(io, 400ms);
+    ASSERT_TRUE(probe->expired_at);
+    EXPECT_GE(*probe->expired_at - armed, 100ms);
+    EXPECT_LE(*probe->expired_at - armed, 100ms + Deadlines::resolution + 50ms);
+    EXPECT_EQ(probe->expiries, 1);
+    EXPECT_EQ(deadlines.armed(), 0u);
+}
+
+TEST(Deadlines, ExtendingNeverMovesADeadlineSooner) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    auto probe = std::make_shared<Probe>();
+    const auto armed = Clock::now();
+    probe->arm(deadlines, probe, 300ms);
+    probe->extend(10ms);
+    run_for(io, 500ms);
+    ASSERT_TRUE(probe->expired_at);
+    EXPECT_GE(*probe->expired_at - armed, 300ms);
+}
+
+TEST(Deadlines, ATickLooksOnlyAtWhatIsDueNotAtEverythingArmed) {
+    asio::io_context io;
+    Deadlines& deadlines = Deadlines::of(io.get_executor());
+    // Ten thousand calls waiting a long time for their model, and one short timeout.
+    std::vector<std::shared_ptr<Probe>> waiting;
+    for (int i = 0; i < 10'000; ++i) {
+        waiting.push_back(std::make_shared<Probe>());
+        waiting.back()->arm(deadlines, waiting.back(), std::chrono::minutes(10));
+    }
+    auto soon = std::make_shared<Probe>();
+    soon->arm(deadlines, soon, 60ms);
+    run_for(io, 400ms);  // about eight ticks
+    EXPECT_EQ(soon->expiries, 1);
+    EXPECT_EQ(deadlines.armed(), 10'000u);
+    EXPECT_LE(deadlines.examined(), 10u) << "a tick scanned the armed deadlines, not the due ones";
+    for (const auto& w : waiting) w->disarm();
+    EXPECT_EQ(deadlines.armed(), 0u);
 }
