@@ -515,7 +515,7 @@ void H2Connection::close() {
     asio::post(impl_->strand, [impl = impl_] { impl->tls->stream().close(); });
 }
 
-asio::awaitable<ExchangeResult> H2Connection::exchange(HttpRequest& request, const BodySink& sink,
+asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpRequest& request, const BodySink& sink,
                                                        const HttpsOptions& options) {
     const std::shared_ptr<Impl> c = impl_;
     request.restore_body();
@@ -531,6 +531,7 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(HttpRequest& request, con
         H2Stream& stream;
         ~Finish() { c.finish(stream); }
     } finish{*c, *stream};
+    slot.hand_over();  // `finish` gives it back now
 
     ExchangeResult result;
     if (const error_code ec = c->submit(request, stream)) {

@@ -39,15 +39,35 @@ public:
     /// Gives back a slot taken by `try_reserve` without an exchange.
     void release_reservation();
 
+    /// A slot taken by `try_reserve`, given back when dropped unless an exchange took it over.
+    /// The exchange takes it as a parameter: a run cancelled after it got its slot but before
+    /// its exchange began (a co_await in a cancelled coroutine throws before the awaited one
+    /// runs) gives the slot back, rather than keep the connection's reader running for ever.
+    class Reservation {
+    public:
+        explicit Reservation(std::shared_ptr<H2Connection> connection) noexcept
+            : connection_(std::move(connection)) {}
+        Reservation(Reservation&&) noexcept = default;
+        Reservation& operator=(Reservation&&) = delete;
+        ~Reservation() {
+            if (connection_ && !handed_over_) connection_->release_reservation();
+        }
+        void hand_over() noexcept { handed_over_ = true; }
+
+    private:
+        std::shared_ptr<H2Connection> connection_;
+        bool handed_over_ = false;
+    };
+
     /// Returns once the server's first SETTINGS have arrived (they say how many streams it
     /// allows), the connection failed, or `timeout` passed. Call holding a slot: the reader
     /// runs only while one is taken.
     boost::asio::awaitable<void> settings_received(std::chrono::steady_clock::duration timeout);
 
-    /// Sends `request` on a new stream (in a slot taken by `try_reserve`) and streams the
+    /// Sends `request` on a new stream (in `slot`, taken on this connection) and streams the
     /// response body into `sink`. `response_started` is false when the stream was refused or the
     /// connection failed before any response byte: the request was not processed.
-    boost::asio::awaitable<ExchangeResult> exchange(HttpRequest& request, const BodySink& sink,
+    boost::asio::awaitable<ExchangeResult> exchange(Reservation slot, HttpRequest& request, const BodySink& sink,
                                                     const HttpsOptions& options);
 
     /// Slots taken now, and the most streams the server allows at once.

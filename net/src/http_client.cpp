@@ -120,7 +120,8 @@ asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, 
             slot.connection = std::move(opened.connection);  // null: the host declined h2
         }
         if (!slot.connection) break;
-        ExchangeResult result = co_await slot.connection->exchange(request, sink, options_);
+        H2Connection::Reservation reserved(slot.connection);  // given back if the exchange never starts
+        ExchangeResult result = co_await slot.connection->exchange(std::move(reserved), request, sink, options_);
         // A refused stream (GOAWAY, REFUSED_STREAM) was not processed: send it once more on
         // another connection. Not a stream whose connection broke: the server may have
         // processed (and billed) it; the retry policy decides on those.

@@ -154,12 +154,15 @@ TEST_P(SlowAnswer, TheHeaderTimeoutEndsTheCallInTimeAndNamesTheOption) {
 TEST_P(SlowAnswer, ARunsDeadlineEndsTheWaitAndTheNextRunIsServed) {
     FakeOpenRouter fake(answering_after(400ms));
     Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(options_for(fake))});
-    // One io_context for both runs: the pool keeps connections per context.
+    // One io_context for all runs (the pool keeps connections per context); the first run opens
+    // the connection, so the hurried one's deadline lands while it waits for its answer.
     boost::asio::io_context io;
     std::exception_ptr hurried_error;
     std::chrono::steady_clock::duration hurried_took{};
     std::string next_output;
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        RunOptions plain;
+        co_await agent.run("warm up", plain);
         RunOptions hurried;
         hurried.deadline = 50ms;
         const auto start = std::chrono::steady_clock::now();
@@ -169,7 +172,6 @@ TEST_P(SlowAnswer, ARunsDeadlineEndsTheWaitAndTheNextRunIsServed) {
             hurried_error = std::current_exception();
         }
         hurried_took = std::chrono::steady_clock::now() - start;
-        RunOptions plain;
         next_output = (co_await agent.run("again", plain)).output;
     }, boost::asio::detached);
     io.run();
@@ -180,6 +182,32 @@ TEST_P(SlowAnswer, ARunsDeadlineEndsTheWaitAndTheNextRunIsServed) {
     // Over HTTP/1.1 the abandoned connection still has the late answer coming: it is closed, not
     // given to the next run. Over HTTP/2 only the stream is reset.
     EXPECT_EQ(fake.connections(), GetParam() ? 1u : 2u);
+}
+
+// A run cancelled at whatever point of its call it has reached (opening the connection, its
+// handshake, waiting for the server's SETTINGS, between getting a stream slot and sending)
+// leaves nothing behind: the next run is served and the io_context runs out of work. A stream
+// slot taken but never used once kept the HTTP/2 reader running for ever.
+TEST_P(SlowAnswer, ARunCancelledAnywhereInItsCallLeavesNothingRunning) {
+    for (int ms = 1; ms <= 12; ++ms) {
+        FakeOpenRouter fake(answering_after(60ms));
+        Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(options_for(fake))});
+        boost::asio::io_context io;
+        std::string next_output;
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            RunOptions hurried;
+            hurried.deadline = std::chrono::milliseconds(ms);
+            try {
+                co_await agent.run("hi", hurried);
+            } catch (const ErrorDeadline&) {
+            }
+            RunOptions plain;
+            next_output = (co_await agent.run("again", plain)).output;
+        }, boost::asio::detached);
+        io.run_for(10s);
+        EXPECT_TRUE(io.stopped()) << "work left after both runs, cancelled after " << ms << " ms";
+        EXPECT_EQ(next_output, agentroute::testing::FakeOpenRouterOptions{}.final_text) << ms << " ms";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, SlowAnswer, ::testing::Bool(),
