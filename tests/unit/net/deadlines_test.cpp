@@ -38,6 +38,16 @@ void run_for(asio::io_context& io, std::chrono::milliseconds span) {
     io.restart();
 }
 
+// `probe` expired once, `after` past `armed` and at most one resolution later (plus 50 ms of
+// slack for a busy machine).
+void expect_fired_once_on_time(const Probe& probe, Clock::time_point armed, std::chrono::milliseconds after) {
+    ASSERT_TRUE(probe.expired_at);
+    EXPECT_GE(*probe.expired_at - armed, after);
+    EXPECT_LE(*probe.expired_at - armed, after + Deadlines::resolution + 50ms);
+    EXPECT_EQ(probe.expiries, 1);
+    EXPECT_TRUE(probe.fired());
+}
+
 }  // namespace
 
 TEST(Deadlines, AnArmedDeadlineFiresOnceWithinOneResolution) {
@@ -47,11 +57,7 @@ TEST(Deadlines, AnArmedDeadlineFiresOnceWithinOneResolution) {
     const auto armed = Clock::now();
     probe->arm(deadlines, probe, 100ms);
     run_for(io, 400ms);
-    ASSERT_TRUE(probe->expired_at);
-    EXPECT_GE(*probe->expired_at - armed, 100ms);
-    EXPECT_LE(*probe->expired_at - armed, 100ms + Deadlines::resolution + 50ms);  // 50 ms of slack for a busy machine
-    EXPECT_EQ(probe->expiries, 1);
-    EXPECT_TRUE(probe->fired());
+    expect_fired_once_on_time(*probe, armed, 100ms);
 }
 
 TEST(Deadlines, ExtendingMovesItAndDisarmingCancelsIt) {
@@ -114,10 +120,7 @@ TEST(Deadlines, ReArmingSoonerThanItsSlotFiresOnTime) {
     const auto armed = Clock::now();
     probe->arm(deadlines, probe, 100ms);  // a new phase with a shorter timeout
     run_for(io, 400ms);
-    ASSERT_TRUE(probe->expired_at);
-    EXPECT_GE(*probe->expired_at - armed, 100ms);
-    EXPECT_LE(*probe->expired_at - armed, 100ms + Deadlines::resolution + 50ms);
-    EXPECT_EQ(probe->expiries, 1);
+    expect_fired_once_on_time(*probe, armed, 100ms);
     EXPECT_EQ(deadlines.armed(), 0u);
 }
 
