@@ -72,10 +72,20 @@ asio::awaitable<ConnectionPool::H2Slot> ConnectionPool::acquire_h2(const Key& ke
     co_return slot;
 }
 
+bool ConnectionPool::speaks_http1_only(const Endpoint& endpoint) const {
+    if (!any_http1_only_.load(std::memory_order_acquire)) return false;
+    std::lock_guard lock(mutex_);
+    return speaks_http1_only_locked(endpoint);
+}
+
+bool ConnectionPool::speaks_http1_only_locked(const Endpoint& endpoint) const {
+    return std::find(http1_only_.begin(), http1_only_.end(), endpoint) != http1_only_.end();
+}
+
 WaitList* ConnectionPool::decide_h2(const Key& key, H2Slot& slot, std::vector<std::shared_ptr<H2Connection>>& closing,
                                     std::optional<std::uint64_t>& round) {
     Host& host = hosts_[key];
-    if (host.http1_only) {
+    if (speaks_http1_only_locked(key.endpoint)) {
         slot.http1 = true;
         return nullptr;
     }
@@ -150,7 +160,8 @@ void ConnectionPool::h2_declined(const Key& key, std::unique_ptr<HttpsConnection
     std::lock_guard lock(mutex_);
     Host& host = hosts_[key];
     host.h2_opening = false;
-    host.http1_only = true;
+    if (!speaks_http1_only_locked(key.endpoint)) http1_only_.push_back(key.endpoint);
+    any_http1_only_.store(true, std::memory_order_release);
     ++host.h2_round;
     if (connection && connection->reusable() && host.open < max_per_host_) {
         ++host.open;

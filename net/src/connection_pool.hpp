@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -40,6 +41,10 @@ public:
     /// Gives a connection back: kept for reuse when it is reusable, closed otherwise. Pass null
     /// to give back a slot whose connection failed to open.
     void release(const Key& key, std::unique_ptr<HttpsConnection> connection);
+
+    /// True once `endpoint` answered an HTTP/2 offer with HTTP/1.1, on any execution context:
+    /// its exchanges skip the HTTP/2 path. Thread-safe; lock-free until the first such host.
+    bool speaks_http1_only(const Endpoint& endpoint) const;
 
     /// Connections open or being opened, idle ones included (for tests and stats).
     std::size_t open_connections() const;
@@ -106,7 +111,6 @@ private:
         std::vector<std::shared_ptr<H2Connection>> h2;
         std::size_t h2_cursor = 0;  // where the last free slot was
         bool h2_opening = false;
-        bool http1_only = false;
         std::uint64_t h2_round = 0;
         boost::system::error_code h2_last_failure;
         WaitList h2_waiters;
@@ -115,10 +119,14 @@ private:
     WaitList* decide_h2(const Key& key, H2Slot& slot, std::vector<std::shared_ptr<H2Connection>>& closing,
                         std::optional<std::uint64_t>& round);
 
+    bool speaks_http1_only_locked(const Endpoint& endpoint) const;
+
     const std::size_t max_per_host_;
     const std::chrono::milliseconds idle_timeout_;
     mutable std::mutex mutex_;
     std::map<Key, Host> hosts_;
+    std::vector<Endpoint> http1_only_;  // rarely more than one
+    std::atomic<bool> any_http1_only_{false};
 };
 
 }  // namespace agentroute::net::detail

@@ -10,7 +10,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -62,20 +61,8 @@ asio::awaitable<ExchangeResult> HttpClient::exchange(const Endpoint& target, Htt
                                                      const BodySink& sink) {
     // Not a coroutine: the path is chosen before a frame exists, so an exchange in flight holds
     // one frame of this layer, not one per layer it passed through.
-    if (options_.http2 && !speaks_http1_only(target)) return exchange_h2(target, request, sink);
+    if (options_.http2 && !pool_->speaks_http1_only(target)) return exchange_h2(target, request, sink);
     return exchange_h1(target, request, sink);
-}
-
-bool HttpClient::speaks_http1_only(const Endpoint& target) const {
-    if (!any_http1_only_.load(std::memory_order_acquire)) return false;
-    std::lock_guard lock(http1_mutex_);
-    return std::find(http1_only_.begin(), http1_only_.end(), target) != http1_only_.end();
-}
-
-void HttpClient::note_http1_only(const Endpoint& target) {
-    std::lock_guard lock(http1_mutex_);
-    if (std::find(http1_only_.begin(), http1_only_.end(), target) == http1_only_.end()) http1_only_.push_back(target);
-    any_http1_only_.store(true, std::memory_order_release);
 }
 
 ConnectionPool::Key HttpClient::pool_key(const asio::any_io_executor& executor, const Endpoint& target) {
@@ -128,8 +115,8 @@ asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, 
         if (result.ec == error::stream_refused && attempt == 0) continue;
         co_return result;
     }
-    // The host speaks HTTP/1.1 only: this exchange goes there, and later ones go there directly.
-    note_http1_only(target);
+    // The host speaks HTTP/1.1 only (the pool noted it): this exchange goes there, later ones
+    // go there directly.
     co_return co_await exchange_h1(target, request, sink);
 }
 
@@ -162,7 +149,7 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
     auto executor = co_await asio::this_coro::executor;
     const ConnectionPool::Key key = pool_key(executor, target);
     const std::optional<Endpoint> proxy = proxy_for(target.host, options_.proxy);
-    if (options_.http2 && !speaks_http1_only(target)) {
+    if (options_.http2 && !pool_->speaks_http1_only(target)) {
         // Take `count` stream slots, opening connections as they fill up, then give them back:
         // the connections stay, with room for `count` exchanges at once.
         // Slots held so far, given back however this ends (a cancelled preconnect too).
@@ -185,7 +172,6 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
         }
         if (!declined) co_return held.size();
         // The host speaks HTTP/1.1 only: open those.
-        note_http1_only(target);
     }
 
     // Each child holds what it got until all are done, so an idle connection is counted once

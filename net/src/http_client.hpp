@@ -8,12 +8,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace agentroute::net::detail {
 
@@ -55,19 +52,12 @@ private:
                                                        const BodySink& sink);
     // The pool's key for `target` on the caller's execution context, watched for its shutdown.
     ConnectionPool::Key pool_key(const boost::asio::any_io_executor& executor, const Endpoint& target);
-    // Hosts that answered ALPN with HTTP/1.1 (rarely more than one): their exchanges skip the
-    // HTTP/2 path. Thread-safe.
-    bool speaks_http1_only(const Endpoint& target) const;
-    void note_http1_only(const Endpoint& target);
     // Opens a connection offering h2 in this caller's `open_one` turn, and ends the turn.
     boost::asio::awaitable<H2Opened> open_h2(const ConnectionPool::Key& key);
 
     HttpsOptions options_;
     TlsContext tls_;
     std::shared_ptr<ConnectionPool> pool_;
-    std::atomic<bool> any_http1_only_{false};
-    mutable std::mutex http1_mutex_;
-    std::vector<Endpoint> http1_only_;
 };
 
 }  // namespace agentroute::net::detail
