@@ -68,14 +68,29 @@ std::string error_body(int code, const std::string& message) {
     return json::serialize(json::object{{"error", json::object{{"code", code}, {"message", message}}}});
 }
 
-std::string sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
+// One SSE event, serialized straight onto `out` (no string per event).
+void append_sse(std::string& out, const json::value& v) {
+    out += "data: ";
+    json::serializer writer;
+    writer.reset(&v);
+    char buffer[1024];
+    while (!writer.done()) out += writer.read(buffer, sizeof buffer);
+    out += "\n\n";
+}
 
-json::object chunk_envelope(const std::string& id) {
-    return json::object{{"id", id},
-                        {"provider", "Fake"},
-                        {"model", "fake/model"},
-                        {"object", "chat.completion.chunk"},
-                        {"created", 1700000000}};
+std::string sse(const json::value& v) {
+    std::string out;
+    append_sse(out, v);
+    return out;
+}
+
+json::object chunk_envelope(const std::string& id, json::storage_ptr sp = {}) {
+    return json::object({{"id", id},
+                         {"provider", "Fake"},
+                         {"model", "fake/model"},
+                         {"object", "chat.completion.chunk"},
+                         {"created", 1700000000}},
+                        std::move(sp));
 }
 
 }  // namespace
@@ -303,37 +318,46 @@ Plan FakeLogic::scenario(const json::value& body, std::size_t body_size, bool st
     p.chunked = true;
     p.headers.emplace_back("Content-Type", "text/event-stream");
     p.headers.emplace_back("Cache-Control", "no-cache");
+    // The events are built in the request's arena, like the answer above: a streamed answer
+    // is a dozen small objects, and the heap made them the fake's main cost.
     std::string out = keepalive_comment;
+    out.reserve(4096);
     auto delta_event = [&](json::object delta, const char* finish) {
-        json::object e = chunk_envelope(generation_id);
-        e["choices"] = json::array{json::object{{"index", 0}, {"delta", std::move(delta)},
-                                                {"finish_reason", finish ? json::value(finish) : json::value(nullptr)}}};
-        out += sse(e);
+        json::object e = chunk_envelope(generation_id, sp);
+        e["choices"] = json::array({{{"index", 0},
+                                     {"delta", std::move(delta)},
+                                     {"finish_reason", finish ? json::value(finish, sp) : json::value(nullptr, sp)}}},
+                                   sp);
+        append_sse(out, e);
     };
     if (tool_call) {
         const std::size_t third = (arguments.size() + 2) / 3;
+        const std::string_view args = arguments;
         for (std::size_t i = 0; i < 3; ++i) {
-            json::object call{{"index", 0}, {"type", "function"}};
-            json::object function{{"arguments", arguments.substr(std::min(arguments.size(), i * third), third)}};
+            json::object call({{"index", 0}, {"type", "function"}}, sp);
+            json::object function({{"arguments", args.substr(std::min(args.size(), i * third), third)}}, sp);
             if (i == 0) {
                 call["id"] = call_id;
                 function["name"] = tool_name;
             }
             call["function"] = std::move(function);
-            delta_event(json::object{{"role", "assistant"}, {"content", nullptr}, {"tool_calls", json::array{call}}}, nullptr);
+            json::object delta({{"role", "assistant"}, {"content", nullptr}}, sp);
+            delta["tool_calls"] = json::array({std::move(call)}, sp);
+            delta_event(std::move(delta), nullptr);
         }
-        delta_event(json::object{{"role", "assistant"}, {"content", ""}}, "tool_calls");
+        delta_event(json::object({{"role", "assistant"}, {"content", ""}}, sp), "tool_calls");
     } else {
         const std::size_t tenth = (text.size() + 9) / 10;
-        for (std::size_t i = 0; i < 10 && i * tenth < text.size(); ++i) {
-            delta_event(json::object{{"role", "assistant"}, {"content", text.substr(i * tenth, tenth)}}, nullptr);
+        const std::string_view all = text;
+        for (std::size_t i = 0; i < 10 && i * tenth < all.size(); ++i) {
+            delta_event(json::object({{"role", "assistant"}, {"content", all.substr(i * tenth, tenth)}}, sp), nullptr);
         }
-        delta_event(json::object{{"role", "assistant"}, {"content", ""}}, "stop");
+        delta_event(json::object({{"role", "assistant"}, {"content", ""}}, sp), "stop");
     }
-    json::object last = chunk_envelope(generation_id);
-    last["choices"] = json::array{};
+    json::object last = chunk_envelope(generation_id, sp);
+    last["choices"] = json::array(sp);
     last["usage"] = usage;
-    out += sse(last);
+    append_sse(out, last);
     out += "data: [DONE]\n\n";
     p.chunks.push_back(std::move(out));
     return p;
