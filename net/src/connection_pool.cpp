@@ -97,9 +97,10 @@ WaitList* ConnectionPool::decide_h2(const Key& key, H2Slot& slot, std::vector<st
     for (std::size_t looked = 0; looked < host.h2.size();) {
         if (host.h2_cursor >= host.h2.size()) host.h2_cursor = 0;
         const std::shared_ptr<H2Connection>& c = host.h2[host.h2_cursor];
-        switch (c->try_reserve(idle_timeout_)) {
+        auto [outcome, reserved] = c->try_reserve(idle_timeout_);
+        switch (outcome) {
             case H2Connection::Reserve::taken:
-                slot.connection = c;
+                slot.reserved = std::move(reserved);
                 // Pass the turn on: the next waiter finds room too, or opens a connection.
                 // (Room can grow without an opening: the server's SETTINGS raise the limit.)
                 if (!host.h2_opening) wake_one(host.h2_waiters);

@@ -54,7 +54,7 @@ public:
     /// host answered ALPN with HTTP/1.1, the HTTP/1.1 pool; or the error that opening failed
     /// with while this caller waited for it.
     struct H2Slot {
-        std::shared_ptr<H2Connection> connection;
+        H2Connection::Reservation reserved;
         bool open_one = false;
         bool http1 = false;
         boost::system::error_code failed;

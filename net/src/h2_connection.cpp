@@ -470,17 +470,19 @@ std::shared_ptr<H2Connection> H2Connection::start(std::unique_ptr<HttpsConnectio
 H2Connection::H2Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 H2Connection::~H2Connection() { close(); }
 
-bool H2Connection::try_reserve() { return try_reserve(std::chrono::steady_clock::duration::max()) == Reserve::taken; }
+H2Connection::Reservation H2Connection::try_reserve() {
+    return try_reserve(std::chrono::steady_clock::duration::max()).slot;
+}
 
-H2Connection::Reserve H2Connection::try_reserve(std::chrono::steady_clock::duration idle_timeout) {
+H2Connection::Reserved H2Connection::try_reserve(std::chrono::steady_clock::duration idle_timeout) {
     std::lock_guard lock(impl_->mutex);
-    if (!impl_->usable) return Reserve::gone;
+    if (!impl_->usable) return {Reserve::gone, {}};
     if (impl_->reserved == 0 && std::chrono::steady_clock::now() - impl_->idle_since >= idle_timeout) {
-        return Reserve::gone;
+        return {Reserve::gone, {}};
     }
-    if (impl_->reserved >= impl_->allowed_streams_locked()) return Reserve::full;
+    if (impl_->reserved >= impl_->allowed_streams_locked()) return {Reserve::full, {}};
     ++impl_->reserved;
-    return Reserve::taken;
+    return {Reserve::taken, Reservation(shared_from_this())};
 }
 
 asio::awaitable<void> H2Connection::settings_received(std::chrono::steady_clock::duration timeout) {
@@ -517,7 +519,7 @@ void H2Connection::close() {
 
 asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpRequest& request, const BodySink& sink,
                                                        const HttpsOptions& options) {
-    const std::shared_ptr<Impl> c = impl_;
+    const std::shared_ptr<Impl> c = slot.connection().impl_;
     request.restore_body();
     auto stream = std::make_shared<H2Stream>();
     stream->owner = c;
@@ -525,13 +527,15 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
     stream->request = &request;
     stream->max_bytes = options.max_response_bytes;
     stream->idle_timeout = options.idle_timeout;
-    // Gives the slot back, and resets the stream if it is still open, however this ends.
+    // From here `finish` gives the slot back, and resets the stream if it is still open,
+    // however this ends; until then the exchange keeps the connection alive (its last owner
+    // closes it).
+    const std::shared_ptr<H2Connection> connection = slot.hand_over();
     struct Finish {
         Impl& c;
         H2Stream& stream;
         ~Finish() { c.finish(stream); }
     } finish{*c, *stream};
-    slot.hand_over();  // `finish` gives it back now
 
     ExchangeResult result;
     if (const error_code ec = c->submit(request, stream)) {

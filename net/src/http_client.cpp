@@ -104,11 +104,10 @@ asio::awaitable<ExchangeResult> HttpClient::exchange_h2(const Endpoint& target, 
         if (slot.open_one) {
             auto opened = co_await open_h2(key);
             if (opened.ec) co_return ExchangeResult{opened.ec, {}, false};
-            slot.connection = std::move(opened.connection);  // null: the host declined h2
+            slot.reserved = std::move(opened.reserved);  // empty: the host declined h2
         }
-        if (!slot.connection) break;
-        H2Connection::Reservation reserved(slot.connection);  // given back if the exchange never starts
-        ExchangeResult result = co_await slot.connection->exchange(std::move(reserved), request, sink, options_);
+        if (!slot.reserved) break;
+        ExchangeResult result = co_await H2Connection::exchange(std::move(slot.reserved), request, sink, options_);
         // A refused stream (GOAWAY, REFUSED_STREAM) was not processed: send it once more on
         // another connection. Not a stream whose connection broke: the server may have
         // processed (and billed) it; the retry policy decides on those.
@@ -125,24 +124,24 @@ asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::
     const std::optional<Endpoint> proxy = proxy_for(key.endpoint.host, options_.proxy);
     auto [ec, connection] = co_await HttpsConnection::connect(tls_, key.endpoint, proxy, options_, /*offer_http2=*/true);
     if (ec == boost::asio::error::operation_aborted) {
-        co_return H2Opened{ec, nullptr};  // this run was cancelled: `turn` hands the opening on
+        co_return H2Opened{ec, {}};  // this run was cancelled: `turn` hands the opening on
     }
     if (ec) {
         turn.end().h2_failed(key, ec);
-        co_return H2Opened{ec, nullptr};
+        co_return H2Opened{ec, {}};
     }
     if (!connection->http2()) {
         turn.end().h2_declined(key, std::move(connection));
         co_return H2Opened{};
     }
     auto h2 = H2Connection::start(std::move(connection), key.endpoint);
-    (void)h2->try_reserve();  // the opener's own stream: a fresh connection has room
+    H2Connection::Reservation own = h2->try_reserve();  // the opener's stream: a fresh connection has room
     // The server's SETTINGS, right behind the handshake, say how many streams it takes. Before
     // them the runs waiting for this opening would fill it to the 100 assumed until then, and
     // open two or three connections where one would do (Cloudflare allows 256).
     co_await h2->settings_received(options_.handshake_timeout);
-    turn.end().h2_opened(key, h2);
-    co_return H2Opened{{}, std::move(h2)};
+    turn.end().h2_opened(key, std::move(h2));
+    co_return H2Opened{{}, std::move(own)};
 }
 
 asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t count) {
@@ -153,22 +152,18 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
         // Take `count` stream slots, opening connections as they fill up, then give them back:
         // the connections stay, with room for `count` exchanges at once.
         // Slots held so far, given back however this ends (a cancelled preconnect too).
-        struct Held : std::vector<std::shared_ptr<H2Connection>> {
-            ~Held() {
-                for (const auto& connection : *this) connection->release_reservation();
-            }
-        } held;
+        std::vector<H2Connection::Reservation> held;
         bool declined = false;
         while (held.size() < count) {
             ConnectionPool::H2Slot slot = co_await pool_->acquire_h2(key);
             if (slot.open_one) {
                 H2Opened opened = co_await open_h2(key);
-                slot.connection = std::move(opened.connection);
-                declined = !slot.connection && !opened.ec;
+                slot.reserved = std::move(opened.reserved);
+                declined = !slot.reserved && !opened.ec;
             }
             declined = declined || slot.http1;
-            if (!slot.connection) break;
-            held.push_back(std::move(slot.connection));
+            if (!slot.reserved) break;
+            held.push_back(std::move(slot.reserved));
         }
         if (!declined) co_return held.size();
         // The host speaks HTTP/1.1 only: open those.

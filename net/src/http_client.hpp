@@ -41,7 +41,7 @@ public:
 private:
     struct H2Opened {
         boost::system::error_code ec;
-        std::shared_ptr<H2Connection> connection;  // null and no error: the host chose HTTP/1.1
+        H2Connection::Reservation reserved;  // the opener's own slot; empty and no error: the host chose HTTP/1.1
     };
     // The exchange over HTTP/2, or over HTTP/1.1 when the host turns out to speak only that.
     boost::asio::awaitable<ExchangeResult> exchange_h2(const Endpoint& target, HttpRequest& request,

@@ -10,6 +10,7 @@
 #include <agentroute_test/run_co.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -101,6 +103,30 @@ TEST(Http2, PreconnectOpensRoomForCountExchanges) {
     EXPECT_EQ(room, 250u);
     EXPECT_EQ(opened, 1u) << "the fake allows 256 streams: its SETTINGS say so before the slots are taken";
     EXPECT_EQ(fake.connections(), opened) << "the runs found room on the open connections";
+}
+
+// A preconnect cancelled at whatever point it has reached (holding slots on a first connection,
+// opening the next, waiting for its SETTINGS) gives back every slot it held: the next run is
+// served and the io_context runs out of work. A slot kept would keep a reader running for ever.
+TEST(Http2, APreconnectCancelledAnywhereGivesBackEverySlot) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    for (int ms = 1; ms <= 8; ++ms) {
+        FakeOpenRouter fake;
+        auto model = h2_model(fake);
+        Agent agent({.name = "a", .model = model});
+        boost::asio::io_context io;
+        std::string next_output;
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            boost::asio::steady_timer hurry(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(ms));
+            // Three connections' worth of slots (the fake allows 256 streams on each).
+            co_await (model->preconnect(600) || hurry.async_wait(boost::asio::use_awaitable));
+            RunOptions plain;
+            next_output = (co_await agent.run("again", plain)).output;
+        }, boost::asio::detached);
+        io.run_for(10s);
+        EXPECT_TRUE(io.stopped()) << "work left after the run, preconnect cancelled after " << ms << " ms";
+        EXPECT_EQ(next_output, FakeOpenRouterOptions{}.final_text) << ms << " ms";
+    }
 }
 
 TEST(Http2, AnIdleConnectionPastPoolIdleTimeoutIsReplaced) {
