@@ -2,8 +2,23 @@
 
 namespace agentroute::net::detail {
 
+namespace {
+
+// Where the next line of `bytes` from `from` ends: its CR or LF, or npos. Two memchr scans,
+// not find_first_of("\r\n"), which calls memchr once per byte. `next_lf` carries the LF found
+// last time over from line to line, so a stream of CR-only lines stays linear.
+std::size_t line_end(std::string_view bytes, std::size_t from, std::size_t& next_lf) {
+    if (next_lf != std::string_view::npos && next_lf < from) next_lf = bytes.find('\n', from);
+    const std::size_t limit = next_lf == std::string_view::npos ? bytes.size() : next_lf;
+    const std::size_t cr = bytes.substr(0, limit).find('\r', from);
+    return cr != std::string_view::npos ? cr : next_lf;
+}
+
+}  // namespace
+
 bool SseParser::feed(std::string_view bytes, Handler& handler) {
     std::size_t i = 0;
+    std::size_t next_lf = bytes.find('\n');
     while (i < bytes.size()) {
         if (skip_lf_) {
             skip_lf_ = false;
@@ -12,7 +27,7 @@ bool SseParser::feed(std::string_view bytes, Handler& handler) {
                 continue;
             }
         }
-        const auto end = bytes.find_first_of("\r\n", i);
+        const auto end = line_end(bytes, i, next_lf);
         if (end == std::string_view::npos) {
             line_.append(bytes.substr(i));
             break;

@@ -87,3 +87,30 @@ TEST(SseParser, PendingDataIsNotAnEvent) {
     EXPECT_TRUE(c.events.empty());
     EXPECT_FALSE(parser.idle());
 }
+
+// A bare CR ends a line too (the SSE grammar allows CR, LF and CRLF), also when an LF comes
+// later in the same read.
+TEST(SseParser, BareCrEndsALine) {
+    const std::string mixed = "data: a\rdata: b\r\rdata: c\r\r: note\rdata: d\n\ndata: e\r\n\r\n";
+    const std::vector<std::string> expected{"a\nb", "c", "d", "e"};
+    {
+        SseParser parser;
+        Collect c;
+        parser.feed(mixed, c);
+        EXPECT_EQ(c.events, expected);
+        EXPECT_EQ(c.comments, std::vector<std::string>{" note"});
+        EXPECT_TRUE(parser.idle());
+    }
+    std::mt19937 rng(7);
+    for (int round = 0; round < 200; ++round) {
+        SseParser parser;
+        Collect c;
+        for (std::size_t at = 0; at < mixed.size();) {
+            const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 9)(rng);
+            parser.feed(std::string_view(mixed).substr(at, n), c);
+            at += n;
+        }
+        EXPECT_EQ(c.events, expected) << "round " << round;
+        if (HasFailure()) return;
+    }
+}
