@@ -42,6 +42,10 @@ constexpr std::uint32_t stream_cap = 1024;
 constexpr std::int32_t connection_window = 16 * 1024 * 1024;
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t write_batch = 64 * 1024;
+// Queued bytes that the exchange queueing them sends itself, at once, rather than leave to the
+// writer posted behind whatever else is queued: when ten thousand runs start together, that
+// writer runs only once all of them have built their requests, and the server idles meanwhile.
+constexpr std::size_t eager_write = 16 * 1024;
 
 }  // namespace
 
@@ -95,7 +99,14 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
         streams;
     std::size_t reserved = 0;
     bool usable = true;
+    // One writer at a time, on whichever thread: `flushing` while one sends synchronously,
+    // `writing` while its rest waits for the socket (`write_rest`). Either sends what others
+    // queue meanwhile.
+    bool flushing = false;
     bool writing = false;
+    bool flush_posted = false;
+    std::size_t unsent = 0;  // bytes queued since the last flush (roughly: bodies and fields)
+    std::string out;         // the writer's bytes; only the writer touches it
     bool settings_received = false;  // the server's first SETTINGS (its stream limit)
     WaitList settings_waiters;
     // The reader runs only while exchanges are open: a read pending on an idle connection
@@ -149,12 +160,18 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
 
     error_code submit(const HttpRequest& request, const std::shared_ptr<H2Stream>& stream);
     void finish(H2Stream& stream);
+    // Has what nghttp2 queued sent after the caller's turn (posted).
     void kick_writer();
+    // The same, after queueing `bytes` more; at once when that makes `eager_write`.
+    void send_soon(std::size_t bytes);
     void start_reader();
     // With the lock held: gives a slot back; the last one parks the reader.
     void release_slot_locked();
     asio::awaitable<void> read_loop();
-    asio::awaitable<void> write_loop();
+    // Sends what nghttp2 queued, on the calling thread, while the socket takes it; when it is
+    // full, `write_rest` waits for it and flushes again. Returns at once if a writer is active.
+    void flush();
+    asio::awaitable<void> write_rest();
 };
 
 void H2Stream::expire() noexcept {
@@ -365,18 +382,38 @@ void H2Connection::Impl::start_reader() {
 void H2Connection::Impl::kick_writer() {
     {
         std::lock_guard lock(mutex);
-        if (writing || session == nullptr || nghttp2_session_want_write(session) == 0) return;
-        writing = true;
+        if (flushing || writing || flush_posted || session == nullptr || nghttp2_session_want_write(session) == 0) return;
+        flush_posted = true;
     }
-    asio::co_spawn(strand, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+    asio::post(tls->stream().get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-asio::awaitable<void> H2Connection::Impl::write_loop() {
-    std::string out;
+void H2Connection::Impl::send_soon(std::size_t bytes) {
+    bool now = false;
+    {
+        std::lock_guard lock(mutex);
+        unsent += bytes;
+        now = unsent >= eager_write && !flushing && !writing;
+    }
+    if (now) {
+        flush();
+    } else {
+        kick_writer();
+    }
+}
+
+void H2Connection::Impl::flush() {
+    {
+        std::lock_guard lock(mutex);
+        flush_posted = false;
+        if (flushing || writing) return;
+        flushing = true;
+    }
     for (;;) {
-        out.clear();
         {
             std::lock_guard lock(mutex);
+            unsent = 0;
+            out.clear();
             while (out.size() < write_batch) {
                 const std::uint8_t* data = nullptr;
                 const ssize_t n = nghttp2_session_mem_send(session, &data);
@@ -388,18 +425,40 @@ asio::awaitable<void> H2Connection::Impl::write_loop() {
                 out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
             }
             if (out.empty()) {
-                writing = false;
-                co_return;
+                flushing = false;
+                if (out.capacity() > eager_write) std::string().swap(out);  // a burst's buffer
+                return;
             }
         }
-        auto [ec, written] = co_await asio::async_write(tls->stream(), asio::buffer(out), tuple_awaitable);
-        if (ec) {
+        std::size_t written = 0;
+        while (written < out.size()) {
+            const std::size_t n = tls->stream().write_some_now(asio::buffer(out.data() + written, out.size() - written));
+            if (n == 0) break;
+            written += n;
+        }
+        if (written == out.size()) continue;  // what was queued meanwhile goes too
+        out.erase(0, written);
+        {
             std::lock_guard lock(mutex);
+            flushing = false;
+            writing = true;
+        }
+        asio::co_spawn(strand, [self = shared_from_this()] { return self->write_rest(); }, asio::detached);
+        return;
+    }
+}
+
+asio::awaitable<void> H2Connection::Impl::write_rest() {
+    auto [ec, written] = co_await asio::async_write(tls->stream(), asio::buffer(out), tuple_awaitable);
+    {
+        std::lock_guard lock(mutex);
+        writing = false;
+        if (ec) {
             fail_all_locked(ec);
-            writing = false;
             co_return;
         }
     }
+    flush();
 }
 
 asio::awaitable<void> H2Connection::Impl::read_loop() {
@@ -538,12 +597,14 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
     } finish{*c, *stream};
 
     ExchangeResult result;
+    // Taken before the submit: from then on a writer on another thread may send and free the body.
+    const std::size_t queued = request.body.size() + request.fields.size();
     if (const error_code ec = c->submit(request, stream)) {
         result.ec = ec;
         co_return result;
     }
     c->start_reader();
-    c->kick_writer();
+    c->send_soon(queued);
 
     stream->arm(c->deadlines, stream, options.header_timeout);
     co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {

@@ -10,7 +10,9 @@
 // before calling OpenSSL, SSL_MODE_RELEASE_BUFFERS frees them after use, `release_buffers`
 // after the handshake.
 //
-// One operation at a time per stream (HTTP/1.1 writes the request, then reads the response).
+// One read and one write at a time per stream. HTTP/1.1 writes the request, then reads the
+// response; HTTP/2 reads on its strand while a writer may send from another thread
+// (`write_some_now`): a mutex keeps their OpenSSL calls apart.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -29,6 +31,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -82,6 +85,7 @@ public:
     }
 
     void close() noexcept {
+        std::lock_guard lock(ssl_mutex_);  // not while a writer's SSL_write uses the descriptor
         error_code ignored;
         socket_.close(ignored);
     }
@@ -111,6 +115,7 @@ public:
     /// was just opened (preconnect) would keep them. Records already read (a session ticket
     /// that came in with the handshake) are processed first, without taking application data.
     void release_buffers() noexcept {
+        std::lock_guard lock(ssl_mutex_);
         if (SSL_has_pending(ssl_) == 1) {
             char byte = 0;
             std::size_t n = 0;
@@ -126,7 +131,7 @@ public:
         // Nothing buffered: wait until the socket is readable before asking OpenSSL. A read that
         // finds nothing leaves OpenSSL holding a 17 KB buffer for the whole wait (a model's
         // answer takes seconds), and costs a syscall that fails.
-        const bool wait_first = buffer.size() != 0 && SSL_has_pending(ssl_) != 1;
+        const bool wait_first = buffer.size() != 0 && !has_pending();
         return async_io([buffer](SSL* ssl, std::size_t& n) {
             return buffer.size() == 0 ? 1 : SSL_read_ex(ssl, buffer.data(), buffer.size(), &n);
         }, std::forward<Token>(token), wait_first, /*idle_reads_free_buffers=*/!keep_read_buffer_);
@@ -139,7 +144,7 @@ public:
         return async_io([](SSL*, std::size_t& n) {
             n = 0;
             return 1;
-        }, std::forward<Token>(token), /*wait_readable_first=*/SSL_has_pending(ssl_) != 1);
+        }, std::forward<Token>(token), /*wait_readable_first=*/!has_pending());
     }
 
     /// Writes one TLS record's worth. Several small buffers are gathered into one record and one
@@ -158,8 +163,29 @@ public:
         }, std::forward<Token>(token));
     }
 
+    /// Writes what the socket takes now, without waiting: the bytes written (all of `buffer` or
+    /// a part), or 0 when it would have to wait or the stream failed. The rest of `buffer`,
+    /// unchanged, then goes to `async_write_some`, which waits, or reports the error. Safe to
+    /// call from another thread than a pending read's.
+    std::size_t write_some_now(boost::asio::const_buffer buffer) noexcept {
+        if (buffer.size() == 0 || cancelled_.load(std::memory_order_acquire)) return 0;
+        std::lock_guard lock(ssl_mutex_);
+        if (!socket_.is_open()) return 0;
+        ::ERR_clear_error();
+        std::size_t n = 0;
+        if (SSL_write_ex(ssl_, buffer.data(), buffer.size(), &n) == 1) return n;
+        ::ERR_clear_error();
+        return 0;
+    }
+
 private:
     static constexpr std::size_t max_record = 16 * 1024;  // TLS plaintext record limit
+
+    // Whether OpenSSL holds a record not read yet.
+    bool has_pending() noexcept {
+        std::lock_guard lock(ssl_mutex_);
+        return SSL_has_pending(ssl_) == 1;
+    }
 
     template <class Buffer, class Buffers>
     static Buffer first_non_empty(const Buffers& buffers) {
@@ -201,28 +227,33 @@ private:
             if (stream.cancelled_.load(std::memory_order_acquire)) {
                 return finish(self, first, boost::asio::error::operation_aborted, 0);
             }
+            std::unique_lock lock(stream.ssl_mutex_);
             ::ERR_clear_error();
             errno = 0;
             std::size_t n = 0;
             const int ret = step(stream.ssl_, n);
             const int saved_errno = errno;
+            const int failure = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(stream.ssl_, ret);
+            const bool failed = failure != SSL_ERROR_NONE && failure != SSL_ERROR_WANT_READ && failure != SSL_ERROR_WANT_WRITE;
+            const unsigned long ssl_error = failed ? ::ERR_get_error() : 0;
+            if (failure == SSL_ERROR_WANT_READ && idle_reads_free_buffers && SSL_has_pending(stream.ssl_) != 1) {
+                // A read that took only records without data (the session ticket a server
+                // sends after the handshake wakes the first read) keeps the 17 KB buffer:
+                // SSL_MODE_RELEASE_BUFFERS frees it only after application data. Free it
+                // for the wait, which lasts as long as the model thinks.
+                (void)SSL_free_buffers(stream.ssl_);
+            }
+            lock.unlock();
             if (ret > 0) return finish(self, first, error_code{}, n);
-            switch (SSL_get_error(stream.ssl_, ret)) {
+            switch (failure) {
                 case SSL_ERROR_WANT_READ:
-                    // A read that took only records without data (the session ticket a server
-                    // sends after the handshake wakes the first read) keeps the 17 KB buffer:
-                    // SSL_MODE_RELEASE_BUFFERS frees it only after application data. Free it
-                    // for the wait, which lasts as long as the model thinks.
-                    if (idle_reads_free_buffers && SSL_has_pending(stream.ssl_) != 1) {
-                        (void)SSL_free_buffers(stream.ssl_);
-                    }
                     return wait(self, tcp::socket::wait_read);
                 case SSL_ERROR_WANT_WRITE:
                     return wait(self, tcp::socket::wait_write);
                 case SSL_ERROR_ZERO_RETURN:  // close_notify
                     return finish(self, first, boost::asio::error::eof, 0);
                 case SSL_ERROR_SYSCALL:
-                    if (const unsigned long e = ::ERR_get_error(); e != 0) {
+                    if (const unsigned long e = ssl_error; e != 0) {
                         return finish(self, first, error_code(static_cast<int>(e), boost::asio::error::get_ssl_category()), 0);
                     }
                     if (saved_errno != 0) {
@@ -231,7 +262,7 @@ private:
                     // The peer closed the socket without close_notify.
                     return finish(self, first, boost::asio::ssl::error::stream_truncated, 0);
                 default: {
-                    const unsigned long e = ::ERR_get_error();
+                    const unsigned long e = ssl_error;
                     // OpenSSL 3 reports a close without close_notify this way.
                     if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
                         return finish(self, first, boost::asio::ssl::error::stream_truncated, 0);
@@ -269,6 +300,7 @@ private:
 
     tcp::socket socket_;
     SSL* ssl_;
+    std::mutex ssl_mutex_;  // around every OpenSSL call on `ssl_`, and the close
     std::atomic<bool> cancelled_{false};
     bool keep_read_buffer_ = false;
 };

@@ -88,8 +88,9 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
     EXPECT_LE(fake.connections(), 4u);
 }
 
-// HTTP/2 on a thread pool: runs on four threads share a few connections, whose reader and
-// writer run on the connection's strand while exchanges submit from any thread.
+// HTTP/2 on a thread pool: runs on four threads share a few connections, whose reader runs on
+// the connection's strand while exchanges submit, and send (a burst's requests go out at once),
+// from any thread.
 TEST(Stress, HundredsOfHttp2RunsOnAThreadPool) {
     agentroute::testing::FakeOpenRouterOptions fo;
     fo.latency = 20ms;
