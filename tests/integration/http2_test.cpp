@@ -129,6 +129,40 @@ TEST(Http2, APreconnectCancelledAnywhereGivesBackEverySlot) {
     }
 }
 
+// Runs started together on one thread send their requests while the later ones are still being
+// built: the last run of the burst, before it starts, waits for the server to have received one.
+// Were the requests sent only after the whole burst had had its turn (by a writer queued behind
+// it), none could have arrived, and the wait would run out.
+TEST(Http2, ABurstOfRunsSendsWhileItIsStillBeingBuilt) {
+    FakeOpenRouter fake;
+    auto model = h2_model(fake);
+    Agent agent({.name = "a", .model = model});
+    constexpr int burst = 300;  // well over 16 KB of requests
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, model->preconnect(burst), boost::asio::detached);  // the burst need not wait for it
+    io.run();
+    io.restart();
+
+    bool arrived_meanwhile = false;
+    int answered = 0;
+    for (int i = 0; i < burst; ++i) {
+        boost::asio::co_spawn(io, [&, i]() -> boost::asio::awaitable<void> {
+            if (i == burst - 1) {
+                const auto until = std::chrono::steady_clock::now() + 10s;
+                while (fake.chat_requests() == 0 && std::chrono::steady_clock::now() < until) {
+                    std::this_thread::sleep_for(1ms);  // holds the only thread: nothing else runs
+                }
+                arrived_meanwhile = fake.chat_requests() > 0;
+            }
+            RunOptions options;
+            if (!(co_await agent.run("hi", options)).output.empty()) ++answered;
+        }, boost::asio::detached);
+    }
+    io.run();
+    EXPECT_TRUE(arrived_meanwhile);
+    EXPECT_EQ(answered, burst);
+}
+
 TEST(Http2, AnIdleConnectionPastPoolIdleTimeoutIsReplaced) {
     FakeOpenRouter fake;
     HttpsOptions https;
