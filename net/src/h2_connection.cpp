@@ -587,8 +587,8 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
     stream->max_bytes = options.max_response_bytes;
     stream->idle_timeout = options.idle_timeout;
     // From here `finish` gives the slot back, and resets the stream if it is still open,
-    // however this ends; until then the exchange keeps the connection alive (its last owner
-    // closes it).
+    // however this ends. The exchange keeps the connection alive until it ends: the last owner
+    // of a connection closes it.
     const std::shared_ptr<H2Connection> connection = slot.hand_over();
     struct Finish {
         Impl& c;
