@@ -181,13 +181,15 @@ is always both; the set-up tables show the two phases apart.
 - Wall time at 200 ms latency is bounded below by 0.4 s (two calls). The timeline table shows
   where the rest goes at N = 10,000: the N runs start (and send their first request) in one
   burst on one thread, so first answers spread over as long as the client takes to build and
-  send N requests and the server to read them; the second requests leave as fast as the client
-  turns answers into them. Both processes are CPU-bound on the two cores they share (client and
-  server CPU columns), so the runs end at about set-up + 0.4 s + most of the CPU time of the
-  slower side. At 1.1 x the ideal, each side would have to handle a request in about 4 us of
-  CPU (10,000 requests in the 0.04 s of slack): what our agent loop and its JSON alone take per
-  call in `bench/micro_bench.cpp` (a run of two calls on an in-process model, plus request
-  serialization and answer parsing), before TLS, HTTP/2 framing and the kernel's TCP.
+  send N requests and the server to read them (over HTTP/2 the requests leave in 16 KB batches
+  while the burst is still being built, so the server reads them meanwhile); the second
+  requests leave as fast as the client turns answers into them. Both processes are CPU-bound
+  on the two cores they share (client and server CPU columns), so the runs end at about
+  set-up + 0.4 s + most of the CPU time of the slower side. At 1.1 x the ideal, each side
+  would have to handle a request in about 4 us of CPU (10,000 requests in the 0.04 s of
+  slack): what our agent loop and its JSON alone take per call in `bench/micro_bench.cpp` (a
+  run of two calls on an in-process model, plus request serialization and answer parsing),
+  before TLS, HTTP/2 framing and the kernel's TCP.
 """)
 
 
