@@ -170,6 +170,7 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     asio::awaitable<void> read_loop();
     // Sends what nghttp2 queued, on the calling thread, while the socket takes it; when it is
     // full, `write_rest` waits for it and flushes again. Returns at once if a writer is active.
+    // However much other threads queue meanwhile, one call sends at most a socket buffer's worth.
     void flush();
     asio::awaitable<void> write_rest();
 };
