@@ -136,6 +136,11 @@ asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::
     }
     auto h2 = H2Connection::start(std::move(connection), key.endpoint);
     H2Connection::Reservation own = h2->try_reserve();  // the opener's stream: a fresh connection has room
+    if (!own) {  // not expected; but an empty slot here would read as "the host declined h2"
+        const auto refused = make_error_code(error::stream_refused);
+        turn.end().h2_failed(key, refused);
+        co_return H2Opened{refused, {}};
+    }
     // The server's SETTINGS, right behind the handshake, say how many streams it takes. Before
     // them the runs waiting for this opening would fill it to the 100 assumed until then, and
     // open two or three connections where one would do (Cloudflare allows 256).
