@@ -136,7 +136,9 @@ asio::awaitable<HttpClient::H2Opened> HttpClient::open_h2(const ConnectionPool::
     }
     auto h2 = H2Connection::start(std::move(connection), key.endpoint);
     H2Connection::Reservation own = h2->try_reserve();  // the opener's stream: a fresh connection has room
-    if (!own) {  // not expected; but an empty slot here would read as "the host declined h2"
+    // Empty only if the connection failed already (its preface is written on any thread): say
+    // so, for an empty slot in H2Opened means "the host declined h2".
+    if (!own) {
         const auto refused = make_error_code(error::stream_refused);
         turn.end().h2_failed(key, refused);
         co_return H2Opened{refused, {}};
