@@ -4,11 +4,14 @@
 #include <agentroute/agent.hpp>
 #include <agentroute/net/fake_openrouter.hpp>
 #include <agentroute/net/openrouter_model.hpp>
+#include <agentroute_test/temp_dir.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 using namespace agentroute;
 using agentroute::testing::FakeOpenRouter;
@@ -59,6 +62,25 @@ TEST(Tls, TheFakesOwnCaIsTrustedWhenGiven) {
     FakeOpenRouter fake;
     Agent agent({.name = "a", .model = model(fake.base_url(), fake.ca_file())});
     EXPECT_FALSE(agent.run_sync("hi").output.empty());
+}
+
+TEST(Tls, TheFakeRemovesTheCaFolderItMade) {
+    std::filesystem::path ca;
+    {
+        FakeOpenRouter fake;
+        ca = fake.ca_file();
+        ASSERT_TRUE(std::filesystem::exists(ca));
+    }
+    EXPECT_FALSE(std::filesystem::exists(ca));
+    EXPECT_FALSE(std::filesystem::exists(ca.parent_path())) << "one folder left in /tmp per fake";
+}
+
+TEST(Tls, TheFakeLeavesACertDirItWasGiven) {
+    agentroute::test::TempDir dir;
+    agentroute::testing::FakeOpenRouterOptions o;
+    o.cert_dir = dir.path().string();
+    { FakeOpenRouter fake(o); }
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "ca.pem"));
 }
 
 TEST(Tls, AMissingCaFileIsAConfigError) {

@@ -38,10 +38,18 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 struct FakeOpenRouter::Impl {
     explicit Impl(FakeOpenRouterOptions o)
         : options(std::move(o)), logic(options), acceptor(io) {}
+    // Also runs when the constructor throws after making the folder (e.g. the port is taken).
+    // A folder the caller named stays theirs; ours would pile up in /tmp, one per fake.
+    ~Impl() {
+        if (made_dir.empty()) return;
+        std::error_code ignored;
+        std::filesystem::remove_all(made_dir, ignored);
+    }
 
     FakeOpenRouterOptions options;
     detail::FakeLogic logic;
     std::string ca_path;
+    std::filesystem::path made_dir;  // the temp folder we made for ca.pem: removed at the end
     asio::io_context io;
     asio::ssl::context tls{asio::ssl::context::tls_server};
     tcp::acceptor acceptor;
@@ -76,13 +84,14 @@ std::string head_of(const detail::Plan& plan, std::size_t content_length) {
     return head;
 }
 
-std::string write_temp_ca(const std::string& dir, const std::string& pem) {
+// Writes ca.pem into `dir`, or into a fresh temp folder (returned in `made`) when `dir` is empty.
+std::string write_ca(const std::string& dir, const std::string& pem, std::filesystem::path& made) {
     namespace fs = std::filesystem;
     fs::path folder = dir;
     if (folder.empty()) {
         std::string templ = (fs::temp_directory_path() / "agentroute-fake-XXXXXX").string();
         if (!::mkdtemp(templ.data())) throw std::runtime_error("fake OpenRouter: cannot make a temp folder");
-        folder = templ;
+        folder = made = templ;
     }
     fs::create_directories(folder);
     const fs::path path = folder / "ca.pem";
@@ -317,7 +326,7 @@ FakeOpenRouter::FakeOpenRouter(FakeOpenRouterOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
     Impl& i = *impl_;
     const detail::Certificates certs = detail::make_certificates();
-    i.ca_path = write_temp_ca(i.options.cert_dir, certs.ca_pem);
+    i.ca_path = write_ca(i.options.cert_dir, certs.ca_pem, i.made_dir);
     i.tls.use_certificate_chain(asio::buffer(certs.server_cert_pem));
     i.tls.use_private_key(asio::buffer(certs.server_key_pem), asio::ssl::context::pem);
     if (i.options.http2) {

@@ -52,7 +52,8 @@ struct FakeOpenRouterOptions {
     /// Replay mode: serve recorded exchanges from this folder (fixture format), matched by the
     /// request's messages.
     std::string replay_dir;
-    /// Where the CA certificate is written (a fresh temp folder when empty).
+    /// Where the CA certificate is written. When empty, a fresh temp folder that the fake
+    /// removes when it is destroyed.
     std::string cert_dir;
     /// Server threads.
     unsigned threads = 1;
