@@ -141,10 +141,14 @@ bool H2ServerSession::alive() const {
     return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
 }
 
-void H2ServerSession::respond(std::int32_t stream_id, const Plan& plan) {
+void H2ServerSession::respond(std::int32_t stream_id, Plan plan) {
     Stream* stream = Callbacks::find(*this, stream_id);
     if (stream == nullptr) return;  // the client gave up
-    for (const auto& chunk : plan.chunks) stream->out += chunk;
+    if (plan.chunks.size() == 1 && stream->out.empty()) {
+        stream->out = std::move(plan.chunks.front());  // the usual answer: one body, not copied
+    } else {
+        for (const auto& chunk : plan.chunks) stream->out += chunk;
+    }
     using End = Plan::End;
     switch (plan.end) {
         case End::complete: stream->after = Stream::After::end; break;

@@ -34,7 +34,7 @@ public:
 
     /// Answers stream `stream_id` as `plan` says: complete, half a body then RST_STREAM,
     /// chunks then RST_STREAM (the h2 form of a cut connection), or a stall.
-    void respond(std::int32_t stream_id, const Plan& plan);
+    void respond(std::int32_t stream_id, Plan plan);
     /// For a stalled stream: sends `data` (a keep-alive comment); false once the stream is gone.
     bool send_more(std::int32_t stream_id, const std::string& data);
 

@@ -1,5 +1,8 @@
 #include "fake_logic.hpp"
 
+#include "chat_facts.hpp"
+#include "scenario_answer.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -68,29 +71,22 @@ std::string error_body(int code, const std::string& message) {
     return json::serialize(json::object{{"error", json::object{{"code", code}, {"message", message}}}});
 }
 
-// One SSE event, serialized straight onto `out` (no string per event).
-void append_sse(std::string& out, const json::value& v) {
-    out += "data: ";
-    json::serializer writer;
-    writer.reset(&v);
-    char buffer[1024];
-    while (!writer.done()) out += writer.read(buffer, sizeof buffer);
-    out += "\n\n";
+Plan error_plan(int status, const std::string& message) {
+    Plan p;
+    p.status = status;
+    p.headers.emplace_back("Content-Type", "application/json");
+    p.chunks.push_back(error_body(status, message));
+    return p;
 }
 
-std::string sse(const json::value& v) {
-    std::string out;
-    append_sse(out, v);
-    return out;
-}
+std::string sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
 
-json::object chunk_envelope(const std::string& id, json::storage_ptr sp = {}) {
+json::object chunk_envelope(const std::string& id) {
     return json::object({{"id", id},
                          {"provider", "Fake"},
                          {"model", "fake/model"},
                          {"object", "chat.completion.chunk"},
-                         {"created", 1700000000}},
-                        std::move(sp));
+                         {"created", 1700000000}});
 }
 
 }  // namespace
@@ -165,40 +161,40 @@ double FakeLogic::bill(std::int64_t prompt_tokens, std::int64_t completion_token
     return cost;
 }
 
-Plan FakeLogic::handle(const FakeRequest& request) {
+Plan FakeLogic::handle(FakeRequest request) {
     if (!options_.api_key.empty()) {
         auto auth = request.headers.find("authorization");
         if (auth == request.headers.end() || auth->second != "Bearer " + options_.api_key) {
-            Plan p;
-            p.status = 401;
-            p.headers.emplace_back("Content-Type", "application/json");
-            p.chunks.push_back(auth == request.headers.end()
-                                   ? error_body(401, "Missing Authentication header")
-                                   : error_body(401, "User not found."));
-            return p;
+            return error_plan(401, auth == request.headers.end() ? "Missing Authentication header" : "User not found.");
         }
     }
     const std::string path = request.target.substr(0, request.target.find('?'));
-    if (request.method == "POST" && path.ends_with("/chat/completions")) return chat(request);
+    if (request.method == "POST" && path.ends_with("/chat/completions")) return chat(std::move(request));
     if (request.method == "GET" && path.ends_with("/models")) return models();
     if (request.method == "GET" && path.ends_with("/generation")) return generation(request.target);
     if (request.method == "GET" && path.ends_with("/key")) return key();
-    Plan p;
-    p.status = 404;
-    p.headers.emplace_back("Content-Type", "application/json");
-    p.chunks.push_back(error_body(404, "Not Found"));
-    return p;
+    return error_plan(404, "Not Found");
 }
 
-Plan FakeLogic::chat(const FakeRequest& request) {
+Plan FakeLogic::chat(FakeRequest request) {
+    // The request's DOM is built in one arena: at tens of thousands of requests a second the
+    // fake must not be the bottleneck of the client it measures.
+    unsigned char arena[16 * 1024];
+    json::monotonic_resource resource(arena, sizeof arena);
+    const json::storage_ptr sp(&resource);
+    boost::system::error_code ec;
+    const ChatFacts facts = read_chat_facts(request.body, sp, ec);
+    const std::size_t body_size = request.body.size();
+
     std::optional<FakeFault> f;
     std::optional<RecordedResponse> recorded;
     std::string generation_id;
     {
         std::lock_guard lock(mutex_);
         ++chat_requests_;
-        last_body_ = request.body;
-        last_headers_ = request.headers;
+        // Kept for tests to look at; moved, not copied, on every request.
+        last_body_ = std::move(request.body);
+        last_headers_ = std::move(request.headers);
         generation_id = "gen-fake-" + std::to_string(++next_generation_);
         if (!faults_.empty() && faults_.front().skip > 0) {
             --faults_.front().skip;
@@ -210,30 +206,10 @@ Plan FakeLogic::chat(const FakeRequest& request) {
             responses_.pop_front();
         }
     }
-    // The request's DOM and the answer's are built in one arena: at tens of thousands of
-    // requests a second the fake must not be the bottleneck of the client it measures.
-    unsigned char arena[16 * 1024];
-    json::monotonic_resource resource(arena, sizeof arena);
-    boost::system::error_code ec;
-    json::value body = json::parse(request.body, ec, &resource);
-    const bool stream = !ec && body.is_object() && body.get_object().if_contains("stream") &&
-                        body.get_object().at("stream") == true;
-    if (ec && !f && !recorded) {
-        Plan p;
-        p.status = 400;
-        p.headers.emplace_back("Content-Type", "application/json");
-        p.chunks.push_back(error_body(400, "request body is not JSON"));
-        return p;
-    }
+    if (ec && !f && !recorded) return error_plan(400, "request body is not a JSON object");
     if (!recorded && !f && !replay_.empty()) {
-        auto it = replay_.find(messages_key(body));
-        if (it == replay_.end()) {
-            Plan p;
-            p.status = 404;
-            p.headers.emplace_back("Content-Type", "application/json");
-            p.chunks.push_back(error_body(404, "no recorded exchange matches these messages"));
-            return p;
-        }
+        auto it = replay_.find(messages_key(facts.request));
+        if (it == replay_.end()) return error_plan(404, "no recorded exchange matches these messages");
         recorded = it->second;
     }
     if (recorded) {
@@ -250,116 +226,41 @@ Plan FakeLogic::chat(const FakeRequest& request) {
         p.latency = options_.latency;
         return p;
     }
-    if (f) return fault(*f, stream, generation_id);
-    return scenario(body, request.body.size(), stream, generation_id);
+    if (f) return fault(*f, !ec && facts.stream, generation_id);
+    return scenario(facts, body_size, generation_id);
 }
 
-Plan FakeLogic::scenario(const json::value& body, std::size_t body_size, bool stream, const std::string& generation_id) {
-    const json::storage_ptr& sp = body.storage();
-    const json::object& req = body.get_object();
-    bool tool_result_seen = false;
-    if (const auto* messages = req.if_contains("messages"); messages && messages->is_array()) {
-        for (const auto& m : messages->get_array()) {
-            if (m.is_object() && m.get_object().if_contains("role") && m.get_object().at("role") == "tool") {
-                tool_result_seen = true;
-            }
-        }
+Plan FakeLogic::scenario(const ChatFacts& facts, std::size_t body_size, const std::string& generation_id) {
+    const bool tool_call = facts.has_tools && !facts.tool_result_seen;
+    if (tool_call && facts.tool_name.empty()) return error_plan(400, "tools[0].function.name is missing");
+    std::string arguments;
+    if (tool_call) {
+        arguments = facts.parameters ? json::serialize(fill(*facts.parameters, facts.request.storage())) : "{}";
     }
-    std::string tool_name, arguments;
-    if (const auto* tools = req.if_contains("tools"); tools && tools->is_array() && !tools->get_array().empty() &&
-                                                       !tool_result_seen) {
-        const json::value& fn = tools->get_array()[0].at("function");
-        tool_name = std::string(fn.at("name").get_string());
-        const json::value* params = fn.get_object().if_contains("parameters");
-        arguments = json::serialize(params ? fill(*params, sp) : json::value(json::object(sp)));
+    ScenarioAnswer answer;
+    answer.generation_id = generation_id;
+    answer.text = options_.final_text;
+    if (tool_call) {
+        answer.tool_name = facts.tool_name;
+        answer.arguments = arguments;
     }
-    const bool tool_call = !tool_name.empty();
-    const std::string& text = options_.final_text;
-    const std::int64_t prompt_tokens = static_cast<std::int64_t>(body_size / 4);
-    const std::int64_t completion_tokens =
-        std::max<std::int64_t>(1, static_cast<std::int64_t>((tool_call ? arguments.size() + tool_name.size() : text.size()) / 4));
-    const double cost = bill(prompt_tokens, completion_tokens, generation_id);
-    const json::object usage({{"prompt_tokens", prompt_tokens},
-                              {"completion_tokens", completion_tokens},
-                              {"total_tokens", prompt_tokens + completion_tokens},
-                              {"cost", cost},
-                              {"is_byok", false}},
-                             sp);
-    const std::string call_id = "call_" + generation_id;
+    answer.prompt_tokens = static_cast<std::int64_t>(body_size / 4);
+    answer.completion_tokens = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>((tool_call ? arguments.size() + facts.tool_name.size() : answer.text.size()) / 4));
+    answer.cost = bill(answer.prompt_tokens, answer.completion_tokens, generation_id);
 
     Plan p;
     p.latency = options_.latency;
     p.headers.emplace_back("X-Generation-Id", generation_id);
-    if (!stream) {
-        // Nested braces (not json::object temporaries) build straight into the arena.
-        json::object message({{"role", "assistant"}, {"content", tool_call ? json::value(nullptr, sp) : json::value(text, sp)}},
-                             sp);
-        if (tool_call) {
-            message["tool_calls"] = json::array(
-                {{{"id", call_id}, {"type", "function"}, {"index", 0}, {"function", {{"name", tool_name}, {"arguments", arguments}}}}},
-                sp);
-        }
-        const json::object answer({{"id", generation_id},
-                                   {"provider", "Fake"},
-                                   {"model", "fake/model"},
-                                   {"object", "chat.completion"},
-                                   {"created", 1700000000},
-                                   {"choices", {{{"index", 0},
-                                                 {"finish_reason", tool_call ? "tool_calls" : "stop"},
-                                                 {"native_finish_reason", tool_call ? "tool_calls" : "stop"},
-                                                 {"message", std::move(message)}}}},
-                                   {"usage", usage}},
-                                  sp);
-        p.headers.emplace_back("Content-Type", "application/json");
-        // OpenRouter's keep-alive whitespace before a non-streamed body.
-        p.chunks.push_back("\n         \n" + json::serialize(answer));
-        return p;
-    }
-    p.chunked = true;
-    p.headers.emplace_back("Content-Type", "text/event-stream");
-    p.headers.emplace_back("Cache-Control", "no-cache");
-    // The events are built in the request's arena, like the answer above: a streamed answer
-    // is a dozen small objects, and the heap made them the fake's main cost.
-    std::string out = keepalive_comment;
-    out.reserve(4096);
-    auto delta_event = [&](json::object delta, const char* finish) {
-        json::object e = chunk_envelope(generation_id, sp);
-        e["choices"] = json::array({{{"index", 0},
-                                     {"delta", std::move(delta)},
-                                     {"finish_reason", finish ? json::value(finish, sp) : json::value(nullptr, sp)}}},
-                                   sp);
-        append_sse(out, e);
-    };
-    if (tool_call) {
-        const std::size_t third = (arguments.size() + 2) / 3;
-        const std::string_view args = arguments;
-        for (std::size_t i = 0; i < 3; ++i) {
-            json::object call({{"index", 0}, {"type", "function"}}, sp);
-            json::object function({{"arguments", args.substr(std::min(args.size(), i * third), third)}}, sp);
-            if (i == 0) {
-                call["id"] = call_id;
-                function["name"] = tool_name;
-            }
-            call["function"] = std::move(function);
-            json::object delta({{"role", "assistant"}, {"content", nullptr}}, sp);
-            delta["tool_calls"] = json::array({std::move(call)}, sp);
-            delta_event(std::move(delta), nullptr);
-        }
-        delta_event(json::object({{"role", "assistant"}, {"content", ""}}, sp), "tool_calls");
+    if (facts.stream) {
+        p.chunked = true;
+        p.headers.emplace_back("Content-Type", "text/event-stream");
+        p.headers.emplace_back("Cache-Control", "no-cache");
+        p.chunks.push_back(answer_events(answer));
     } else {
-        const std::size_t tenth = (text.size() + 9) / 10;
-        const std::string_view all = text;
-        for (std::size_t i = 0; i < 10 && i * tenth < all.size(); ++i) {
-            delta_event(json::object({{"role", "assistant"}, {"content", all.substr(i * tenth, tenth)}}, sp), nullptr);
-        }
-        delta_event(json::object({{"role", "assistant"}, {"content", ""}}, sp), "stop");
+        p.headers.emplace_back("Content-Type", "application/json");
+        p.chunks.push_back(answer_body(answer));
     }
-    json::object last = chunk_envelope(generation_id, sp);
-    last["choices"] = json::array(sp);
-    last["usage"] = usage;
-    append_sse(out, last);
-    out += "data: [DONE]\n\n";
-    p.chunks.push_back(std::move(out));
     return p;
 }
 

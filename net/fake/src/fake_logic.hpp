@@ -22,6 +22,8 @@ struct FakeRequest {
     std::string body;
 };
 
+struct ChatFacts;
+
 /// What the server writes for one request.
 struct Plan {
     int status = 200;
@@ -43,7 +45,7 @@ class FakeLogic {
 public:
     explicit FakeLogic(const FakeOpenRouterOptions& options);
 
-    Plan handle(const FakeRequest& request);
+    Plan handle(FakeRequest request);
 
     void push_fault(FakeFault fault);
     void push_response(RecordedResponse response);
@@ -53,8 +55,8 @@ public:
     std::map<std::string, std::string> last_request_headers() const;
 
 private:
-    Plan chat(const FakeRequest& request);
-    Plan scenario(const boost::json::value& body, std::size_t body_size, bool stream, const std::string& generation_id);
+    Plan chat(FakeRequest request);
+    Plan scenario(const ChatFacts& facts, std::size_t body_size, const std::string& generation_id);
     Plan fault(const FakeFault& f, bool stream, const std::string& generation_id);
     Plan models() const;
     Plan generation(const std::string& target) const;

@@ -145,7 +145,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
         }
         request.body = req.body();
         const bool keep_alive = req.keep_alive();
-        detail::Plan plan = logic.handle(request);
+        detail::Plan plan = logic.handle(std::move(request));
         if (plan.latency.count() > 0) {
             timer.expires_after(plan.latency);
             co_await timer.async_wait(tuple_awaitable);
@@ -254,9 +254,10 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
         while (!closed && !due.empty() && due.front().at <= now) {
             Due d = std::move(due.front());
             due.pop_front();
-            session->respond(d.id, d.plan);
+            const bool stall = d.plan.end == detail::Plan::End::stall;
+            session->respond(d.id, std::move(d.plan));
             answered = true;
-            if (d.plan.end == detail::Plan::End::stall) keep_alive(d.id);
+            if (stall) keep_alive(d.id);
         }
         if (answered) flush();
         if (closed || due.empty()) return;
@@ -298,7 +299,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve_h2(asio::ssl::stream<tcp::sock
     // destroys it without running the end below).
     const std::weak_ptr<H2Link> weak = link;
     auto answer = [this, weak](std::int32_t id, detail::FakeRequest request) {
-        if (const auto l = weak.lock()) l->queue(id, logic.handle(request));
+        if (const auto l = weak.lock()) l->queue(id, logic.handle(std::move(request)));
     };
     link->session = std::make_unique<detail::H2ServerSession>(answer, options.http2_max_streams);
     link->flush();  // our SETTINGS

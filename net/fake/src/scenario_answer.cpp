@@ -1,0 +1,127 @@
+#include "scenario_answer.hpp"
+
+#include "json_writer.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace agentroute::testing::detail {
+
+namespace {
+
+using net::detail::append_json_string;
+
+template <class Number>
+void append_number(std::string& out, Number value) {
+    char digits[32];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, end);
+}
+
+void append_head(std::string& out, const ScenarioAnswer& a, std::string_view object) {
+    out += R"({"id":)";
+    append_json_string(out, a.generation_id);
+    out += R"(,"provider":"Fake","model":"fake/model","object":")";
+    out += object;
+    out += R"(","created":1700000000)";
+}
+
+void append_usage(std::string& out, const ScenarioAnswer& a) {
+    out += R"("usage":{"prompt_tokens":)";
+    append_number(out, a.prompt_tokens);
+    out += R"(,"completion_tokens":)";
+    append_number(out, a.completion_tokens);
+    out += R"(,"total_tokens":)";
+    append_number(out, a.prompt_tokens + a.completion_tokens);
+    out += R"(,"cost":)";
+    append_number(out, a.cost);
+    out += R"(,"is_byok":false})";
+}
+
+void append_call_id(std::string& out, const ScenarioAnswer& a) {
+    out += R"("call_)";
+    out += a.generation_id;  // "gen-fake-<n>": nothing to escape
+    out += '"';
+}
+
+// One streamed event whose delta is `delta` (an object's members) and whose finish reason
+// is `finish` ("null" or a quoted reason).
+void append_event(std::string& out, const ScenarioAnswer& a, std::string_view delta, std::string_view finish) {
+    out += "data: ";
+    append_head(out, a, "chat.completion.chunk");
+    out += R"(,"choices":[{"index":0,"delta":{)";
+    out += delta;
+    out += R"(},"finish_reason":)";
+    out += finish;
+    out += "}]}\n\n";
+}
+
+}  // namespace
+
+std::string answer_body(const ScenarioAnswer& a) {
+    const bool tool_call = !a.tool_name.empty();
+    std::string out;
+    out.reserve(640 + a.arguments.size() + a.text.size());
+    out += "\n         \n";
+    append_head(out, a, "chat.completion");
+    out += tool_call ? R"(,"choices":[{"index":0,"finish_reason":"tool_calls","native_finish_reason":"tool_calls",)"
+                     : R"(,"choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop",)";
+    if (tool_call) {
+        out += R"("message":{"role":"assistant","content":null,"tool_calls":[{"id":)";
+        append_call_id(out, a);
+        out += R"(,"type":"function","index":0,"function":{"name":)";
+        append_json_string(out, a.tool_name);
+        out += R"(,"arguments":)";
+        append_json_string(out, a.arguments);
+        out += "}}]}}],";
+    } else {
+        out += R"("message":{"role":"assistant","content":)";
+        append_json_string(out, a.text);
+        out += "}}],";
+    }
+    append_usage(out, a);
+    out += '}';
+    return out;
+}
+
+std::string answer_events(const ScenarioAnswer& a) {
+    std::string out = ": OPENROUTER PROCESSING\n\n";
+    out.reserve(4096);
+    std::string delta;
+    if (!a.tool_name.empty()) {
+        const std::size_t third = (a.arguments.size() + 2) / 3;
+        for (std::size_t i = 0; i < 3; ++i) {
+            delta = R"("role":"assistant","content":null,"tool_calls":[{"index":0,"type":"function",)";
+            if (i == 0) {
+                delta += R"("id":)";
+                append_call_id(delta, a);
+                delta += ',';
+            }
+            delta += R"("function":{"arguments":)";
+            append_json_string(delta, a.arguments.substr(std::min(a.arguments.size(), i * third), third));
+            if (i == 0) {
+                delta += R"(,"name":)";
+                append_json_string(delta, a.tool_name);
+            }
+            delta += "}}]";
+            append_event(out, a, delta, "null");
+        }
+        append_event(out, a, R"("role":"assistant","content":"")", R"("tool_calls")");
+    } else {
+        const std::size_t tenth = (a.text.size() + 9) / 10;
+        for (std::size_t i = 0; i < 10 && i * tenth < a.text.size(); ++i) {
+            delta = R"("role":"assistant","content":)";
+            append_json_string(delta, a.text.substr(i * tenth, tenth));
+            append_event(out, a, delta, "null");
+        }
+        append_event(out, a, R"("role":"assistant","content":"")", R"("stop")");
+    }
+    out += "data: ";
+    append_head(out, a, "chat.completion.chunk");
+    out += R"(,"choices":[],)";
+    append_usage(out, a);
+    out += "}\n\ndata: [DONE]\n\n";
+    return out;
+}
+
+}  // namespace agentroute::testing::detail

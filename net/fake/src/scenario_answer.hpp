@@ -1,0 +1,29 @@
+#pragma once
+
+// The built-in scenario's answers, written straight as bytes: the fake answers every request
+// of a benchmark, so it must cost the client's side little next to the client itself.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace agentroute::testing::detail {
+
+struct ScenarioAnswer {
+    std::string_view generation_id;
+    std::string_view tool_name;  ///< empty: the answer is `text`
+    std::string_view arguments;  ///< the tool call's arguments (JSON text)
+    std::string_view text;
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    double cost = 0;
+};
+
+/// A chat completion, after the blank lines OpenRouter sends while a model thinks.
+std::string answer_body(const ScenarioAnswer& answer);
+
+/// The same answer streamed: a keep-alive comment, delta events (the tool call's arguments in
+/// three fragments, or the text in ten), a usage event and `[DONE]`.
+std::string answer_events(const ScenarioAnswer& answer);
+
+}  // namespace agentroute::testing::detail
