@@ -9,6 +9,8 @@
 //   BENCH_HTTP1=1       HTTP/1.1 only (HttpsOptions::http2 = false). By default HTTP/2 is
 //                       offered: the runs share a few connections when the server takes it
 //                       (our fake does; the peers' Node fake answers HTTP/1.1)
+//   BENCH_LABEL=-x      appended to the reported name (e.g. a run with another allocator
+//                       preloaded, which this program cannot see)
 //
 // By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
 // setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
@@ -213,7 +215,8 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_SELF, &after);
     boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "" : "-http1") + (stream ? "-stream" : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") +
-                                          (threads > 1 ? "-t" + std::to_string(threads) : "")},
+                                          (threads > 1 ? "-t" + std::to_string(threads) : "") +
+                                          (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},
                              {"n", n},
                              {"ok", ok.load()},
                              {"failed", failed.load()},

@@ -30,6 +30,11 @@ if [ ! -d "$peers/node_modules" ]; then
   rm -rf "$peers"; cp -r "$shared/peers" "$peers"; chmod -R u+w "$peers"
   (cd "$peers" && npm ci --no-audit --no-fund >/dev/null)
 fi
+# The same client with jemalloc preloaded, when the machine has it (Debian: libjemalloc2):
+# the library leaves the allocator to the application, and glibc's is about 30 % of the
+# client's instructions in a burst of runs. The row shows what that choice is worth.
+jemalloc=$(ldconfig -p | sed -n 's/.*libjemalloc\.so\.2 .*=> //p' | head -1)
+[ -n "$jemalloc" ] || echo "side_by_side.sh: no libjemalloc.so.2 (apt-get install libjemalloc2): no -jemalloc row" >&2
 # One pass per fake server; the report has a section for each.
 sections=()
 for f in $fake; do
@@ -44,6 +49,9 @@ for f in $fake; do
        "node bench_vercel_ai.mjs" "node bench_openai_agents.mjs" "node bench_langchain.mjs" "node bench_raw_fetch.mjs"
        "$build/bench/agentroute_bench_load" "env BENCH_STREAM=1 $build/bench/agentroute_bench_load"
        "env BENCH_PRECONNECT=0 $build/bench/agentroute_bench_load")
+  if [ -n "$jemalloc" ]; then
+    cmd+=("env BENCH_LABEL=-jemalloc LD_PRELOAD=$jemalloc $build/bench/agentroute_bench_load")
+  fi
   # Our fake answers HTTP/2 (offered by default); -http1 shows HTTP/1.1 against it too. The
   # Node fake speaks HTTP/1.1 only, where -http1 would repeat the first row.
   if [ "$f" = ours ]; then
