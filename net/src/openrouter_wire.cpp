@@ -1,5 +1,6 @@
 #include "openrouter_wire.hpp"
 
+#include "answer_reader.hpp"
 #include "json_writer.hpp"
 
 #include <agentroute/errors.hpp>
@@ -111,26 +112,17 @@ WireError read_error(const json::object& error, int http_status) {
     return e;
 }
 
-void read_usage(const json::object& root, WireUsage& out) {
-    const auto* usage = object_at(root, "usage");
-    if (!usage) return;
-    out.usage.input_tokens = int_of(usage->if_contains("prompt_tokens"));
-    out.usage.output_tokens = int_of(usage->if_contains("completion_tokens"));
-    if (const json::value* cost = usage->if_contains("cost"); cost && cost->is_number()) {
-        out.usage.total_cost_usd = cost->to_number<double>();
+void read_usage(const UsageFacts& usage, WireUsage& out) {
+    if (!usage.present) return;
+    out.usage.input_tokens = usage.prompt_tokens;
+    out.usage.output_tokens = usage.completion_tokens;
+    if (usage.cost_known) {
+        out.usage.total_cost_usd = usage.cost;
         out.cost_known = true;
     }
 }
 
-json::value parse_json(std::string_view text, const char* what, json::storage_ptr storage = {}) {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec, std::move(storage));
-    if (ec) {
-        throw ErrorProtocol(std::string("malformed ") + what + " from the server (" + ec.message() +
-                            "): " + std::string(text.substr(0, 200)));
-    }
-    return v;
-}
+std::string text_of(WireText&& t) { return std::move(t.text); }
 
 // "reasoning" and "reasoning_details" as one opaque JSON object text, "" when neither.
 std::string reasoning_json(const std::string& text, bool has_text, const json::array& details) {
@@ -239,49 +231,40 @@ WireError parse_error_body(int status, std::string_view body) {
 }
 
 WireOutcome parse_chat_body(std::string_view body, std::string_view generation_id) {
-    // The DOM lives only for this call (what is kept is copied out): built on the stack, it
-    // costs no heap allocations unless the answer is large.
-    unsigned char scratch[8192];
+    // What is kept as JSON (usage, an error, reasoning details) lives only for this call: built
+    // on the stack, it costs no heap allocations unless the answer is large.
+    unsigned char scratch[4096];
     json::monotonic_resource resource(scratch, sizeof scratch);
-    json::value v = parse_json(body, "response body", &resource);
-    if (!v.is_object()) throw ErrorProtocol("the response body is not a JSON object");
-    const json::object& root = v.get_object();
+    AnswerFacts facts(&resource);
+    boost::system::error_code ec;
+    read_answer(body, "message", facts, ec);
+    if (ec) {
+        throw ErrorProtocol("malformed response body from the server (" + ec.message() +
+                            "): " + std::string(body.substr(0, 200)));
+    }
+    if (!facts.is_object) throw ErrorProtocol("the response body is not a JSON object");
     WireOutcome out;
-    read_usage(root, out.usage);
-    if (const auto* error = object_at(root, "error")) {
+    read_usage(facts.usage, out.usage);
+    if (const json::object* error = facts.error.if_object()) {
         out.error = read_error(*error, 200);
         return out;
     }
-    const json::value* choices = root.if_contains("choices");
-    if (!choices || !choices->is_array() || choices->get_array().empty() ||
-        !choices->get_array()[0].is_object()) {
-        throw ErrorProtocol("the response has no choices: " + std::string(body.substr(0, 200)));
-    }
-    const json::object& choice = choices->get_array()[0].get_object();
-    const auto* message = object_at(choice, "message");
-    if (!message) throw ErrorProtocol("the response's first choice has no message");
+    if (!facts.has_choice) throw ErrorProtocol("the response has no choices: " + std::string(body.substr(0, 200)));
+    if (!facts.has_message) throw ErrorProtocol("the response's first choice has no message");
 
     ModelResponse r;
-    r.message = Message::assistant(text_of(message->if_contains("content")));
-    if (const json::value* calls = message->if_contains("tool_calls"); calls && calls->is_array()) {
-        for (const json::value& c : calls->get_array()) {
-            if (!c.is_object()) continue;
-            const auto* function = object_at(c.get_object(), "function");
-            ToolCall call{text_of(c.get_object().if_contains("id")),
-                          function ? text_of(function->if_contains("name")) : std::string(),
-                          function ? text_of(function->if_contains("arguments")) : std::string()};
-            if (call.arguments.empty()) call.arguments = "{}";
-            r.message.tool_calls.push_back(std::move(call));
-        }
+    r.message = Message::assistant(text_of(std::move(facts.content)));
+    for (WireCall& c : facts.calls) {
+        ToolCall call{text_of(std::move(c.id)), text_of(std::move(c.name)), text_of(std::move(c.arguments))};
+        if (call.arguments.empty()) call.arguments = "{}";
+        r.message.tool_calls.push_back(std::move(call));
     }
-    const json::value* reasoning = message->if_contains("reasoning");
-    const json::value* details = message->if_contains("reasoning_details");
-    const bool has_text = reasoning && reasoning->is_string();
-    r.message.reasoning = reasoning_json(has_text ? std::string(reasoning->get_string()) : std::string(),
-                                         has_text, details && details->is_array() ? details->get_array() : json::array());
-    r.finish_reason = text_of(choice.if_contains("finish_reason"));
-    r.model = text_of(root.if_contains("model"));
-    r.generation_id = !generation_id.empty() ? std::string(generation_id) : text_of(root.if_contains("id"));
+    const json::array* details = facts.reasoning_details.if_array();
+    r.message.reasoning = reasoning_json(facts.reasoning.is_string ? facts.reasoning.text : std::string(),
+                                         facts.reasoning.is_string, details ? *details : json::array());
+    r.finish_reason = text_of(std::move(facts.finish_reason));
+    r.model = text_of(std::move(facts.model));
+    r.generation_id = !generation_id.empty() ? std::string(generation_id) : text_of(std::move(facts.id));
     r.usage = out.usage.usage;
     r.usage.model_calls = 1;
     out.response = std::move(r);
@@ -294,47 +277,39 @@ bool StreamAccumulator::on_event(std::string_view data) {
         done_ = true;
         return false;
     }
-    // An event is parsed into a buffer on the stack: a chunk's DOM lives only for this call
-    // (what is kept is copied out), so it needs no heap allocations unless it is large.
-    unsigned char scratch[4096];
+    // What is kept as JSON (usage, an error, reasoning details) lives only for this call, in a
+    // buffer on the stack: it needs no heap allocations unless it is large.
+    unsigned char scratch[2048];
     json::monotonic_resource resource(scratch, sizeof scratch);
+    AnswerFacts facts(&resource);
+    facts.want_id = id_.empty();
+    facts.want_model = model_.empty();
     boost::system::error_code ec;
-    json::value v = json::parse(data, ec, &resource);
-    if (ec || !v.is_object()) {
+    read_answer(data, "delta", facts, ec);
+    if (ec || !facts.is_object) {
         malformed_ = std::string(data.substr(0, 200));
         return false;
     }
-    const json::object& root = v.get_object();
-    if (id_.empty()) id_ = text_of(root.if_contains("id"));
-    if (model_.empty()) model_ = text_of(root.if_contains("model"));
-    if (root.contains("usage")) read_usage(root, usage_);
-    if (const auto* error = object_at(root, "error")) {
+    if (id_.empty()) id_ = text_of(std::move(facts.id));
+    if (model_.empty()) model_ = text_of(std::move(facts.model));
+    read_usage(facts.usage, usage_);
+    if (const json::object* error = facts.error.if_object()) {
         error_ = read_error(*error, 200);
         return true;  // keep reading: the usage of a failed stream may follow
     }
-    const json::value* choices = root.if_contains("choices");
-    if (!choices || !choices->is_array() || choices->get_array().empty()) return true;
-    const json::value& first = choices->get_array()[0];
-    if (!first.is_object()) return true;
-    const json::object& choice = first.get_object();
-    if (std::string reason = text_of(choice.if_contains("finish_reason")); !reason.empty()) {
-        finish_reason_ = std::move(reason);
+    if (!facts.has_choice) return true;
+    if (!facts.finish_reason.text.empty()) finish_reason_ = std::move(facts.finish_reason.text);
+    if (!facts.has_message) return true;
+    if (facts.content.is_string && !facts.content.text.empty()) {
+        text_.append(facts.content.text);
+        if (on_text_delta_) on_text_delta_(facts.content.text);
     }
-    const auto* delta = object_at(choice, "delta");
-    if (!delta) return true;
-    if (const json::value* content = delta->if_contains("content"); content && content->is_string()) {
-        const std::string_view piece = content->get_string();
-        if (!piece.empty()) {
-            text_.append(piece);
-            if (on_text_delta_) on_text_delta_(piece);
-        }
-    }
-    if (const json::value* reasoning = delta->if_contains("reasoning"); reasoning && reasoning->is_string()) {
-        reasoning_text_.append(reasoning->get_string());
+    if (facts.reasoning.is_string) {
+        reasoning_text_.append(facts.reasoning.text);
         has_reasoning_ = true;
     }
-    if (const json::value* details = delta->if_contains("reasoning_details"); details && details->is_array()) {
-        for (const json::value& d : details->get_array()) {
+    if (const json::array* details = facts.reasoning_details.if_array()) {
+        for (const json::value& d : *details) {
             if (!d.is_object()) continue;
             // Fragments of one detail share its index and type: concatenate their text.
             json::object* same = nullptr;
@@ -360,22 +335,15 @@ bool StreamAccumulator::on_event(std::string_view data) {
             }
         }
     }
-    if (const json::value* calls = delta->if_contains("tool_calls"); calls && calls->is_array()) {
-        for (const json::value& c : calls->get_array()) {
-            if (!c.is_object()) continue;
-            const json::object& call = c.get_object();
-            const std::size_t index = static_cast<std::size_t>(int_of(call.if_contains("index")));
-            if (index > 1024) continue;
-            if (calls_.size() <= index) calls_.resize(index + 1);
-            PartialCall& partial = calls_[index];
-            if (partial.id.empty()) partial.id = text_of(call.if_contains("id"));
-            if (const auto* function = object_at(call, "function")) {
-                if (partial.name.empty()) partial.name = text_of(function->if_contains("name"));
-                if (const json::value* args = function->if_contains("arguments"); args && args->is_string()) {
-                    partial.arguments.append(args->get_string());
-                }
-            }
-        }
+    for (WireCall& call : facts.calls) {
+        const auto index = static_cast<std::size_t>(call.index);
+        if (index > 1024) continue;  // also a negative index
+        if (calls_.size() <= index) calls_.resize(index + 1);
+        PartialCall& partial = calls_[index];
+        if (partial.id.empty()) partial.id = text_of(std::move(call.id));
+        if (!call.has_function) continue;
+        if (partial.name.empty()) partial.name = text_of(std::move(call.name));
+        if (call.arguments.is_string) partial.arguments.append(call.arguments.text);
     }
     return true;
 }

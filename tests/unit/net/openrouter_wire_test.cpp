@@ -91,6 +91,36 @@ TEST(OpenRouterWire, MalformedAndTruncatedBodiesAreProtocolErrors) {
     EXPECT_THROW(parse_chat_body("[1,2]", ""), ErrorProtocol);
 }
 
+TEST(OpenRouterWire, OnlyTheFirstChoicesMessageIsRead) {
+    // The same names elsewhere in the answer (another choice, nested objects, the wrong level)
+    // must not leak into the message: the answer is read by path, in one pass.
+    const std::string body =
+        R"({"content":"root","id":"g","choices":[{"content":"choice","message":{"content":"right",)"
+        R"("meta":{"content":"nested","tool_calls":[{"id":"no"}]},"tool_calls":[{"id":"c1","name":"no","function":)"
+        R"({"name":"f","arguments":"{}","meta":{"name":"no"}}},{"id":"c2","function":{"name":"g","arguments":{"a":1}}}]}},)"
+        R"({"message":{"content":"second","tool_calls":[{"id":"c3"}]}}],"model":"m"})";
+    WireOutcome out = parse_chat_body(body, "");
+    ASSERT_TRUE(out.response);
+    EXPECT_EQ(out.response->message.content, "right");
+    ASSERT_EQ(out.response->message.tool_calls.size(), 2u);
+    EXPECT_EQ(out.response->message.tool_calls[0], (ToolCall{"c1", "f", "{}"}));
+    EXPECT_EQ(out.response->message.tool_calls[1], (ToolCall{"c2", "g", "{}"})) << "arguments that are not text read as {}";
+    EXPECT_EQ(out.response->model, "m");
+    EXPECT_EQ(out.response->generation_id, "g");
+}
+
+TEST(OpenRouterWire, KeysAndTextSplitByEscapesAreReadWhole) {
+    // An escape makes the parser hand a key or a string over in parts.
+    const std::string body =
+        R"({"ch\u006fices":[{"m\u0065ssage":{"c\u006fntent":"caf\u00e9 \"quoted\"\n",)"
+        R"("tool_calls":[{"id":"c\u0031","function":{"n\u0061me":"lo\u006fkup","arguments":"{\"id\":\"4821\"}"}}]}}]})";
+    WireOutcome out = parse_chat_body(body, "");
+    ASSERT_TRUE(out.response);
+    EXPECT_EQ(out.response->message.content, "caf\xc3\xa9 \"quoted\"\n");
+    ASSERT_EQ(out.response->message.tool_calls.size(), 1u);
+    EXPECT_EQ(out.response->message.tool_calls[0], (ToolCall{"c1", "lookup", R"({"id":"4821"})"}));
+}
+
 TEST(OpenRouterWire, StreamJoinsToolCallFragmentsPerIndex) {
     const std::string events =
         ": OPENROUTER PROCESSING\n\n"

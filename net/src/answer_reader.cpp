@@ -1,0 +1,351 @@
+#include "answer_reader.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <limits>
+#include <optional>
+
+namespace agentroute::net::detail {
+
+namespace {
+
+namespace json = boost::json;
+using boost::system::error_code;
+
+// The keys on the way to what is kept; every other key is `other`.
+enum class Key : std::uint8_t {
+    other, id, model, usage, error, choices, finish_reason, message, content, reasoning,
+    reasoning_details, tool_calls, index, function, name, arguments, prompt_tokens,
+    completion_tokens, cost,
+};
+
+// Where the current number goes, besides a text.
+enum class NumberSpot : std::uint8_t { none, call_index, prompt_tokens, completion_tokens, cost };
+
+// One open container on the way to the current value: an object's current key, or an
+// array's current index. What is kept lies at most seven levels down
+// (choices[0].message.tool_calls[i].function.arguments); deeper levels are only counted.
+struct Level {
+    bool array = false;
+    Key key = Key::other;
+    std::size_t index = 0;
+};
+constexpr std::size_t tracked_levels = 7;
+
+class AnswerHandler {
+public:
+    static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
+
+    AnswerHandler(AnswerFacts& facts, std::string_view message_key) : facts_(facts), message_key_(message_key) {}
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_comment_part(json::string_view, error_code&) { return true; }
+    bool on_comment(json::string_view, error_code&) { return true; }
+    bool on_number_part(json::string_view, error_code&) { return true; }
+
+    bool on_object_begin(error_code&) {
+        begin_value(Kind::object);
+        open(false);
+        return true;
+    }
+    bool on_object_end(std::size_t n, error_code&) {
+        --depth_;
+        if (capturing()) stack_->push_object(n);
+        end_value();
+        return true;
+    }
+    bool on_array_begin(error_code&) {
+        begin_value(Kind::array);
+        open(true);
+        return true;
+    }
+    bool on_array_end(std::size_t n, error_code&) {
+        --depth_;
+        if (capturing()) stack_->push_array(n);
+        end_value();
+        return true;
+    }
+
+    bool on_key_part(json::string_view s, std::size_t, error_code&) {
+        if (capturing()) {
+            stack_->push_chars(s);
+        } else if (depth_ <= tracked_levels) {
+            split_key_.append(s.data(), s.size());
+        }
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, error_code&) {
+        if (capturing()) {
+            stack_->push_key(s);
+        } else if (depth_ <= tracked_levels) {
+            if (split_key_.empty()) {
+                path_[depth_ - 1].key = key_named(s);
+            } else {
+                split_key_.append(s.data(), s.size());
+                path_[depth_ - 1].key = key_named(split_key_);
+                split_key_.clear();
+            }
+        }
+        return true;
+    }
+
+    bool on_string_part(json::string_view s, std::size_t, error_code&) {
+        if (!string_open_) begin_value(Kind::string);
+        string_open_ = true;
+        if (capturing()) {
+            stack_->push_chars(s);
+        } else if (text_ != nullptr) {
+            text_->text.append(s.data(), s.size());
+        }
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, error_code&) {
+        if (!string_open_) begin_value(Kind::string);
+        string_open_ = false;
+        if (capturing()) {
+            stack_->push_string(s);
+        } else if (text_ != nullptr) {
+            text_->text.append(s.data(), s.size());
+            text_->is_string = true;
+        }
+        end_value();
+        return true;
+    }
+
+    bool on_int64(std::int64_t i, json::string_view, error_code&) {
+        begin_value(Kind::number);
+        if (capturing()) {
+            stack_->push_int64(i);
+        } else {
+            if (text_ != nullptr) text_->text = std::to_string(i);
+            keep_number(i, static_cast<double>(i));
+        }
+        end_value();
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+        begin_value(Kind::number);
+        if (capturing()) {
+            stack_->push_uint64(u);
+        } else {
+            if (text_ != nullptr) text_->text = std::to_string(u);
+            keep_number(static_cast<std::int64_t>(u), static_cast<double>(u));
+        }
+        end_value();
+        return true;
+    }
+    bool on_double(double d, json::string_view, error_code&) {
+        begin_value(Kind::number);
+        if (capturing()) {
+            stack_->push_double(d);
+        } else {
+            if (text_ != nullptr) text_->text = json::serialize(json::value(d));
+            keep_number(static_cast<std::int64_t>(d), d);
+        }
+        end_value();
+        return true;
+    }
+    bool on_bool(bool b, error_code&) {
+        begin_value(Kind::other);
+        if (capturing()) stack_->push_bool(b);
+        end_value();
+        return true;
+    }
+    bool on_null(error_code&) {
+        begin_value(Kind::other);
+        if (capturing()) stack_->push_null();
+        end_value();
+        return true;
+    }
+
+private:
+    enum class Kind { object, array, string, number, other };
+
+    Key key_named(std::string_view k) const {
+        if (k == message_key_) return Key::message;
+        switch (k.size()) {
+            case 2: return k == "id" ? Key::id : Key::other;
+            case 4: return k == "name" ? Key::name : k == "cost" ? Key::cost : Key::other;
+            case 5:
+                return k == "model" ? Key::model : k == "usage" ? Key::usage : k == "error" ? Key::error
+                     : k == "index" ? Key::index : Key::other;
+            case 7: return k == "choices" ? Key::choices : k == "content" ? Key::content : Key::other;
+            case 8: return k == "function" ? Key::function : Key::other;
+            case 9: return k == "reasoning" ? Key::reasoning : k == "arguments" ? Key::arguments : Key::other;
+            case 10: return k == "tool_calls" ? Key::tool_calls : Key::other;
+            case 13: return k == "finish_reason" ? Key::finish_reason : k == "prompt_tokens" ? Key::prompt_tokens : Key::other;
+            case 17:
+                return k == "reasoning_details" ? Key::reasoning_details
+                     : k == "completion_tokens" ? Key::completion_tokens
+                                                : Key::other;
+            default: return Key::other;
+        }
+    }
+
+    bool capturing() const { return capture_at_ != no_capture; }
+
+    void keep_number(std::int64_t whole, double real) {
+        switch (number_) {
+            case NumberSpot::none: return;
+            case NumberSpot::call_index: facts_.calls.back().index = whole; return;
+            case NumberSpot::prompt_tokens: facts_.usage.prompt_tokens = whole; return;
+            case NumberSpot::completion_tokens: facts_.usage.completion_tokens = whole; return;
+            case NumberSpot::cost:
+                facts_.usage.cost = real;
+                facts_.usage.cost_known = true;
+                return;
+        }
+    }
+
+    void open(bool array) {
+        if (depth_ < tracked_levels) path_[depth_] = Level{array, Key::other, 0};
+        ++depth_;
+    }
+
+    // A value starts where the path now points: say where its text, index or DOM goes.
+    void begin_value(Kind kind) {
+        if (capturing()) return;
+        text_ = nullptr;
+        number_ = NumberSpot::none;
+        if (depth_ == 0) {
+            facts_.is_object = kind == Kind::object;
+            return;
+        }
+        if (depth_ > tracked_levels) return;
+        switch (depth_) {
+            case 1:
+                switch (path_[0].key) {
+                    case Key::id: return facts_.want_id ? keep_text(facts_.id) : void();
+                    case Key::model: return facts_.want_model ? keep_text(facts_.model) : void();
+                    case Key::usage: facts_.usage = UsageFacts{.present = kind == Kind::object}; return;
+                    case Key::error: return capture(facts_.error);
+                    default: return;
+                }
+            case 2:
+                if (path_[0].key == Key::choices && path_[1].array && path_[1].index == 0) {
+                    facts_.has_choice = kind == Kind::object;
+                } else if (path_[0].key == Key::usage && !path_[1].array) {
+                    keep_usage(path_[1].key);
+                }
+                return;
+            case 3:
+                if (!in_first_choice()) return;
+                if (path_[2].key == Key::finish_reason) return keep_text(facts_.finish_reason);
+                if (path_[2].key == Key::message) facts_.has_message = kind == Kind::object;
+                return;
+            case 4:
+                if (!in_message()) return;
+                switch (path_[3].key) {
+                    case Key::content: return keep_text(facts_.content);
+                    case Key::reasoning: return keep_text(facts_.reasoning);
+                    case Key::reasoning_details: return capture(facts_.reasoning_details);
+                    default: return;
+                }
+            case 5:
+                if (kind == Kind::object && in_message() && path_[3].key == Key::tool_calls && path_[4].array) {
+                    facts_.calls.emplace_back();
+                }
+                return;
+            case 6:
+                if (!in_call()) return;
+                switch (path_[5].key) {
+                    case Key::index:
+                        facts_.calls.back().index = 0;
+                        number_ = NumberSpot::call_index;
+                        return;
+                    case Key::id: return keep_text(facts_.calls.back().id);
+                    case Key::function: facts_.calls.back().has_function = kind == Kind::object; return;
+                    default: return;
+                }
+            case 7:
+                if (!in_call() || path_[5].key != Key::function || path_[6].array) return;
+                if (path_[6].key == Key::name) return keep_text(facts_.calls.back().name);
+                if (path_[6].key == Key::arguments) return keep_text(facts_.calls.back().arguments);
+                return;
+            default: return;
+        }
+    }
+
+    void end_value() {
+        if (capture_at_ == depth_) {
+            *capture_into_ = stack_->release();  // same storage: moved, not copied
+            capture_at_ = no_capture;
+        }
+        if (depth_ > 0 && depth_ <= tracked_levels && path_[depth_ - 1].array) ++path_[depth_ - 1].index;
+    }
+
+    // A usage member; one that is not a number reads as 0 (a cost as unknown).
+    void keep_usage(Key key) {
+        switch (key) {
+            case Key::prompt_tokens:
+                facts_.usage.prompt_tokens = 0;
+                number_ = NumberSpot::prompt_tokens;
+                return;
+            case Key::completion_tokens:
+                facts_.usage.completion_tokens = 0;
+                number_ = NumberSpot::completion_tokens;
+                return;
+            case Key::cost:
+                facts_.usage.cost = 0;
+                facts_.usage.cost_known = false;
+                number_ = NumberSpot::cost;
+                return;
+            default: return;
+        }
+    }
+
+    // A repeated key's last value wins, as in a DOM.
+    void keep_text(WireText& text) {
+        text = WireText{};
+        text_ = &text;
+    }
+
+    void capture(json::value& into) {
+        if (!stack_) stack_.emplace(into.storage(), stack_buffer_, sizeof stack_buffer_);
+        stack_->reset(into.storage());
+        capture_into_ = &into;
+        capture_at_ = depth_;
+    }
+
+    // path_[0] is the answer, path_[1] `choices`, path_[2] its first entry, path_[3] the
+    // message, path_[4] `tool_calls`, path_[5] one call, path_[6] its `function`.
+    bool in_first_choice() const {
+        return path_[0].key == Key::choices && path_[1].array && path_[1].index == 0 && !path_[2].array;
+    }
+    bool in_message() const { return in_first_choice() && path_[2].key == Key::message && !path_[3].array; }
+    bool in_call() const {
+        return in_message() && path_[3].key == Key::tool_calls && path_[4].array && !path_[5].array &&
+               !facts_.calls.empty();
+    }
+
+    static constexpr std::size_t no_capture = std::numeric_limits<std::size_t>::max();
+
+    AnswerFacts& facts_;
+    std::string_view message_key_;
+    Level path_[tracked_levels];
+    std::size_t depth_ = 0;
+    WireText* text_ = nullptr;              // where the current scalar's text goes
+    NumberSpot number_ = NumberSpot::none;  // where the current number goes
+    std::string split_key_;          // a key handed over in parts (escapes)
+    bool string_open_ = false;
+    unsigned char stack_buffer_[512];  // the value_stack's own stack: an error, reasoning details
+    std::optional<json::value_stack> stack_;
+    json::value* capture_into_ = nullptr;
+    std::size_t capture_at_ = no_capture;  // depth where the captured value started
+};
+
+}  // namespace
+
+void read_answer(std::string_view text, std::string_view message_key, AnswerFacts& facts, error_code& ec) {
+    json::basic_parser<AnswerHandler> parser(json::parse_options{}, facts, message_key);
+    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+    if (!ec && text.find_first_not_of(" \t\r\n", used) != std::string_view::npos) ec = json::error::extra_data;
+}
+
+}  // namespace agentroute::net::detail
