@@ -1,7 +1,8 @@
 #pragma once
 
-// What the fake's scenario needs from a chat request, and nothing it cannot use: a body that
-// is not one JSON object is refused here, not found out by a throw while answering.
+// What the fake's scenario needs from a chat request, read in one SAX pass: a DOM of each
+// request was a fifth of the fake's CPU. A body that is not one JSON object is refused here,
+// not found out by a throw while answering.
 
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -13,17 +14,18 @@
 namespace agentroute::testing::detail {
 
 struct ChatFacts {
+    explicit ChatFacts(const boost::json::storage_ptr& sp) : parameters(sp) {}
+
     bool stream = false;            ///< `"stream": true` at the top level
     bool tool_result_seen = false;  ///< some `messages[i].role` is "tool"
     bool has_tools = false;         ///< `tools` is a non-empty array
-    std::string tool_name;          ///< `tools[0].function.name`
-    /// `tools[0].function.parameters`, or null when absent (points into `request`).
-    const boost::json::value* parameters = nullptr;
-    /// The request, in the caller's storage.
-    boost::json::value request;
+    std::string tool_name;          ///< `tools[0].function.name`, when a string
+    bool has_parameters = false;    ///< `tools[0].function.parameters` is present
+    /// `tools[0].function.parameters`, built in the caller's storage.
+    boost::json::value parameters;
 };
 
-/// Reads `body`; `ec` is set when it is not one JSON object.
-ChatFacts read_chat_facts(std::string_view body, const boost::json::storage_ptr& sp, boost::system::error_code& ec);
+/// Reads `body` into `facts`; `ec` is set when it is not one JSON object.
+void read_chat_facts(std::string_view body, ChatFacts& facts, boost::system::error_code& ec);
 
 }  // namespace agentroute::testing::detail

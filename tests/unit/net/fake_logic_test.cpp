@@ -1,5 +1,5 @@
-// The fake's request reading and answers without sockets: what it reads from a chat request,
-// and what it answers to a body it cannot use.
+// The fake's request reading and answers without sockets: what it keeps from a chat request
+// (one SAX pass), and what it answers to a body it cannot use.
 
 #include "chat_facts.hpp"
 #include "fake_logic.hpp"
@@ -18,7 +18,9 @@ namespace json = boost::json;
 namespace {
 
 ChatFacts facts_of(std::string_view body, boost::system::error_code& ec) {
-    return read_chat_facts(body, json::storage_ptr(), ec);
+    ChatFacts facts{json::storage_ptr()};
+    read_chat_facts(body, facts, ec);
+    return facts;
 }
 
 ChatFacts facts_of(std::string_view body) {
@@ -62,8 +64,8 @@ TEST(FakeChatFacts, KeepsTheStreamFlagTheFirstToolAndItsParameters) {
     EXPECT_EQ(facts.tool_name, "lookup_ticket");
     EXPECT_FALSE(facts.tool_result_seen) << "only messages[i].role counts, not content or nested keys";
     const json::value whole = json::parse(two_tools);
-    ASSERT_NE(facts.parameters, nullptr);
-    EXPECT_EQ(*facts.parameters, whole.at("tools").at(0).at("function").at("parameters"));
+    ASSERT_TRUE(facts.has_parameters);
+    EXPECT_EQ(facts.parameters, whole.at("tools").at(0).at("function").at("parameters"));
 }
 
 TEST(FakeChatFacts, SeesAToolResultInAnyMessage) {
@@ -72,17 +74,18 @@ TEST(FakeChatFacts, SeesAToolResultInAnyMessage) {
     EXPECT_TRUE(facts.tool_result_seen);
     EXPECT_FALSE(facts.stream);
     EXPECT_FALSE(facts.has_tools);
-    EXPECT_EQ(facts.parameters, nullptr);
+    EXPECT_FALSE(facts.has_parameters);
 }
 
 TEST(FakeChatFacts, ReadsEscapedKeysAndValuesWhole) {
+    // Escapes make the parser hand over keys and strings in parts.
     const ChatFacts facts = facts_of(
         R"({"mess\u0061ges":[{"r\u006fle":"t\u006fol"}],"tools":[{"function":{"n\u0061me":"look\"up",)"
         R"("parameters":{"type":"obj\u0065ct","required":["\u0069d"]}}}]})");
     EXPECT_TRUE(facts.tool_result_seen);
     EXPECT_EQ(facts.tool_name, "look\"up");
-    ASSERT_NE(facts.parameters, nullptr);
-    EXPECT_EQ(*facts.parameters, json::parse(R"({"type":"object","required":["id"]})"));
+    ASSERT_TRUE(facts.has_parameters);
+    EXPECT_EQ(facts.parameters, json::parse(R"({"type":"object","required":["id"]})"));
 }
 
 TEST(FakeChatFacts, RefusesWhatIsNotOneJsonObject) {
