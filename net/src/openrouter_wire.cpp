@@ -231,8 +231,8 @@ WireError parse_error_body(int status, std::string_view body) {
 }
 
 WireOutcome parse_chat_body(std::string_view body, std::string_view generation_id) {
-    // What is kept as JSON (usage, an error, reasoning details) lives only for this call: built
-    // on the stack, it costs no heap allocations unless the answer is large.
+    // What is kept as JSON (an error, reasoning details) lives only for this call: built on the
+    // stack, it costs no heap allocations unless it is large.
     unsigned char scratch[4096];
     json::monotonic_resource resource(scratch, sizeof scratch);
     AnswerFacts facts(&resource);
@@ -277,8 +277,8 @@ bool StreamAccumulator::on_event(std::string_view data) {
         done_ = true;
         return false;
     }
-    // What is kept as JSON (usage, an error, reasoning details) lives only for this call, in a
-    // buffer on the stack: it needs no heap allocations unless it is large.
+    // What is kept as JSON (an error, reasoning details) lives only for this call, in a buffer
+    // on the stack: it needs no heap allocations unless it is large.
     unsigned char scratch[2048];
     json::monotonic_resource resource(scratch, sizeof scratch);
     AnswerFacts facts(&resource);
