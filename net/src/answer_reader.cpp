@@ -1,11 +1,9 @@
 #include "answer_reader.hpp"
 
+#include "json_path_reader.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/value_stack.hpp>
-
-#include <limits>
-#include <optional>
 
 namespace agentroute::net::detail {
 
@@ -24,92 +22,27 @@ enum class Key : std::uint8_t {
 // Where the current number goes, besides a text.
 enum class NumberSpot : std::uint8_t { none, call_index, prompt_tokens, completion_tokens, cost };
 
-// One open container on the way to the current value: an object's current key, or an
-// array's current index. What is kept lies at most seven levels down
-// (choices[0].message.tool_calls[i].function.arguments); deeper levels are only counted.
-struct Level {
-    bool array = false;
-    Key key = Key::other;
-    std::size_t index = 0;
-};
-constexpr std::size_t tracked_levels = 7;
+constexpr std::size_t tracked_levels = 7;  // choices[0].message.tool_calls[i].function.arguments
 
-class AnswerHandler {
+class AnswerHandler : public JsonPathReader<AnswerHandler, Key, tracked_levels> {
 public:
-    static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
-    static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
-    static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
-    static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
-
     AnswerHandler(AnswerFacts& facts, std::string_view message_key) : facts_(facts), message_key_(message_key) {}
 
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
-    bool on_comment_part(json::string_view, error_code&) { return true; }
-    bool on_comment(json::string_view, error_code&) { return true; }
-    bool on_number_part(json::string_view, error_code&) { return true; }
-
-    bool on_object_begin(error_code&) {
-        begin_value(Kind::object);
-        open(false);
-        return true;
-    }
-    bool on_object_end(std::size_t n, error_code&) {
-        --depth_;
-        if (capturing()) stack_->push_object(n);
-        end_value();
-        return true;
-    }
-    bool on_array_begin(error_code&) {
-        begin_value(Kind::array);
-        open(true);
-        return true;
-    }
-    bool on_array_end(std::size_t n, error_code&) {
-        --depth_;
-        if (capturing()) stack_->push_array(n);
-        end_value();
-        return true;
-    }
-
-    bool on_key_part(json::string_view s, std::size_t, error_code&) {
-        if (capturing()) {
-            stack_->push_chars(s);
-        } else if (depth_ <= tracked_levels) {
-            split_key_.append(s.data(), s.size());
-        }
-        return true;
-    }
-    bool on_key(json::string_view s, std::size_t, error_code&) {
-        if (capturing()) {
-            stack_->push_key(s);
-        } else if (depth_ <= tracked_levels) {
-            if (split_key_.empty()) {
-                path_[depth_ - 1].key = key_named(s);
-            } else {
-                split_key_.append(s.data(), s.size());
-                path_[depth_ - 1].key = key_named(split_key_);
-                split_key_.clear();
-            }
-        }
-        return true;
-    }
-
-    bool on_string_part(json::string_view s, std::size_t, error_code&) {
-        if (!string_open_) begin_value(Kind::string);
+    bool on_string_part(json::string_view s, std::size_t, error_code& ec) {
+        if (!string_open_) begin_value(Kind::string, ec);
         string_open_ = true;
         if (capturing()) {
-            stack_->push_chars(s);
+            stack().push_chars(s);
         } else if (text_ != nullptr) {
             text_->text.append(s.data(), s.size());
         }
         return true;
     }
-    bool on_string(json::string_view s, std::size_t, error_code&) {
-        if (!string_open_) begin_value(Kind::string);
+    bool on_string(json::string_view s, std::size_t, error_code& ec) {
+        if (!string_open_) begin_value(Kind::string, ec);
         string_open_ = false;
         if (capturing()) {
-            stack_->push_string(s);
+            stack().push_string(s);
         } else if (text_ != nullptr) {
             text_->text.append(s.data(), s.size());
             text_->is_string = true;
@@ -118,10 +51,10 @@ public:
         return true;
     }
 
-    bool on_int64(std::int64_t i, json::string_view, error_code&) {
-        begin_value(Kind::number);
+    bool on_int64(std::int64_t i, json::string_view, error_code& ec) {
+        begin_value(Kind::number, ec);
         if (capturing()) {
-            stack_->push_int64(i);
+            stack().push_int64(i);
         } else {
             if (text_ != nullptr) text_->text = std::to_string(i);
             keep_number(i, static_cast<double>(i));
@@ -129,10 +62,10 @@ public:
         end_value();
         return true;
     }
-    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
-        begin_value(Kind::number);
+    bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) {
+        begin_value(Kind::number, ec);
         if (capturing()) {
-            stack_->push_uint64(u);
+            stack().push_uint64(u);
         } else {
             if (text_ != nullptr) text_->text = std::to_string(u);
             keep_number(static_cast<std::int64_t>(u), static_cast<double>(u));
@@ -140,10 +73,10 @@ public:
         end_value();
         return true;
     }
-    bool on_double(double d, json::string_view, error_code&) {
-        begin_value(Kind::number);
+    bool on_double(double d, json::string_view, error_code& ec) {
+        begin_value(Kind::number, ec);
         if (capturing()) {
-            stack_->push_double(d);
+            stack().push_double(d);
         } else {
             if (text_ != nullptr) text_->text = json::serialize(json::value(d));
             keep_number(static_cast<std::int64_t>(d), d);
@@ -151,21 +84,21 @@ public:
         end_value();
         return true;
     }
-    bool on_bool(bool b, error_code&) {
-        begin_value(Kind::other);
-        if (capturing()) stack_->push_bool(b);
+    bool on_bool(bool b, error_code& ec) {
+        begin_value(Kind::other, ec);
+        if (capturing()) stack().push_bool(b);
         end_value();
         return true;
     }
-    bool on_null(error_code&) {
-        begin_value(Kind::other);
-        if (capturing()) stack_->push_null();
+    bool on_null(error_code& ec) {
+        begin_value(Kind::other, ec);
+        if (capturing()) stack().push_null();
         end_value();
         return true;
     }
 
 private:
-    enum class Kind { object, array, string, number, other };
+    friend JsonPathReader;
 
     Key key_named(std::string_view k) const {
         if (k == message_key_) return Key::message;
@@ -188,8 +121,6 @@ private:
         }
     }
 
-    bool capturing() const { return capture_at_ != no_capture; }
-
     void keep_number(std::int64_t whole, double real) {
         switch (number_) {
             case NumberSpot::none: return;
@@ -203,21 +134,18 @@ private:
         }
     }
 
-    void open(bool array) {
-        if (depth_ < tracked_levels) path_[depth_] = Level{array, Key::other, 0};
-        ++depth_;
-    }
-
-    // A value starts where the path now points: say where its text, index or DOM goes.
-    void begin_value(Kind kind) {
-        if (capturing()) return;
+    // A value starts where the path now points: say where its text, number or DOM goes.
+    bool begin_value(Kind kind, error_code&) {
+        if (capturing()) return true;
         text_ = nullptr;
         number_ = NumberSpot::none;
-        if (depth_ == 0) {
-            facts_.is_object = kind == Kind::object;
-            return;
-        }
-        if (depth_ > tracked_levels) return;
+        if (depth_ == 0) facts_.is_object = kind == Kind::object;
+        if (depth_ == 0 || depth_ > tracked_levels) return true;
+        spot(kind);
+        return true;
+    }
+
+    void spot(Kind kind) {
         switch (depth_) {
             case 1:
                 switch (path_[0].key) {
@@ -272,14 +200,6 @@ private:
         }
     }
 
-    void end_value() {
-        if (capture_at_ == depth_) {
-            *capture_into_ = stack_->release();  // same storage: moved, not copied
-            capture_at_ = no_capture;
-        }
-        if (depth_ > 0 && depth_ <= tracked_levels && path_[depth_ - 1].array) ++path_[depth_ - 1].index;
-    }
-
     // A usage member; one that is not a number reads as 0 (a cost as unknown).
     void keep_usage(Key key) {
         switch (key) {
@@ -306,13 +226,6 @@ private:
         text_ = &text;
     }
 
-    void capture(json::value& into) {
-        if (!stack_) stack_.emplace(into.storage(), stack_buffer_, sizeof stack_buffer_);
-        stack_->reset(into.storage());
-        capture_into_ = &into;
-        capture_at_ = depth_;
-    }
-
     // path_[0] is the answer, path_[1] `choices`, path_[2] its first entry, path_[3] the
     // message, path_[4] `tool_calls`, path_[5] one call, path_[6] its `function`.
     bool in_first_choice() const {
@@ -324,20 +237,11 @@ private:
                !facts_.calls.empty();
     }
 
-    static constexpr std::size_t no_capture = std::numeric_limits<std::size_t>::max();
-
     AnswerFacts& facts_;
     std::string_view message_key_;
-    Level path_[tracked_levels];
-    std::size_t depth_ = 0;
     WireText* text_ = nullptr;              // where the current scalar's text goes
     NumberSpot number_ = NumberSpot::none;  // where the current number goes
-    std::string split_key_;          // a key handed over in parts (escapes)
     bool string_open_ = false;
-    unsigned char stack_buffer_[512];  // the value_stack's own stack: an error, reasoning details
-    std::optional<json::value_stack> stack_;
-    json::value* capture_into_ = nullptr;
-    std::size_t capture_at_ = no_capture;  // depth where the captured value started
 };
 
 }  // namespace

@@ -1,0 +1,134 @@
+#pragma once
+
+// The bookkeeping of a one-pass JSON reader that keeps a few values by where they are: a
+// boost::json::basic_parser handler base (CRTP) that tracks the path to the current value
+// (each open container's current key or index) and can build the DOM of one subtree, fed the
+// same events as json::parser feeds its value_stack. The derived reader says which keys
+// matter (`key_named`), what to do where a value starts (`begin_value`), and handles strings
+// and scalars; it calls `end_value` after each scalar.
+//
+// Used by the OpenRouter answer reader and by the fake server's request reader.
+
+#include <boost/json/basic_parser.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace agentroute::net::detail {
+
+template <class Derived, class Key, std::size_t Levels>
+class JsonPathReader {
+public:
+    using error_code = boost::system::error_code;
+    using string_view = boost::json::string_view;
+
+    static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
+    static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_comment_part(string_view, error_code&) { return true; }
+    bool on_comment(string_view, error_code&) { return true; }
+    bool on_number_part(string_view, error_code&) { return true; }
+
+    bool on_object_begin(error_code& ec) { return open(Kind::object, ec); }
+    bool on_object_end(std::size_t n, error_code&) {
+        --depth_;
+        if (capturing()) stack_->push_object(n);
+        end_value();
+        return true;
+    }
+    bool on_array_begin(error_code& ec) { return open(Kind::array, ec); }
+    bool on_array_end(std::size_t n, error_code&) {
+        --depth_;
+        if (capturing()) stack_->push_array(n);
+        end_value();
+        return true;
+    }
+
+    bool on_key_part(string_view s, std::size_t, error_code&) {
+        if (capturing()) {
+            stack_->push_chars(s);
+        } else if (depth_ <= Levels) {
+            split_key_.append(s.data(), s.size());
+        }
+        return true;
+    }
+    bool on_key(string_view s, std::size_t, error_code&) {
+        if (capturing()) {
+            stack_->push_key(s);
+        } else if (depth_ <= Levels) {
+            if (split_key_.empty()) {
+                path_[depth_ - 1].key = derived().key_named(std::string_view(s.data(), s.size()));
+            } else {
+                split_key_.append(s.data(), s.size());
+                path_[depth_ - 1].key = derived().key_named(split_key_);
+                split_key_.clear();
+            }
+        }
+        return true;
+    }
+
+protected:
+    enum class Kind { object, array, string, number, other };
+
+    /// One open container on the way to the current value: an object's current key (the
+    /// derived reader's `Key{}` for every key it does not name), or an array's current index.
+    /// Only the first `Levels` are kept; deeper ones are only counted.
+    struct Level {
+        bool array = false;
+        Key key{};
+        std::size_t index = 0;
+    };
+
+    bool capturing() const { return capture_at_ != no_capture; }
+    boost::json::value_stack& stack() { return *stack_; }
+
+    /// The value starting now is built into `into`, in `into`'s storage, until it ends.
+    void capture(boost::json::value& into) {
+        if (!stack_) stack_.emplace(into.storage(), stack_buffer_, sizeof stack_buffer_);
+        stack_->reset(into.storage());
+        capture_into_ = &into;
+        capture_at_ = depth_;
+    }
+
+    /// After each value: ends the capture it completes, and moves its array to the next index.
+    void end_value() {
+        if (capture_at_ == depth_) {
+            *capture_into_ = stack_->release();  // same storage: moved, not copied
+            capture_at_ = no_capture;
+        }
+        if (depth_ > 0 && depth_ <= Levels && path_[depth_ - 1].array) ++path_[depth_ - 1].index;
+    }
+
+    Level path_[Levels];
+    std::size_t depth_ = 0;  ///< containers open around the current value
+
+private:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+
+    bool open(Kind kind, error_code& ec) {
+        if (!derived().begin_value(kind, ec)) return false;
+        if (depth_ < Levels) path_[depth_] = Level{kind == Kind::array, Key{}, 0};
+        ++depth_;
+        return true;
+    }
+
+    static constexpr std::size_t no_capture = std::numeric_limits<std::size_t>::max();
+
+    std::string split_key_;  // a key handed over in parts (escapes)
+    unsigned char stack_buffer_[1024];  // the value_stack's own stack
+    std::optional<boost::json::value_stack> stack_;
+    boost::json::value* capture_into_ = nullptr;
+    std::size_t capture_at_ = no_capture;  // depth where the captured value started
+};
+
+}  // namespace agentroute::net::detail
