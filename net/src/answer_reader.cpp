@@ -79,7 +79,7 @@ public:
             stack().push_double(d);
         } else {
             if (text_ != nullptr) text_->text = json::serialize(json::value(d));
-            keep_number(static_cast<std::int64_t>(d), d);
+            keep_number(whole_number(d), d);
         }
         end_value();
         return true;
@@ -121,12 +121,14 @@ private:
         }
     }
 
-    void keep_number(std::int64_t whole, double real) {
+    // `whole` is empty for a number too large for an integer: such an index is no index (the
+    // call is skipped), such a count reads as 0.
+    void keep_number(std::optional<std::int64_t> whole, double real) {
         switch (number_) {
             case NumberSpot::none: return;
-            case NumberSpot::call_index: facts_.calls.back().index = whole; return;
-            case NumberSpot::prompt_tokens: facts_.usage.prompt_tokens = whole; return;
-            case NumberSpot::completion_tokens: facts_.usage.completion_tokens = whole; return;
+            case NumberSpot::call_index: facts_.calls.back().index = whole.value_or(-1); return;
+            case NumberSpot::prompt_tokens: facts_.usage.prompt_tokens = whole.value_or(0); return;
+            case NumberSpot::completion_tokens: facts_.usage.completion_tokens = whole.value_or(0); return;
             case NumberSpot::cost:
                 facts_.usage.cost = real;
                 facts_.usage.cost_known = true;

@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,13 @@ struct AnswerFacts {
     /// Null unless the answer has them (any JSON value; callers check the kind).
     boost::json::value error, reasoning_details;
 };
+
+/// `d` truncated to a whole number; nothing for NaN or outside int64's range, where a cast
+/// would be undefined (a server may send `"index": 1e300`).
+inline std::optional<std::int64_t> whole_number(double d) {
+    if (!(d >= -9.2e18 && d <= 9.2e18)) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+}
 
 /// Reads `text`; `ec` is set for malformed JSON (the same codes as boost::json::parse). The
 /// answer's message is `choices[0].<message_key>`.

@@ -76,7 +76,7 @@ std::int64_t int_of(const json::value* v) {
     if (!v) return 0;
     if (v->is_int64()) return v->get_int64();
     if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-    if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+    if (v->is_double()) return whole_number(v->get_double()).value_or(0);
     return 0;
 }
 

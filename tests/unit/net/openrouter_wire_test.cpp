@@ -121,6 +121,27 @@ TEST(OpenRouterWire, KeysAndTextSplitByEscapesAreReadWhole) {
     EXPECT_EQ(out.response->message.tool_calls[0], (ToolCall{"c1", "lookup", R"({"id":"4821"})"}));
 }
 
+TEST(OpenRouterWire, NumbersTooLargeForAnIntegerReadAsNone) {
+    // A cast of 1e300 to an integer is undefined: such a count reads as 0, such an index as none.
+    WireOutcome body = parse_chat_body(
+        R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":1e300,"completion_tokens":-1e300,"cost":0.5}})", "");
+    ASSERT_TRUE(body.response);
+    EXPECT_EQ(body.usage.usage.input_tokens, 0);
+    EXPECT_EQ(body.usage.usage.output_tokens, 0);
+    WireOutcome error = parse_chat_body(R"({"error":{"code":1e300,"message":"m"}})", "");
+    ASSERT_TRUE(error.error);
+    EXPECT_EQ(error.error->status, 0);
+
+    StreamAccumulator acc;
+    SseParser sse;
+    sse.feed(R"(data: {"choices":[{"delta":{"tool_calls":[{"index":1e300,"id":"big","function":{"name":"f"}},)"
+             R"({"index":1.0,"id":"one","function":{"name":"g","arguments":"{}"}}]}}]})" "\n\ndata: [DONE]\n\n", acc);
+    WireOutcome stream = acc.finish("");
+    ASSERT_TRUE(stream.response);
+    ASSERT_EQ(stream.response->message.tool_calls.size(), 1u);
+    EXPECT_EQ(stream.response->message.tool_calls[0].id, "one");
+}
+
 TEST(OpenRouterWire, StreamJoinsToolCallFragmentsPerIndex) {
     const std::string events =
         ": OPENROUTER PROCESSING\n\n"
