@@ -151,8 +151,12 @@ private:
         switch (depth_) {
             case 1:
                 switch (path_[0].key) {
-                    case Key::id: return facts_.want_id ? keep_text(facts_.id) : void();
-                    case Key::model: return facts_.want_model ? keep_text(facts_.model) : void();
+                    case Key::id:
+                        if (facts_.want_id) keep_text(facts_.id);
+                        return;
+                    case Key::model:
+                        if (facts_.want_model) keep_text(facts_.model);
+                        return;
                     case Key::usage: facts_.usage = UsageFacts{.present = kind == Kind::object}; return;
                     case Key::error: return capture(facts_.error);
                     default: return;

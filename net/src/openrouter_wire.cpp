@@ -125,11 +125,13 @@ void read_usage(const UsageFacts& usage, WireUsage& out) {
 std::string text_of(WireText&& t) { return std::move(t.text); }
 
 // "reasoning" and "reasoning_details" as one opaque JSON object text, "" when neither.
-std::string reasoning_json(const std::string& text, bool has_text, const json::array& details) {
-    if (!has_text && details.empty()) return {};
+// `details` may be null (none).
+std::string reasoning_json(const std::string& text, bool has_text, const json::array* details) {
+    const bool has_details = details != nullptr && !details->empty();
+    if (!has_text && !has_details) return {};
     json::object o;
     if (has_text) o["reasoning"] = text;
-    if (!details.empty()) o["reasoning_details"] = details;
+    if (has_details) o["reasoning_details"] = *details;
     return json::serialize(o);
 }
 
@@ -260,8 +262,7 @@ WireOutcome parse_chat_body(std::string_view body, std::string_view generation_i
         r.message.tool_calls.push_back(std::move(call));
     }
     const json::array* details = facts.reasoning_details.if_array();
-    r.message.reasoning = reasoning_json(facts.reasoning.is_string ? facts.reasoning.text : std::string(),
-                                         facts.reasoning.is_string, details ? *details : json::array());
+    r.message.reasoning = reasoning_json(facts.reasoning.text, facts.reasoning.is_string, details);
     r.finish_reason = text_of(std::move(facts.finish_reason));
     r.model = text_of(std::move(facts.model));
     r.generation_id = !generation_id.empty() ? std::string(generation_id) : text_of(std::move(facts.id));
@@ -366,7 +367,7 @@ WireOutcome StreamAccumulator::finish(std::string_view generation_id) {
         if (c.arguments.empty()) c.arguments = "{}";
         r.message.tool_calls.push_back(ToolCall{std::move(c.id), std::move(c.name), std::move(c.arguments)});
     }
-    r.message.reasoning = reasoning_json(reasoning_text_, has_reasoning_, details_);
+    r.message.reasoning = reasoning_json(reasoning_text_, has_reasoning_, &details_);
     r.finish_reason = std::move(finish_reason_);
     r.model = std::move(model_);
     r.generation_id = !generation_id.empty() ? std::string(generation_id) : std::move(id_);

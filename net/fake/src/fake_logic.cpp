@@ -16,8 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* keepalive_comment = ": OPENROUTER PROCESSING\n\n";
-
 // A JSON value with object keys sorted, so recorded and live requests compare equal.
 json::value canonical(const json::value& v) {
     if (v.is_object()) {
@@ -187,7 +185,10 @@ Plan FakeLogic::chat(FakeRequest request) {
     ChatFacts facts(sp);
     read_chat_facts(request.body, facts, ec);
     std::string replay_key;
-    if (!replay_.empty() && !ec) replay_key = messages_key(json::parse(request.body, ec, sp));
+    if (!replay_.empty() && !ec) {
+        boost::system::error_code unused;  // one JSON object: read_chat_facts said so
+        replay_key = messages_key(json::parse(request.body, unused, sp));
+    }
     const std::size_t body_size = request.body.size();
 
     std::optional<FakeFault> f;
@@ -305,7 +306,7 @@ Plan FakeLogic::fault(const FakeFault& f, bool stream, const std::string& genera
         case K::stall_keepalive:
             p.chunked = true;
             p.headers.emplace_back("Content-Type", "text/event-stream");
-            p.chunks.push_back(keepalive_comment);
+            p.chunks.emplace_back(keepalive_comment);
             p.end = Plan::End::stall;
             return p;
         case K::error_in_stream: {

@@ -4,6 +4,7 @@
 
 #include "fake_h2_session.hpp"
 #include "fake_logic.hpp"
+#include "scenario_answer.hpp"
 #include "self_signed.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -179,7 +180,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
         }
         if (plan.end == End::stall) {
             // Keep-alive comments only, until the client gives up (bounded: two minutes).
-            const std::string comment = frame_chunk(": OPENROUTER PROCESSING\n\n");
+            const std::string comment = frame_chunk(detail::keepalive_comment);
             for (int i = 0; i < 1200 && !stopping; ++i) {
                 timer.expires_after(std::chrono::milliseconds(100));
                 co_await timer.async_wait(tuple_awaitable);
@@ -278,7 +279,7 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     // A stalled answer: keep-alive comments every 100 ms until the client leaves.
     void keep_alive(std::int32_t id) {
         asio::co_spawn(executor, [self = shared_from_this(), id]() -> asio::awaitable<void> {
-            const std::string comment = ": OPENROUTER PROCESSING\n\n";
+            const std::string comment(detail::keepalive_comment);
             asio::steady_timer tick(self->executor);
             for (int i = 0; i < 1200 && !self->stopping && !self->closed; ++i) {
                 tick.expires_after(std::chrono::milliseconds(100));

@@ -85,7 +85,7 @@ std::string answer_body(const ScenarioAnswer& a) {
 }
 
 std::string answer_events(const ScenarioAnswer& a) {
-    std::string out = ": OPENROUTER PROCESSING\n\n";
+    std::string out(keepalive_comment);
     out.reserve(4096);
     std::string delta;
     if (!a.tool_name.empty()) {

@@ -9,6 +9,9 @@
 
 namespace agentroute::testing::detail {
 
+/// What OpenRouter streams while a model thinks, before the first event: an SSE comment.
+inline constexpr std::string_view keepalive_comment = ": OPENROUTER PROCESSING\n\n";
+
 struct ScenarioAnswer {
     std::string_view generation_id;
     std::string_view tool_name;  ///< empty: the answer is `text`
