@@ -19,7 +19,7 @@ done
 shared=${AGENTROUTE_SHARED_DIR:-$root/../shared}
 build=$(realpath -m "${BUILD_DIR:-$root/build/release}")
 
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --bench
 command -v npm >/dev/null || { echo "side_by_side.sh: needs node and npm (apt-get install nodejs npm)" >&2; exit 2; }
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAGENTROUTE_BUILD_BENCH=ON \
   -DAGENTROUTE_BUILD_TESTS=OFF -DAGENTROUTE_BUILD_DOC_EXAMPLES=OFF >/dev/null
@@ -60,6 +60,17 @@ for f in $fake; do
   "${cmd[@]}" | tee "$results.table"
   sections+=("$f" "$results" "$results.table")
 done
+# The floor of one round: nghttp2's own load client against our fake (h2load_floor.py says how).
+floor=()
+if [[ " $fake " == *" ours "* ]]; then
+  if command -v h2load >/dev/null; then
+    floor_results=$(mktemp "${TMPDIR:-/tmp}/h2load-floor.XXXXXX.jsonl")
+    python3 "$root/bench/h2load_floor.py" "$build/cli/agentroute" "$peers" "$ns" "$lats" "$reps" | tee "$floor_results"
+    floor=(--floor "$floor_results")
+  else
+    echo "side_by_side.sh: no h2load (apt-get install nghttp2-client): no floor section" >&2
+  fi
+fi
 python3 "$root/bench/performance_report.py" "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f \"$fake\"" \
-  "${sections[@]}" > "$out"
+  "${floor[@]}" "${sections[@]}" > "$out"
 echo "wrote $out" >&2

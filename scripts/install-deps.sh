@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs; skips what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
+#   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
+#             nghttp2's h2load (the floor section). Node.js and npm it expects on the machine.
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,9 @@ packages=(
     libssl-dev libnghttp2-dev libsqlite3-dev libsqlitecpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = --bench ]; then
+    packages+=(libjemalloc2 nghttp2-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
