@@ -98,6 +98,30 @@ std::vector<Message> whole_turns(const RunState& state) {
             m.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
+// The run's terminal event, then its outcome, or its error thrown. A plain function: a coroutine
+// keeps every local and temporary of its body in its frame, which each run holds while it waits.
+RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
+    if (error) {
+        std::string what;
+        RunEvent::Kind kind = RunEvent::Kind::failed;
+        try {
+            std::rethrow_exception(error);
+        } catch (const ErrorCancelled& e) {
+            kind = RunEvent::Kind::cancelled;
+            what = e.what();
+        } catch (const ErrorDeadline& e) {
+            kind = RunEvent::Kind::cancelled;
+            what = e.what();
+        } catch (const std::exception& e) {
+            what = e.what();
+        }
+        state.emit({.kind = kind, .text = what, .usage = state.usage});
+        std::rethrow_exception(error);
+    }
+    state.emit({.kind = RunEvent::Kind::completed, .usage = state.usage});
+    return RunOutcome{std::move(output), state.usage, std::move(state.messages), state.ctx.run_id()};
+}
+
 }  // namespace
 
 boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options) {
@@ -136,26 +160,7 @@ boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions
         }
         if (store_error && !error) error = as_agent_error(store_error, state, false);
     }
-    if (error) {
-        std::string what;
-        RunEvent::Kind kind = RunEvent::Kind::failed;
-        try {
-            std::rethrow_exception(error);
-        } catch (const ErrorCancelled& e) {
-            kind = RunEvent::Kind::cancelled;
-            what = e.what();
-        } catch (const ErrorDeadline& e) {
-            kind = RunEvent::Kind::cancelled;
-            what = e.what();
-        } catch (const std::exception& e) {
-            what = e.what();
-        }
-        state.emit({.kind = kind, .text = what, .usage = state.usage});
-        std::rethrow_exception(error);
-    }
-    state.emit({.kind = RunEvent::Kind::completed, .usage = state.usage});
-    co_return RunOutcome{std::move(output), state.usage, std::move(state.messages),
-                         state.ctx.run_id()};
+    co_return finish(state, std::move(output), error);
 }
 
 }  // namespace agentroute::detail

@@ -25,6 +25,37 @@ boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
     co_return view;
 }
 
+// The bookkeeping around each answer lives in plain functions: a coroutine keeps every local
+// and temporary of its body (events, messages) in its frame, which each run holds while it
+// waits for the model.
+
+// Counts the answer and keeps its message; throws when the budget is spent.
+void record_answer(RunState& state, ModelResponse&& response) {
+    ++state.turn;
+    state.usage += response.usage;
+    state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage});
+    state.messages.push_back(std::move(response.message));
+    state.sync_context();
+    check_budget(state);
+}
+
+// The last message's tool calls, announced. A copy: the results go into `state.messages`.
+std::vector<ToolCall> announce_tool_calls(const RunState& state) {
+    std::vector<ToolCall> calls = state.messages.back().tool_calls;
+    for (const ToolCall& call : calls) {
+        state.emit({.kind = RunEvent::Kind::tool_call, .call = &call});
+    }
+    return calls;
+}
+
+// A validator's (or the parser's) correction goes back to the model as a user message.
+void send_correction(RunState& state, const std::string& correction) {
+    state.count_retry(correction);
+    state.messages.push_back(Message::user(correction));
+    state.emit({.kind = RunEvent::Kind::tool_result, .message = &state.messages.back()});
+    state.sync_context();
+}
+
 }  // namespace
 
 boost::asio::awaitable<std::any> run_loop(RunState& state) {
@@ -44,25 +75,21 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
 
         ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap,
                              on_text_delta};
-        ModelResponse response;
+        bool answered = false;
         try {
-            response = co_await model.request(std::move(request));
+            // Initialized from the co_await itself: no second ModelResponse in the frame.
+            ModelResponse response = co_await model.request(std::move(request));
+            answered = true;
+            record_answer(state, std::move(response));
         } catch (const ErrorAgent& e) {
-            state.usage += e.usage();  // a failed call may still have been billed
+            // A failed call may still have been billed; the budget's error carries the run's
+            // usage, which already counts this answer.
+            if (!answered) state.usage += e.usage();
             throw;
         }
-        ++state.turn;
-        state.usage += response.usage;
-        state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage});
-        state.messages.push_back(std::move(response.message));
-        state.sync_context();
-        check_budget(state);
 
         if (state.messages.back().has_tool_calls()) {
-            const std::vector<ToolCall> calls = state.messages.back().tool_calls;
-            for (const ToolCall& call : calls) {
-                state.emit({.kind = RunEvent::Kind::tool_call, .call = &call});
-            }
+            const std::vector<ToolCall> calls = announce_tool_calls(state);
             co_await run_tool_calls(state, calls);
             continue;
         }
@@ -77,10 +104,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
         } catch (const Retry& retry) {
             correction = retry.message();
         }
-        state.count_retry(correction);
-        state.messages.push_back(Message::user(correction));
-        state.emit({.kind = RunEvent::Kind::tool_result, .message = &state.messages.back()});
-        state.sync_context();
+        send_correction(state, correction);
     }
 }
 
