@@ -32,6 +32,14 @@ process.stdout.write(JSON.stringify({{ model: MODEL,
                           capture_output=True).stdout
 
 
+def seconds(duration: str) -> float:
+    """h2load's durations: "201.84ms", "950us", "1.21s"."""
+    for unit, scale in (("ms", 1e-3), ("us", 1e-6), ("s", 1.0)):
+        if duration.endswith(unit):
+            return float(duration[:-len(unit)]) * scale
+    raise ValueError(f"not an h2load duration: {duration}")
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -51,11 +59,13 @@ def one_round(agentroute: str, body_file: str, n: int, latency_ms: int) -> dict:
         client_cpu = children_cpu() - before
     finally:
         fake.send_signal(signal.SIGTERM)
-        exit_line = json.loads(fake.stdout.readlines()[-1])
+        rest = fake.stdout.readlines()
         fake.wait()
+    if not rest:
+        sys.exit(f"h2load_floor.py: the fake server ended without its exit line (status {fake.returncode})")
+    exit_line = json.loads(rest[-1])
     # "time for request:  min  max  mean  sd  +/- sd", each with its unit
     times = re.search(r"time for request:\s+(\S+)\s+(\S+)\s+(\S+)", out)
-    seconds = lambda t: float(t[:-2]) / 1000 if t.endswith("ms") else float(t[:-2]) / 1e6 if t.endswith("us") else float(t[:-1])
     ok = int(re.search(r"(\d+) succeeded", out).group(1))
     return {"n": n, "latency_ms": latency_ms, "connections": connections, "ok": ok,
             "fastest_s": seconds(times.group(1)), "slowest_s": seconds(times.group(2)),

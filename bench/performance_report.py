@@ -142,15 +142,16 @@ def floor_section(floor_file: str, ours_results: str | None) -> str:
         if r.get("peer") == "agentroute-cpp" and "run_s" in r and not r.get("error"):
             ours[(r["latency_ms"], r["n"])].append(r["run_s"])
     med = lambda rs, f: statistics.median(f(r) for r in rs)
-    lines = ["| latency ms | N | connections x streams | h2load: slowest answer s | one round over its latency s "
+    lines = ["| latency ms | N | connections x streams | answered (worst) | h2load: slowest answer s | one round over its latency s "
              "| h2load CPU us / request | fake CPU us / request | agentroute-cpp: two rounds s (after set-up) "
              "| two rounds over 2 x latency s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (lat, n), rs in sorted(groups.items()):
         slowest = med(rs, lambda r: r["slowest_s"])
         two = f"{statistics.median(ours[(lat, n)]):.2f} | {statistics.median(ours[(lat, n)]) - 2 * lat / 1000:.2f}" \
             if ours[(lat, n)] else "- | -"
-        lines.append(f"| {lat} | {n} | {rs[0]['connections']} x {min(n, 256)} | {slowest:.3f} | {slowest - lat / 1000:.3f} "
+        lines.append(f"| {lat} | {n} | {rs[0]['connections']} x {min(n, 256)} | {min(r['ok'] for r in rs)}/{n} "
+                     f"| {slowest:.3f} | {slowest - lat / 1000:.3f} "
                      f"| {med(rs, lambda r: r['client_cpu_s'] / r['n'] * 1e6):.1f} "
                      f"| {med(rs, lambda r: r['server_cpu_s'] / r['n'] * 1e6):.1f} | {two} |")
     return f"""## The floor of one round: nghttp2's `h2load` against our fake
