@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs our load benchmark and the JavaScript peers of ../shared/peers side by side against one
 # fake server per client run (the peers' driver), and writes docs/performance.md with the table
-# of medians and the ratios ours / peer.
+# of medians and the ratios ours / peer; with our fake, also the floor of one round of N calls
+# with nghttp2's h2load as the client (bench/h2load_floor.py).
 #
 # usage: bench/side_by_side.sh [-n "1000 10000"] [-l "200"] [-r 3] [-f "node ours"] [-o docs/performance.md]
 #   -f node   the peers' Node fake;  -f ours   our C++ fake for every client, for when the Node
