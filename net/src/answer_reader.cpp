@@ -253,9 +253,7 @@ private:
 }  // namespace
 
 void read_answer(std::string_view text, std::string_view message_key, AnswerFacts& facts, error_code& ec) {
-    json::basic_parser<AnswerHandler> parser(json::parse_options{}, facts, message_key);
-    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
-    if (!ec && text.find_first_not_of(" \t\r\n", used) != std::string_view::npos) ec = json::error::extra_data;
+    read_whole<AnswerHandler>(text, ec, facts, message_key);
 }
 
 }  // namespace agentroute::net::detail

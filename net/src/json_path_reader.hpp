@@ -10,6 +10,7 @@
 // Used by the OpenRouter answer reader and by the fake server's request reader.
 
 #include <boost/json/basic_parser.hpp>
+#include <boost/json/error.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/system/error_code.hpp>
@@ -19,8 +20,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace agentroute::net::detail {
+
+/// Reads all of `text` with a parser whose handler is built from `args`. As with
+/// boost::json::parse, `ec` is set for malformed JSON and for anything but whitespace after the
+/// value. The caller includes <boost/json/basic_parser_impl.hpp> (in one source file each).
+template <class Handler, class... Args>
+void read_whole(std::string_view text, boost::system::error_code& ec, Args&&... args) {
+    boost::json::basic_parser<Handler> parser(boost::json::parse_options{}, std::forward<Args>(args)...);
+    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+    if (!ec && text.find_first_not_of(" \t\r\n", used) != std::string_view::npos) {
+        ec = boost::json::error::extra_data;
+    }
+}
 
 template <class Derived, class Key, std::size_t Levels>
 class JsonPathReader {

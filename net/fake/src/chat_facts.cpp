@@ -143,9 +143,7 @@ private:
 }  // namespace
 
 void read_chat_facts(std::string_view body, ChatFacts& facts, error_code& ec) {
-    json::basic_parser<FactsHandler> parser(json::parse_options{}, facts);
-    const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
-    if (!ec && body.find_first_not_of(" \t\r\n", used) != std::string_view::npos) ec = json::error::extra_data;
+    net::detail::read_whole<FactsHandler>(body, ec, facts);
 }
 
 }  // namespace agentroute::testing::detail

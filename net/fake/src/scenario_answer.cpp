@@ -44,6 +44,19 @@ void append_call_id(std::string& out, const ScenarioAnswer& a) {
     out += '"';
 }
 
+// The `i`th of `count` pieces of `text`, cut where a UTF-8 character starts: a piece that
+// ended inside a character would be invalid JSON text, which a client rightly refuses.
+std::string_view piece(std::string_view text, std::size_t i, std::size_t count) {
+    const auto boundary = [text](std::size_t at) {
+        at = std::min(at, text.size());
+        while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+        return at;
+    };
+    const std::size_t size = (text.size() + count - 1) / count;
+    const std::size_t begin = boundary(i * size);
+    return text.substr(begin, boundary((i + 1) * size) - begin);
+}
+
 // One streamed event whose delta is `delta` (an object's members) and whose finish reason
 // is `finish` ("null" or a quoted reason).
 void append_event(std::string& out, const ScenarioAnswer& a, std::string_view delta, std::string_view finish) {
@@ -89,7 +102,6 @@ std::string answer_events(const ScenarioAnswer& a) {
     out.reserve(4096);
     std::string delta;
     if (!a.tool_name.empty()) {
-        const std::size_t third = (a.arguments.size() + 2) / 3;
         for (std::size_t i = 0; i < 3; ++i) {
             delta = R"("role":"assistant","content":null,"tool_calls":[{"index":0,"type":"function",)";
             if (i == 0) {
@@ -98,7 +110,7 @@ std::string answer_events(const ScenarioAnswer& a) {
                 delta += ',';
             }
             delta += R"("function":{"arguments":)";
-            append_json_string(delta, a.arguments.substr(std::min(a.arguments.size(), i * third), third));
+            append_json_string(delta, piece(a.arguments, i, 3));
             if (i == 0) {
                 delta += R"(,"name":)";
                 append_json_string(delta, a.tool_name);
@@ -108,10 +120,11 @@ std::string answer_events(const ScenarioAnswer& a) {
         }
         append_event(out, a, R"("role":"assistant","content":"")", R"("tool_calls")");
     } else {
-        const std::size_t tenth = (a.text.size() + 9) / 10;
-        for (std::size_t i = 0; i < 10 && i * tenth < a.text.size(); ++i) {
+        for (std::size_t i = 0; i < 10; ++i) {
+            const std::string_view part = piece(a.text, i, 10);
+            if (part.empty()) continue;
             delta = R"("role":"assistant","content":)";
-            append_json_string(delta, a.text.substr(i * tenth, tenth));
+            append_json_string(delta, part);
             append_event(out, a, delta, "null");
         }
         append_event(out, a, R"("role":"assistant","content":"")", R"("stop")");

@@ -26,7 +26,8 @@ struct ScenarioAnswer {
 std::string answer_body(const ScenarioAnswer& answer);
 
 /// The same answer streamed: a keep-alive comment, delta events (the tool call's arguments in
-/// three fragments, or the text in ten), a usage event and `[DONE]`.
+/// three fragments, or the text in up to ten; cut between UTF-8 characters), a usage event and
+/// `[DONE]`.
 std::string answer_events(const ScenarioAnswer& answer);
 
 }  // namespace agentroute::testing::detail

@@ -133,3 +133,26 @@ TEST(FakeLogic, CallsTheFirstToolWithItsRequiredArgumentsThenAnswers) {
     EXPECT_EQ(final_answer.at("choices").at(0).at("message").at("content").as_string(), FakeOpenRouterOptions{}.final_text);
     EXPECT_EQ(final_answer.at("choices").at(0).at("finish_reason"), "stop");
 }
+
+TEST(FakeLogic, StreamsTextCutOnlyBetweenUtf8Characters) {
+    FakeOpenRouterOptions options;
+    // Two- to four-byte characters, so that byte tenths would fall inside them.
+    options.final_text = "Тикет №4821 заблокирован 🚧: диск переполнен, ротация журналов — готово ✅";
+    FakeLogic logic(options);
+    const Plan plan = chat(logic, R"({"stream":true,"messages":[{"role":"tool","content":"ok"}]})");
+    ASSERT_EQ(plan.status, 200);
+    std::string text;
+    int events = 0;
+    const std::string body = body_of(plan);
+    for (std::size_t at = body.find("data: {"); at != std::string::npos; at = body.find("data: {", at + 1)) {
+        const std::size_t end = body.find("\n\n", at);
+        boost::system::error_code ec;  // json::parse refuses invalid UTF-8
+        const json::value event = json::parse(std::string_view(body).substr(at + 6, end - at - 6), ec);
+        ASSERT_FALSE(ec) << ec.message() << " in event " << events;
+        ++events;
+        const json::array& choices = event.at("choices").as_array();
+        if (!choices.empty()) text += json::value_to<std::string>(choices.at(0).at("delta").at("content"));
+    }
+    EXPECT_GT(events, 10);
+    EXPECT_EQ(text, options.final_text);
+}
