@@ -5,6 +5,8 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
+
 namespace agentroute::net::detail {
 
 namespace {
@@ -68,7 +70,7 @@ public:
             stack().push_uint64(u);
         } else {
             if (text_ != nullptr) text_->text = std::to_string(u);
-            keep_number(static_cast<std::int64_t>(u), static_cast<double>(u));
+            keep_number(whole_number(static_cast<double>(u)), static_cast<double>(u));
         }
         end_value();
         return true;
@@ -127,12 +129,25 @@ private:
         switch (number_) {
             case NumberSpot::none: return;
             case NumberSpot::call_index: facts_.calls.back().index = whole.value_or(-1); return;
-            case NumberSpot::prompt_tokens: facts_.usage.prompt_tokens = whole.value_or(0); return;
-            case NumberSpot::completion_tokens: facts_.usage.completion_tokens = whole.value_or(0); return;
+            case NumberSpot::prompt_tokens:
+                return keep_count(facts_.usage.prompt_tokens, whole, real, "usage.prompt_tokens");
+            case NumberSpot::completion_tokens:
+                return keep_count(facts_.usage.completion_tokens, whole, real, "usage.completion_tokens");
             case NumberSpot::cost:
-                facts_.usage.cost = real;
-                facts_.usage.cost_known = true;
+                // A NaN, infinite or negative cost is no bill: the cost is unknown (estimated).
+                if (const auto amount = finite_amount(real)) {
+                    facts_.usage.cost = *amount;
+                    facts_.usage.cost_known = true;
+                }
                 return;
+        }
+    }
+
+    void keep_count(std::int64_t& into, std::optional<std::int64_t> whole, double real, const char* name) {
+        if (whole && *whole >= 0 && real == std::trunc(real)) {
+            into = *whole;
+        } else if (facts_.usage.invalid == nullptr) {
+            facts_.usage.invalid = name;
         }
     }
 

@@ -5,6 +5,8 @@
 // on; here the strings go straight to their fields, and only the rare parts kept as JSON
 // (`error`, `reasoning_details`) are built as DOMs, in the caller's storage.
 
+#include "wire_numbers.hpp"
+
 #include <boost/container/small_vector.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -36,7 +38,10 @@ struct UsageFacts {
     bool present = false;
     std::int64_t prompt_tokens = 0, completion_tokens = 0;
     double cost = 0;
-    bool cost_known = false;  ///< `cost` is a number
+    bool cost_known = false;  ///< `cost` is a finite number of zero or more
+    /// The first token count that is a number but no count (negative, fractional, too large),
+    /// e.g. "usage.prompt_tokens"; null when none.
+    const char* invalid = nullptr;
 };
 
 /// What one answer body or stream event says, read from `choices[0]` and the top level.
@@ -59,13 +64,6 @@ struct AnswerFacts {
     /// Null unless the answer has them (any JSON value; callers check the kind).
     boost::json::value error, reasoning_details;
 };
-
-/// `d` truncated to a whole number; nothing for NaN or outside int64's range, where a cast
-/// would be undefined (a server may send `"index": 1e300`).
-inline std::optional<std::int64_t> whole_number(double d) {
-    if (!(d >= -9.2e18 && d <= 9.2e18)) return std::nullopt;
-    return static_cast<std::int64_t>(d);
-}
 
 /// Reads `text`; `ec` is set for malformed JSON (the same codes as boost::json::parse). The
 /// answer's message is `choices[0].<message_key>`.

@@ -1,9 +1,12 @@
 #include "catalogue.hpp"
 
+#include "wire_numbers.hpp"
+
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -15,12 +18,19 @@ namespace json = boost::json;
 
 namespace {
 
-double decimal(const json::object& o, std::string_view key) {
+// A price or an amount, sent as a decimal string or a number; nothing when it is absent, not
+// a number, NaN, infinite or negative (OpenRouter lists "-1" for a router's variable price).
+std::optional<double> decimal(const json::object& o, std::string_view key) {
     const json::value* v = o.if_contains(key);
-    if (!v) return 0;
-    if (v->is_string()) return std::strtod(std::string(v->get_string()).c_str(), nullptr);
-    if (v->is_number()) return v->to_number<double>();
-    return 0;
+    if (!v) return std::nullopt;
+    if (v->is_string()) {
+        const std::string text(v->get_string());
+        char* end = nullptr;
+        const double d = std::strtod(text.c_str(), &end);
+        return end != text.c_str() && *end == '\0' ? finite_amount(d) : std::nullopt;
+    }
+    if (v->is_number()) return finite_amount(v->to_number<double>());
+    return std::nullopt;
 }
 
 struct CacheEntry {
@@ -43,12 +53,15 @@ std::shared_ptr<const Catalogue> Catalogue::parse(std::string_view body) {
         if (const auto* id = m.if_contains("id"); id && id->is_string()) e.id = std::string(id->get_string());
         if (const auto* name = m.if_contains("name"); name && name->is_string()) e.name = std::string(name->get_string());
         if (const auto* ctx = m.if_contains("context_length"); ctx && ctx->is_number()) {
-            e.context_length = static_cast<std::int64_t>(ctx->to_number<double>());
+            e.context_length = std::max<std::int64_t>(0, whole_number(ctx->to_number<double>()).value_or(0));
         }
         if (const auto* pricing = m.if_contains("pricing"); pricing && pricing->is_object()) {
-            e.price.prompt = decimal(pricing->get_object(), "prompt");
-            e.price.completion = decimal(pricing->get_object(), "completion");
-            e.price.request = decimal(pricing->get_object(), "request");
+            const auto prompt = decimal(pricing->get_object(), "prompt");
+            const auto completion = decimal(pricing->get_object(), "completion");
+            e.price.prompt = prompt.value_or(0);
+            e.price.completion = completion.value_or(0);
+            e.price.request = decimal(pricing->get_object(), "request").value_or(0);
+            e.priced = prompt && completion;
         }
         if (e.id.empty()) continue;
         catalogue->by_id_[e.id] = catalogue->entries_.size();
@@ -59,7 +72,7 @@ std::shared_ptr<const Catalogue> Catalogue::parse(std::string_view body) {
 
 std::optional<ModelPrice> Catalogue::price(const std::string& slug) const {
     auto it = by_id_.find(slug);
-    if (it == by_id_.end()) return std::nullopt;
+    if (it == by_id_.end() || !entries_[it->second].priced) return std::nullopt;
     return entries_[it->second].price;
 }
 
@@ -110,8 +123,8 @@ KeyInfo parse_key_info(std::string_view body) {
     const json::object& d = data->get_object();
     KeyInfo info;
     if (const auto* label = d.if_contains("label"); label && label->is_string()) info.label = std::string(label->get_string());
-    info.usage_usd = decimal(d, "usage");
-    if (const auto* limit = d.if_contains("limit"); limit && limit->is_number()) info.limit_usd = limit->to_number<double>();
+    info.usage_usd = decimal(d, "usage").value_or(0);
+    info.limit_usd = decimal(d, "limit");  // null (no limit) or not an amount: none
     if (const auto* free = d.if_contains("is_free_tier"); free && free->is_bool()) info.is_free_tier = free->get_bool();
     return info;
 }

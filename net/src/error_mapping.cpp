@@ -1,6 +1,7 @@
 #include "error_mapping.hpp"
 
 #include "net_error.hpp"
+#include "redact.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -21,8 +22,13 @@ std::string capped(std::string text) {
 
 }  // namespace
 
-std::exception_ptr to_exception(const WireError& e, const std::string& model,
-                                const std::string& generation_id, const Usage& usage) {
+std::exception_ptr to_exception(const WireError& wire, const std::string& model,
+                                const std::string& generation_id, const Usage& usage,
+                                std::string_view api_key) {
+    WireError e = wire;
+    for (std::string* text : {&e.code, &e.message, &e.error_type, &e.provider_name, &e.raw}) {
+        *text = redact_secrets(*text, api_key);
+    }
     ErrorHttp::Details d;
     d.status = e.status;
     d.code = e.code;

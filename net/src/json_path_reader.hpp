@@ -8,6 +8,13 @@
 // and scalars; it calls `end_value` after each scalar.
 //
 // Used by the OpenRouter answer reader and by the fake server's request reader.
+//
+// Duplicate keys: an object that repeats a key the reader names is refused
+// (`net::error::duplicate_key`). A DOM keeps the last value and a one-pass reader may have acted on the
+// first, so two readers of one body could see two answers; refusing the body is the one rule
+// both can hold. Keys the reader does not name are not tracked (no reader acts on them).
+
+#include "net_error.hpp"
 
 #include <boost/json/basic_parser.hpp>
 #include <boost/json/error.hpp>
@@ -16,6 +23,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -38,6 +46,8 @@ void read_whole(std::string_view text, boost::system::error_code& ec, Args&&... 
 
 template <class Derived, class Key, std::size_t Levels>
 class JsonPathReader {
+    static_assert(sizeof(Key) == 1, "a reader names at most 64 keys (one bit each per object)");
+
 public:
     using error_code = boost::system::error_code;
     using string_view = boost::json::string_view;
@@ -76,16 +86,25 @@ public:
         }
         return true;
     }
-    bool on_key(string_view s, std::size_t, error_code&) {
+    bool on_key(string_view s, std::size_t, error_code& ec) {
         if (capturing()) {
             stack_->push_key(s);
         } else if (depth_ <= Levels) {
+            Level& level = path_[depth_ - 1];
             if (split_key_.empty()) {
-                path_[depth_ - 1].key = derived().key_named(std::string_view(s.data(), s.size()));
+                level.key = derived().key_named(std::string_view(s.data(), s.size()));
             } else {
                 split_key_.append(s.data(), s.size());
-                path_[depth_ - 1].key = derived().key_named(split_key_);
+                level.key = derived().key_named(split_key_);
                 split_key_.clear();
+            }
+            if (level.key != Key{}) {
+                const auto bit = std::uint64_t{1} << static_cast<unsigned>(level.key);
+                if (level.seen_keys & bit) {
+                    ec = net::error::duplicate_key;
+                    return false;
+                }
+                level.seen_keys |= bit;
             }
         }
         return true;
@@ -101,6 +120,7 @@ protected:
         bool array = false;
         Key key{};
         std::size_t index = 0;
+        std::uint64_t seen_keys = 0;  ///< the named keys this object has had (bit per Key)
     };
 
     bool capturing() const { return capture_at_ != no_capture; }
@@ -131,7 +151,7 @@ private:
 
     bool open(Kind kind, error_code& ec) {
         if (!derived().begin_value(kind, ec)) return false;
-        if (depth_ < Levels) path_[depth_] = Level{kind == Kind::array, Key{}, 0};
+        if (depth_ < Levels) path_[depth_] = Level{kind == Kind::array, Key{}, 0, 0};
         ++depth_;
         return true;
     }

@@ -25,6 +25,8 @@ public:
             case error::http2_protocol:
                 return "the server broke the HTTP/2 protocol (if it keeps happening with this server, set "
                        "HttpsOptions::http2 = false to use HTTP/1.1)";
+            case error::duplicate_key:
+                return "an object repeats a key (refused: readers could disagree on which value counts)";
         }
         return "unknown error";
     }

@@ -16,6 +16,7 @@ enum class error {
     stream_refused,
     stream_reset,
     http2_protocol,
+    duplicate_key,  ///< a JSON object repeats a key the reader reads
 };
 
 const boost::system::error_category& net_category() noexcept;

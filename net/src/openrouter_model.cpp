@@ -6,7 +6,9 @@
 #include "openrouter_wire.hpp"
 #include "retry_policy.hpp"
 #include "sse_parser.hpp"
+#include "redact.hpp"
 #include "url.hpp"
+#include "wire_numbers.hpp"
 
 #include <agentroute/errors.hpp>
 
@@ -43,7 +45,7 @@ double retry_after_header(const HttpHead& head) {
     if (value.empty()) return -1;
     char* end = nullptr;
     const double seconds = std::strtod(value.c_str(), &end);
-    return end != value.c_str() && seconds >= 0 ? seconds : -1;  // HTTP-dates: no hint
+    return end != value.c_str() ? retry_hint_seconds(seconds) : -1;  // HTTP-dates: no hint
 }
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
@@ -162,18 +164,21 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
         WireError error = parse_error_body(result.head.status, received.body);
         if (error.retry_after_s < 0) error.retry_after_s = retry_after_header(result.head);
         if (auto delay = retry_delay(o.retry, attempt, is_retryable(error), error.retry_after_s)) co_return *delay;
-        std::rethrow_exception(to_exception(error, o.model, generation_id, spent));
+        std::rethrow_exception(to_exception(error, o.model, generation_id, spent, o.api_key));
     }
 
     WireOutcome outcome;
     try {
         outcome = received.streaming ? received.streaming->answer.finish(generation_id)
                                      : parse_chat_body(received.body, generation_id);
-    } catch (ErrorAgent& e) {
-        e.set_usage(spent);
-        throw;
+    } catch (const ErrorProtocol& e) {
+        // Its text quotes the body, which may echo the key.
+        throw ErrorProtocol(redact_secrets(e.what(), o.api_key), spent);
     }
     co_await add_usage(model, spent, outcome.usage);
+    if (outcome.usage.invalid != nullptr) {
+        throw ErrorProtocol(std::string(outcome.usage.invalid) + " in the answer is not a token count", spent);
+    }
     if (outcome.error) {
         // An error inside a 200 answer is retried only when no text reached the caller yet.
         const bool nothing_streamed = !received.streaming || !received.streaming->answer.saw_data() || !streams_text;
@@ -181,7 +186,7 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
                                      outcome.error->retry_after_s)) {
             co_return *delay;
         }
-        std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent));
+        std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent, o.api_key));
     }
     Verdict verdict{std::in_place_type<ModelResponse>, std::move(*outcome.response)};
     ModelResponse& response = std::get<ModelResponse>(verdict);
@@ -249,7 +254,8 @@ asio::awaitable<KeyInfo> OpenRouterModel::key_info() {
     ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, sink);
     if (result.ec) std::rethrow_exception(to_exception(result.ec, impl->url.endpoint.host));
     if (result.head.status != 200) {
-        std::rethrow_exception(to_exception(parse_error_body(result.head.status, body), impl->options.model, {}, {}));
+        std::rethrow_exception(to_exception(parse_error_body(result.head.status, body), impl->options.model, {}, {},
+                                            impl->options.api_key));
     }
     co_return parse_key_info(body);
 }

@@ -92,7 +92,8 @@ WireError read_error(const json::object& error, int http_status) {
     e.code = text_of(code);
     if (http_status == 200 || http_status == 0) {
         // In-body errors: a numeric code is the status the error stands for.
-        e.status = code && code->is_number() ? static_cast<int>(int_of(code)) : 500;
+        const std::int64_t status = code && code->is_number() ? int_of(code) : 500;
+        e.status = status >= 100 && status <= 599 ? static_cast<int>(status) : 500;
     }
     e.message = text_of(error.if_contains("message"));
     if (const auto* meta = object_at(error, "metadata")) {
@@ -105,7 +106,7 @@ WireError read_error(const json::object& error, int http_status) {
         const json::value* retryable = availability->if_contains("retryable");
         e.retryable = retryable && retryable->is_bool() && retryable->get_bool();
         if (const json::value* after = availability->if_contains("retry_after"); after && after->is_number()) {
-            e.retry_after_s = after->to_number<double>();
+            e.retry_after_s = retry_hint_seconds(after->to_number<double>());
         }
         if (e.code.empty() && (http_status == 200 || http_status == 0)) e.status = 503;
     }
@@ -114,6 +115,7 @@ WireError read_error(const json::object& error, int http_status) {
 
 void read_usage(const UsageFacts& usage, WireUsage& out) {
     if (!usage.present) return;
+    out.invalid = usage.invalid;
     out.usage.input_tokens = usage.prompt_tokens;
     out.usage.output_tokens = usage.completion_tokens;
     if (usage.cost_known) {

@@ -53,6 +53,9 @@ struct WireError {
 struct WireUsage {
     Usage usage;
     bool cost_known = false;
+    /// A token count that is no count (e.g. "usage.prompt_tokens": negative): the answer is a
+    /// protocol error, raised once what can be known of the call's usage is counted.
+    const char* invalid = nullptr;
 };
 
 /// The result of one response: an answer, or an error (with whatever usage was billed).

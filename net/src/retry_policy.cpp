@@ -1,5 +1,7 @@
 #include "retry_policy.hpp"
 
+#include "wire_numbers.hpp"
+
 #include <algorithm>
 #include <random>
 
@@ -8,10 +10,11 @@ namespace agentroute::net::detail {
 std::optional<std::chrono::milliseconds> retry_delay(const RetryOptions& options, int attempt,
                                                      bool retryable, double retry_after_s) {
     if (!retryable || attempt + 1 >= options.max_attempts) return std::nullopt;
+    retry_after_s = retry_hint_seconds(retry_after_s);
     if (retry_after_s >= 0) {
-        const auto asked = std::chrono::milliseconds(static_cast<long long>(retry_after_s * 1000));
-        if (asked > options.max_retry_after) return std::nullopt;  // fail fast, typed
-        return asked;
+        // Compared as seconds before any cast: a hint longer than max_retry_after fails fast.
+        if (retry_after_s * 1000 > static_cast<double>(options.max_retry_after.count())) return std::nullopt;
+        return std::chrono::milliseconds(static_cast<long long>(retry_after_s * 1000));
     }
     // Full jitter in [d/2, d], d doubling per attempt up to max_delay.
     const long long doubled = options.base_delay.count() << std::min(attempt, 20);

@@ -122,15 +122,17 @@ TEST(OpenRouterWire, KeysAndTextSplitByEscapesAreReadWhole) {
 }
 
 TEST(OpenRouterWire, NumbersTooLargeForAnIntegerReadAsNone) {
-    // A cast of 1e300 to an integer is undefined: such a count reads as 0, such an index as none.
+    // A cast of 1e300 to an integer is undefined: such a count is no count (marked invalid, and
+    // read as 0), such an index none.
     WireOutcome body = parse_chat_body(
         R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":1e300,"completion_tokens":-1e300,"cost":0.5}})", "");
     ASSERT_TRUE(body.response);
     EXPECT_EQ(body.usage.usage.input_tokens, 0);
     EXPECT_EQ(body.usage.usage.output_tokens, 0);
+    EXPECT_STREQ(body.usage.invalid, "usage.prompt_tokens");
     WireOutcome error = parse_chat_body(R"({"error":{"code":1e300,"message":"m"}})", "");
     ASSERT_TRUE(error.error);
-    EXPECT_EQ(error.error->status, 0);
+    EXPECT_EQ(error.error->status, 500);
 
     StreamAccumulator acc;
     SseParser sse;

@@ -39,7 +39,10 @@ struct CatalogueEntry {
     std::string id;
     std::string name;
     std::int64_t context_length = 0;
-    ModelPrice price;
+    ModelPrice price;  ///< USD per token (and per request); zeros when not `priced`
+    /// The catalogue gave a prompt and a completion price that are amounts (a router's
+    /// variable price, listed as "-1", is none): only then are costs estimated from it.
+    bool priced = false;
 };
 
 /// What `GET /key` says about the key in use.

@@ -116,7 +116,14 @@ T from_json(const boost::json::value& v, const std::string& path) {
         return integer_from_json<T>(v, path);
     } else if constexpr (std::is_floating_point_v<T>) {
         if (!v.is_number()) throw SchemaMismatch(path, "expected a number");
-        return static_cast<T>(v.to_number<double>());
+        // Boost.JSON 1.81 reads an overflowing literal such as 0e309 as NaN (1e309 as inf): a
+        // tool gets a finite number in its type's range, or the model a correction.
+        const double d = v.to_number<double>();
+        if (!std::isfinite(d)) throw SchemaMismatch(path, "expected a finite number");
+        if (std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max())) {
+            throw SchemaMismatch(path, "number out of range");
+        }
+        return static_cast<T>(d);
     } else if constexpr (std::is_same_v<T, std::string>) {
         if (!v.is_string()) throw SchemaMismatch(path, "expected a string");
         return std::string(v.get_string());
