@@ -8,7 +8,48 @@
 
 namespace agentroute::cli {
 
-Args::Args(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+namespace {
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+[[noreturn]] void refuse_unknown(const std::string& name, const std::vector<std::string>& flags,
+                                 const std::vector<std::string>& options) {
+    const std::string* nearest = nullptr;
+    std::size_t best = std::string::npos;
+    for (const auto* names : {&flags, &options}) {
+        for (const std::string& known : *names) {
+            if (const std::size_t d = edit_distance(name, known); d < best) {
+                best = d;
+                nearest = &known;
+            }
+        }
+    }
+    std::string message = "unknown option --" + name;
+    if (nearest) message += "; did you mean --" + *nearest + "?";
+    throw UsageError(message);
+}
+
+}  // namespace
+
+Args::Args(int argc, char** argv, int first, const std::vector<std::string>& flags,
+           const std::vector<std::string>& options) {
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
         if (a.rfind("--", 0) != 0 || a == "--") {
@@ -16,14 +57,19 @@ Args::Args(int argc, char** argv, int first, const std::vector<std::string>& fla
             continue;
         }
         a.erase(0, 2);
-        if (const auto eq = a.find('='); eq != std::string::npos) {
-            values_[a.substr(0, eq)] = a.substr(eq + 1);
-        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
-            flags_set_.push_back(a);
+        const auto eq = a.find('=');
+        const std::string name = a.substr(0, eq);
+        if (contains(flags, name)) {
+            if (eq != std::string::npos) throw UsageError("--" + name + " takes no value");
+            flags_set_.push_back(name);
+        } else if (!contains(options, name)) {
+            refuse_unknown(name, flags, options);
+        } else if (eq != std::string::npos) {
+            values_[name] = a.substr(eq + 1);
         } else if (i + 1 < argc) {
-            values_[a] = argv[++i];
+            values_[name] = argv[++i];
         } else {
-            throw UsageError("--" + a + " needs a value");
+            throw UsageError("--" + name + " needs a value");
         }
     }
 }

@@ -22,10 +22,13 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-/// `--name value`, `--name=value` and `--flag`; everything else is positional.
+/// `--name value`, `--name=value` and `--flag`; everything else is positional. An option
+/// that is neither one of `flags` nor one of `options` is a `UsageError` naming the nearest
+/// valid one: a misspelled `--max-cost` must never run without its limit.
 class Args {
 public:
-    Args(int argc, char** argv, int first, const std::vector<std::string>& flags);
+    Args(int argc, char** argv, int first, const std::vector<std::string>& flags,
+         const std::vector<std::string>& options);
 
     std::optional<std::string> value(const std::string& name) const;
     bool flag(const std::string& name) const;

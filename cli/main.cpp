@@ -32,10 +32,19 @@ int main(int argc, char** argv) {
     }
     const std::string command = argv[1];
     try {
-        if (command == "login") return cmd_login(Args(argc, argv, 2, {"help", "stdin", "no-check"}));
-        if (command == "run") return cmd_run(Args(argc, argv, 2, {"help", "json", "no-stream"}));
-        if (command == "models") return cmd_models(Args(argc, argv, 2, {"help", "json"}));
-        if (command == "fake-server") return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http", "no-http2"}));
+        if (command == "login") {
+            return cmd_login(Args(argc, argv, 2, {"help", "stdin", "no-check"}, {"base-url", "ca-file"}));
+        }
+        if (command == "run") {
+            return cmd_run(Args(argc, argv, 2, {"help", "json", "no-stream"},
+                                {"model", "instructions", "max-cost", "max-turns"}));
+        }
+        if (command == "models") return cmd_models(Args(argc, argv, 2, {"help", "json"}, {}));
+        if (command == "fake-server") {
+            return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http", "no-http2"},
+                                        {"host", "port", "latency-ms", "price", "threads", "workers", "replay",
+                                         "cert-dir", "api-key"}));
+        }
         throw UsageError("unknown command '" + command + "'");
     } catch (...) {
         return report(std::current_exception());

@@ -20,6 +20,11 @@ std::string capped(std::string text) {
     return text;
 }
 
+// `what` and a further sentence, with one period between them ("User not found." ends in one).
+std::string then(const std::string& what, std::string_view sentence) {
+    return what + (!what.empty() && what.back() == '.' ? " " : ". ") + std::string(sentence);
+}
+
 }  // namespace
 
 std::exception_ptr to_exception(const WireError& wire, const std::string& model,
@@ -38,7 +43,8 @@ std::exception_ptr to_exception(const WireError& wire, const std::string& model,
     d.generation_id = generation_id;
     d.retry_after_s = e.retry_after_s;
 
-    std::string what = "OpenRouter error " + std::to_string(e.status) + " for model '" + model + "'";
+    std::string what = "OpenRouter error " + std::to_string(e.status);
+    if (!model.empty()) what += " for model '" + model + "'";  // none for /key, /models
     if (!e.provider_name.empty()) what += " (provider " + e.provider_name + ")";
     what += ": " + capped(e.message.empty() ? std::string("no message") : e.message);
     if (!e.raw.empty()) what += " [" + capped(e.raw) + "]";
@@ -47,14 +53,14 @@ std::exception_ptr to_exception(const WireError& wire, const std::string& model,
         case 400: return std::make_exception_ptr(ErrorBadRequest(what, d, usage));
         case 401:
             return std::make_exception_ptr(ErrorAuth(
-                what + ". Check the key (AgentOptions::api_key, AGENTROUTE_API_KEY, OPENROUTER_API_KEY or `agentroute login`)",
+                then(what, "Check the key (AgentOptions::api_key, AGENTROUTE_API_KEY, OPENROUTER_API_KEY or `agentroute login`)"),
                 d, usage));
         case 402:
-            return std::make_exception_ptr(ErrorCredits(what + ". Add credits at https://openrouter.ai/settings/credits", d, usage));
+            return std::make_exception_ptr(ErrorCredits(then(what, "Add credits at https://openrouter.ai/settings/credits"), d, usage));
         case 403: return std::make_exception_ptr(ErrorModeration(what, d, usage));
         case 404:
             return std::make_exception_ptr(ErrorNotFound(
-                what + ". Check the model slug, or that some provider of it supports this request (tools, response_format)",
+                then(what, "Check the model slug, or that some provider of it supports this request (tools, response_format)"),
                 d, usage));
         case 408:
         case 504:

@@ -1,9 +1,12 @@
 #include <agentroute/api_key.hpp>
 #include <agentroute/errors.hpp>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -38,6 +41,28 @@ std::optional<std::string> read_config_key(const std::string& path) {
     return std::nullopt;
 }
 
+bool write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// Creates the missing folders of `dir`, each mode 0700 (like ~/.ssh). A folder that already
+// exists is left as it is: its mode is its owner's choice (a shared 1777 folder stays 1777).
+void make_private_dirs(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (dir.empty() || std::filesystem::is_directory(dir, ec)) return;
+    make_private_dirs(dir.parent_path());
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw ErrorConfig("cannot create " + dir.string() + ": " + std::strerror(errno));
+    }
+    if (!std::filesystem::is_directory(dir, ec)) throw ErrorConfig(dir.string() + " is not a folder");
+}
+
 }  // namespace
 
 std::string config_path() {
@@ -59,21 +84,37 @@ std::optional<FoundApiKey> find_api_key(const std::optional<std::string>& explic
 void save_api_key(const std::string& key) {
     namespace fs = std::filesystem;
     const fs::path path = config_path();
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) throw ErrorConfig("cannot create " + path.parent_path().string() + ": " + ec.message());
-    ::chmod(path.parent_path().c_str(), 0700);
-    const fs::path tmp = path.string() + ".tmp";
-    // Created 0600 from the start: the key is never readable by others, not even briefly.
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) throw ErrorConfig("cannot write " + tmp.string());
+    if (!path.is_absolute()) {
+        throw ErrorConfig("the config path '" + path.string() +
+                          "' is relative (AGENTROUTE_CONFIG must be an absolute path, e.g. $HOME/.agentroute/config)");
+    }
+    if (path.filename().empty()) throw ErrorConfig("the config path '" + path.string() + "' names a folder, not a file");
+    make_private_dirs(path.parent_path());
+
+    // A fresh file of our own beside the target (O_EXCL: never one planted there, never through
+    // a link), mode 0600 from the start, then renamed over the target: rename replaces a link
+    // at `path` itself, it does not write through it.
+    std::string tmp = path.string() + ".XXXXXX";
+    const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+    if (fd < 0) throw ErrorConfig("cannot create a file in " + path.parent_path().string() + ": " + std::strerror(errno));
     const std::string text = "# written by `agentroute login`\napi_key = " + key + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                    ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+    const bool written = ::fchmod(fd, 0600) == 0 && write_all(fd, text) && ::fsync(fd) == 0;
+    const int write_errno = errno;
     ::close(fd);
-    if (!ok) throw ErrorConfig("cannot write " + tmp.string());
-    fs::rename(tmp, path, ec);
-    if (ec) throw ErrorConfig("cannot replace " + path.string() + ": " + ec.message());
+    if (!written) {
+        ::unlink(tmp.c_str());
+        throw ErrorConfig("cannot write " + tmp + ": " + std::strerror(write_errno));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int rename_errno = errno;
+        ::unlink(tmp.c_str());
+        throw ErrorConfig("cannot replace " + path.string() + ": " + std::strerror(rename_errno));
+    }
+    // The rename itself survives a crash once the folder is synced.
+    if (const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
 }
 
 }  // namespace agentroute

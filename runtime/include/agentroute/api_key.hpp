@@ -19,8 +19,10 @@ std::optional<FoundApiKey> find_api_key(const std::optional<std::string>& explic
 /// `$AGENTROUTE_CONFIG` when set, else `$HOME/.agentroute/config`.
 std::string config_path();
 
-/// Writes `key` to the config file (creating `~/.agentroute` with mode 0700 and the file with
-/// mode 0600, replacing it atomically). Throws `ErrorConfig` when it cannot.
+/// Writes `key` to the config file, as `ssh-keygen` writes a private key: a fresh file of its
+/// own in the target's folder (exclusive create, mode 0600, never through a link), synced, then
+/// renamed over the target. Missing folders are created with mode 0700; existing ones are never
+/// changed. Throws `ErrorConfig` when it cannot, or when the path is relative.
 void save_api_key(const std::string& key);
 
 }  // namespace agentroute
