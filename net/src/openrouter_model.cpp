@@ -203,8 +203,11 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     auto impl = impl_;  // alive for the whole call
     const OpenRouterOptions& o = impl->options;
     if (o.api_key.empty()) {
+        // Names the config file that was looked at (runtime's config_path(); net cannot use it).
+        const char* config = std::getenv("AGENTROUTE_CONFIG");
+        const std::string looked_at = config && *config ? std::string(config) + " (AGENTROUTE_CONFIG)" : "~/.agentroute/config";
         throw ErrorConfig("no OpenRouter API key: pass AgentOptions::api_key, set AGENTROUTE_API_KEY or "
-                          "OPENROUTER_API_KEY, or run `agentroute login` (writes ~/.agentroute/config)");
+                          "OPENROUTER_API_KEY, or run `agentroute login` (writes " + looked_at + ", which has no key)");
     }
     HttpRequest http;
     http.target = impl->chat_target;

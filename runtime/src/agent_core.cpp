@@ -13,11 +13,19 @@
 
 namespace agentroute::detail {
 
+struct AgentCore::Resolved {
+    ResolvedEndpoint endpoint;
+    std::shared_ptr<Model> model;
+};
+
 AgentCore::AgentCore(AgentOptions options) : options_(std::move(options)) {
     if (options_.model.model()) {
         model_ = options_.model.model();
     } else if (!options_.model.name().empty()) {
-        model_ = resolve_model(options_.model.name(), ResolveOptions{.api_key = options_.api_key});
+        slug_ = infer_slug(options_.model.name());  // an unknown name fails here, at once
+        if (options_.api_key && !options_.api_key->empty()) {
+            model_ = resolve_model(slug_, ResolveOptions{.api_key = options_.api_key});
+        }
     } else {
         throw ErrorConfig("AgentOptions::model is not set: give a model name such as "
                           "\"anthropic/claude-sonnet-4\" or a Model object");
@@ -27,6 +35,18 @@ AgentCore::AgentCore(AgentOptions options) : options_(std::move(options)) {
     if (options_.max_cost && !(*options_.max_cost > 0)) {
         throw ErrorConfig("AgentOptions::max_cost must be a positive number of USD");
     }
+}
+
+std::shared_ptr<Model> AgentCore::model() const {
+    if (model_) return model_;
+    ResolvedEndpoint now = resolve_endpoint();
+    std::lock_guard lock(resolved_mutex_);
+    if (!resolved_ || !(resolved_->endpoint == now)) {
+        auto model = resolve_model(slug_, ResolveOptions{.api_key = now.api_key, .base_url = now.base_url,
+                                                         .ca_file = now.ca_file});
+        resolved_ = std::make_shared<const Resolved>(Resolved{std::move(now), std::move(model)});
+    }
+    return resolved_->model;
 }
 
 void AgentCore::ensure_configurable() const {

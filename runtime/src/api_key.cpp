@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string_view>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -63,6 +64,28 @@ void make_private_dirs(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir, ec)) throw ErrorConfig(dir.string() + " is not a folder");
 }
 
+// The config file's key, read again only when the file changed: runs resolve their key as
+// they start, and a stat is all most of them cost.
+std::optional<std::string> cached_config_key(const std::string& path) {
+    struct Seen {
+        std::string path;
+        struct stat st {};
+        bool exists = false;
+        std::optional<std::string> key;
+    };
+    static std::mutex mutex;
+    static Seen seen;
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    std::lock_guard lock(mutex);
+    const bool same = seen.path == path && seen.exists == exists &&
+                      (!exists || (seen.st.st_ino == st.st_ino && seen.st.st_size == st.st_size &&
+                                   seen.st.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+                                   seen.st.st_mtim.tv_nsec == st.st_mtim.tv_nsec));
+    if (!same) seen = Seen{path, st, exists, exists ? read_config_key(path) : std::nullopt};
+    return seen.key;
+}
+
 }  // namespace
 
 std::string config_path() {
@@ -77,7 +100,7 @@ std::optional<FoundApiKey> find_api_key(const std::optional<std::string>& explic
         if (auto v = env(name)) return FoundApiKey{*v, name};
     }
     const std::string path = config_path();
-    if (auto key = read_config_key(path)) return FoundApiKey{*key, path};
+    if (auto key = cached_config_key(path)) return FoundApiKey{*key, path};
     return std::nullopt;
 }
 

@@ -19,7 +19,7 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     if (!options.max_cost) co_return std::nullopt;
 
     check_budget(state);
-    std::optional<ModelPrice> price = co_await state.core->model()->price();
+    std::optional<ModelPrice> price = co_await state.model->price();
     if (!price || price->completion <= 0) co_return std::nullopt;
 
     // The prompt's cost is known before sending only by estimate (~4 characters a token); the

@@ -60,7 +60,7 @@ void send_correction(RunState& state, const std::string& correction) {
 
 boost::asio::awaitable<std::any> run_loop(RunState& state) {
     AgentCore& core = *state.core;
-    Model& model = *core.model();
+    Model& model = *state.model;
     const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
     std::function<void(std::string_view)> on_text_delta;
     if (state.options.on_event) {

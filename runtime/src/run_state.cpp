@@ -7,6 +7,7 @@ namespace agentroute::detail {
 RunState::RunState(std::shared_ptr<AgentCore> core_in, RunOptions options_in,
                    boost::asio::any_io_executor executor)
     : core(std::move(core_in)),
+      model(core->model()),
       options(std::move(options_in)),
       ctx(options.run_id.empty() ? make_run_id() : options.run_id, core->options().name,
           core->options().memory.get(), std::move(executor)) {

@@ -22,6 +22,7 @@ struct RunState {
              boost::asio::any_io_executor executor);
 
     std::shared_ptr<AgentCore> core;
+    std::shared_ptr<Model> model;  ///< resolved as the run starts (`AgentCore::model`)
     RunOptions options;
     RunContext ctx;
     std::vector<Message> messages;

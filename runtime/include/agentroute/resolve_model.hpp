@@ -25,6 +25,21 @@ struct ResolveOptions {
 /// Throws `ErrorConfig` for a bare name whose vendor cannot be inferred.
 std::string infer_slug(std::string_view name);
 
+/// Where a model given by name is reached, as the environment says now: the key (by
+/// `find_api_key`; empty when none), the base URL (`AGENTROUTE_BASE_URL`, empty for OpenRouter)
+/// and the extra CA file (`AGENTROUTE_CA_FILE`).
+struct ResolvedEndpoint {
+    std::string api_key;
+    std::string base_url;
+    std::string ca_file;
+    friend bool operator==(const ResolvedEndpoint&, const ResolvedEndpoint&) = default;
+};
+
+/// `ResolvedEndpoint` from the environment and the config file. Cheap: two or three `getenv`
+/// calls, and the config file is read only when no variable holds a key, and then only when it
+/// changed since the last read.
+ResolvedEndpoint resolve_endpoint();
+
 /// The model for a name or slug, reached through OpenRouter with one key.
 /// Throws `ErrorConfig` for an unknown bare name. A missing key is reported when the model is
 /// first called, naming every place a key is looked for.

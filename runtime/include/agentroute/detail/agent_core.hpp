@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,7 +56,11 @@ public:
     RunOutcome run_sync(std::string prompt, RunOptions options);
 
     const AgentOptions& options() const noexcept { return options_; }
-    const std::shared_ptr<Model>& model() const noexcept { return model_; }
+    /// The model a run starting now uses. A model given by name is resolved at construction
+    /// (the slug) and its key, base URL and CA file again here, from the environment and the
+    /// config file as they are now: an agent built before the key was set, or a rotated key,
+    /// works. An explicit `AgentOptions::api_key` always wins.
+    std::shared_ptr<Model> model() const;
     const std::vector<ToolEntry>& tools() const noexcept { return tools_; }
     const std::vector<ToolDefinition>& tool_definitions() const noexcept { return definitions_; }
     const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
@@ -66,7 +71,13 @@ private:
     void ensure_configurable() const;
 
     AgentOptions options_;
-    std::shared_ptr<Model> model_;
+    std::shared_ptr<Model> model_;  // given, or resolved with an explicit key
+    // A named model without an explicit key, resolved per run; reused while its key, base URL
+    // and CA file stay the same.
+    std::string slug_;
+    struct Resolved;
+    mutable std::mutex resolved_mutex_;
+    mutable std::shared_ptr<const Resolved> resolved_;
     std::vector<ToolEntry> tools_;
     std::vector<ToolDefinition> definitions_;
     std::optional<OutputSchema> output_schema_;
