@@ -147,10 +147,10 @@ BENCHMARK(BM_HistorySlidingWindow200);
 
 // One whole run with an in-process model: loop, checkpoint, tool dispatch, output parsing.
 void BM_RunWithOneToolCall(benchmark::State& state) {
-    auto model = std::make_shared<agentroute::testing::ScriptedModel>(
-        std::vector{agentroute::testing::ScriptedModel::tool_call("lookup_ticket", R"({"ticket_id":"4821"})"),
-                    agentroute::testing::ScriptedModel::text("done")},
-        agentroute::testing::ScriptedModelOptions{.per_run = true, .record = false});
+    auto model = std::make_shared<agentroute::testkit::ScriptedModel>(
+        std::vector{agentroute::testkit::ScriptedModel::tool_call("lookup_ticket", R"({"ticket_id":"4821"})"),
+                    agentroute::testkit::ScriptedModel::text("done")},
+        agentroute::testkit::ScriptedModelOptions{.per_run = true, .record = false});
     Agent agent({.name = "bench", .model = model, .instructions = "Look tickets up.", .max_cost = 100.0});
     agent.tool("lookup_ticket", "Look up a ticket.", [](const LookupTicket& a) { return "ticket " + a.ticket_id + ": open"; });
     boost::asio::io_context io;

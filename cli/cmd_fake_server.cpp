@@ -35,7 +35,7 @@ Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.
         setrlimit(RLIMIT_NOFILE, &files);
     }
 
-    testing::FakeOpenRouterOptions o;
+    testkit::FakeOpenRouterOptions o;
     o.host = args.value("host").value_or("127.0.0.1");
     o.port = static_cast<std::uint16_t>(args.number("port", 0));
     o.latency = std::chrono::milliseconds(static_cast<long long>(args.number("latency-ms", 0)));
@@ -46,7 +46,7 @@ Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.
     o.cert_dir = args.value("cert-dir").value_or("");
     o.api_key = args.value("api-key").value_or("");
     o.http2 = !args.flag("no-http2");
-    testing::FakeOpenRouter fake(o);
+    testkit::FakeOpenRouter fake(o);
     std::cout << boost::json::serialize(boost::json::object{
                      {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})
               << std::endl;

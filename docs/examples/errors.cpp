@@ -5,12 +5,12 @@
 #include <iostream>
 
 using namespace agentroute;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 int main() {
     // A model that asks for a tool forever, $0.20 a call.
     auto model = std::make_shared<ScriptedModel>(
-        std::vector<agentroute::testing::ScriptStep>(30, ScriptedModel::tool_call("noop", "{}", Usage{100, 10, 0.20, 1})));
+        std::vector<agentroute::testkit::ScriptStep>(30, ScriptedModel::tool_call("noop", "{}", Usage{100, 10, 0.20, 1})));
     Agent agent({.name = "support", .model = model, .max_cost = 0.50, .max_turns = 20});
     agent.tool("noop", "Does nothing.", [](RunContext&) { return std::string("ok"); });
 

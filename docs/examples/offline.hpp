@@ -12,9 +12,9 @@
 
 namespace examples {
 
-inline std::unique_ptr<agentroute::testing::FakeOpenRouter> offline_if_no_key() {
+inline std::unique_ptr<agentroute::testkit::FakeOpenRouter> offline_if_no_key() {
     if (agentroute::find_api_key()) return nullptr;
-    auto fake = std::make_unique<agentroute::testing::FakeOpenRouter>();
+    auto fake = std::make_unique<agentroute::testkit::FakeOpenRouter>();
     ::setenv("AGENTROUTE_BASE_URL", fake->base_url().c_str(), 1);
     ::setenv("AGENTROUTE_CA_FILE", fake->ca_file().c_str(), 1);
     ::setenv("AGENTROUTE_API_KEY", "sk-or-offline-demo", 1);

@@ -5,7 +5,7 @@
 #include <iostream>
 
 using namespace agentroute;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 // tag::ticket[]
 struct Ticket {

@@ -6,8 +6,8 @@
 #include <iostream>
 
 using namespace agentroute;
-using agentroute::testing::FunctionModel;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::FunctionModel;
+using agentroute::testkit::ScriptedModel;
 
 int main() {
     // tag::scripted[]

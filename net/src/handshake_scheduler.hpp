@@ -38,7 +38,7 @@ public:
     struct Turn {
         std::string host;
         bool probe = false;
-        std::chrono::steady_clock::time_point started;
+        std::chrono::steady_clock::time_point started{};
     };
 
     /// Waits until a handshake with `host` (host:port) may start. The caller must `leave`.

@@ -19,14 +19,14 @@
 namespace agentroute::net::detail {
 
 struct WireOptions {
-    std::string model;
+    std::string model{};
     bool stream = true;
-    std::vector<std::string> fallback_models;
+    std::vector<std::string> fallback_models{};
     /// Provider preferences as a JSON object text ("" for none).
-    std::string provider;
+    std::string provider{};
     /// `provider` plus `require_parameters: true`, sent with typed outputs; computed from
     /// `provider` when empty (OpenRouterModel computes it once, at construction).
-    std::string typed_provider;
+    std::string typed_provider{};
 };
 
 /// `provider` with `require_parameters: true` added. Throws `ErrorConfig` when `provider` is

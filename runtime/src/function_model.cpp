@@ -1,6 +1,6 @@
 #include <agentroute/testing/function_model.hpp>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 
 FunctionModel::FunctionModel(Function function, std::string name)
     : function_([f = std::move(function)](const ModelRequest& request)
@@ -17,4 +17,4 @@ boost::asio::awaitable<ModelResponse> FunctionModel::request(ModelRequest reques
     co_return response;
 }
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit

@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 namespace {
 
 ScriptStep answer(Message message, std::string finish_reason, Usage usage) {
@@ -97,4 +97,4 @@ std::size_t ScriptedModel::calls() const {
     return calls_;
 }
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit

@@ -134,14 +134,14 @@ void expect_error_type(int status, const std::exception& e) {
 
 class FixtureReplay : public ::testing::TestWithParam<std::string> {
 protected:
-    static void SetUpTestSuite() { fake_ = new agentroute::testing::FakeOpenRouter(); }
+    static void SetUpTestSuite() { fake_ = new agentroute::testkit::FakeOpenRouter(); }
     static void TearDownTestSuite() {
         delete fake_;
         fake_ = nullptr;
     }
-    static agentroute::testing::FakeOpenRouter* fake_;
+    static agentroute::testkit::FakeOpenRouter* fake_;
 };
-agentroute::testing::FakeOpenRouter* FixtureReplay::fake_ = nullptr;
+agentroute::testkit::FakeOpenRouter* FixtureReplay::fake_ = nullptr;
 
 }  // namespace
 
@@ -154,7 +154,7 @@ TEST_P(FixtureReplay, ParsesLikeTheRecording) {
     const json::object& response = fixture.at("response").get_object();
     const Expected expected = expected_from(response);
 
-    agentroute::testing::RecordedResponse recorded;
+    agentroute::testkit::RecordedResponse recorded;
     recorded.status = response.at("status").to_number<int>();
     recorded.body = std::string(response.at("body_text").get_string());
     for (const auto& kv : response.at("headers").get_object()) {

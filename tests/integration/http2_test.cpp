@@ -24,8 +24,8 @@
 
 using namespace agentroute;
 using agentroute::test::expect_error;
-using agentroute::testing::FakeOpenRouter;
-using agentroute::testing::FakeOpenRouterOptions;
+using agentroute::testkit::FakeOpenRouter;
+using agentroute::testkit::FakeOpenRouterOptions;
 using namespace std::chrono_literals;
 
 namespace {

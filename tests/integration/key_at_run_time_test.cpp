@@ -12,8 +12,8 @@
 #include <fstream>
 
 using namespace agentroute;
-using agentroute::testing::FakeOpenRouter;
-using agentroute::testing::FakeOpenRouterOptions;
+using agentroute::testkit::FakeOpenRouter;
+using agentroute::testkit::FakeOpenRouterOptions;
 
 namespace {
 

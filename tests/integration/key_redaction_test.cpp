@@ -12,8 +12,8 @@
 #include <sstream>
 
 using namespace agentroute;
-using agentroute::testing::FakeOpenRouter;
-using agentroute::testing::RecordedResponse;
+using agentroute::testkit::FakeOpenRouter;
+using agentroute::testkit::RecordedResponse;
 
 namespace {
 

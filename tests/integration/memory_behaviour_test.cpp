@@ -11,7 +11,7 @@
 using namespace agentroute;
 using agentroute::test::run_co;
 using agentroute::test::TempDir;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 namespace {
 

@@ -16,7 +16,7 @@
 
 using namespace agentroute;
 using agentroute::test::expect_error;
-using agentroute::testing::FakeOpenRouter;
+using agentroute::testkit::FakeOpenRouter;
 
 namespace {
 
@@ -65,7 +65,7 @@ TEST_P(OpenRouterEndToEnd, ToolCallToolResultFinalAnswerAndExactCost) {
     };
     auto result = agent.run_sync("Investigate ticket #4821", options);
 
-    EXPECT_EQ(result.output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(result.output, agentroute::testkit::FakeOpenRouterOptions{}.final_text);
     EXPECT_EQ(result.usage.model_calls, 2);
     EXPECT_EQ(fake.chat_requests(), 2u);
     EXPECT_NEAR(result.usage.total_cost_usd, fake.billed_usd(), 1e-12);  // to the cent, and then some
@@ -92,7 +92,7 @@ TEST_P(OpenRouterEndToEnd, AnErrorAfterABilledCallKeepsItsCost) {
     FakeOpenRouter fake;
     auto agent = support_agent(model_for(fake, streaming(), http2()));
     // The second call fails for good: the first call's cost must still be on the error.
-    fake.push_fault({.kind = agentroute::testing::FakeFault::Kind::status, .status = 400, .skip = 1});
+    fake.push_fault({.kind = agentroute::testkit::FakeFault::Kind::status, .status = 400, .skip = 1});
     auto e = expect_error<ErrorBadRequest>([&] { agent.run_sync("Investigate ticket #4821"); });
     EXPECT_EQ(e.status(), 400);
     EXPECT_EQ(e.usage().model_calls, 1);
@@ -109,7 +109,7 @@ TEST(OpenRouterModels, ResolveModelReachesTheFakeThroughEnvironment) {
     ::unsetenv("AGENTROUTE_CA_FILE");
     EXPECT_EQ(model->name(), "anthropic/claude-sonnet-4.5");
     Agent agent({.name = "a", .model = model});
-    EXPECT_EQ(agent.run_sync("hi").output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(agent.run_sync("hi").output, agentroute::testkit::FakeOpenRouterOptions{}.final_text);
     EXPECT_EQ(fake.last_request_headers()["authorization"], "Bearer sk-or-v1-explicit");
 }
 
@@ -141,7 +141,7 @@ TEST(OpenRouterModels, MissingKeyNamesEveryPlaceAtRunTime) {
 }
 
 TEST(OpenRouterModels, AWrongKeyIsErrorAuthAndNeverShowsTheKey) {
-    agentroute::testing::FakeOpenRouterOptions fo;
+    agentroute::testkit::FakeOpenRouterOptions fo;
     fo.api_key = "sk-or-v1-the-right-one";
     FakeOpenRouter fake(fo);
     OpenRouterOptions o =
@@ -207,7 +207,7 @@ TEST(OpenRouterE2E, AnOptionWithALineBreakCannotInjectAHeader) {
 }
 
 TEST(OpenRouterE2E, RunsBeyondTheConnectionLimitWaitForAFreeConnection) {
-    agentroute::testing::FakeOpenRouterOptions fo;
+    agentroute::testkit::FakeOpenRouterOptions fo;
     fo.latency = std::chrono::milliseconds(30);
     FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);

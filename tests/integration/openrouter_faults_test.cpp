@@ -16,8 +16,8 @@
 #include <functional>
 
 using namespace agentroute;
-using agentroute::testing::FakeFault;
-using agentroute::testing::FakeOpenRouter;
+using agentroute::testkit::FakeFault;
+using agentroute::testkit::FakeOpenRouter;
 using namespace std::chrono_literals;
 using Kind = FakeFault::Kind;
 
@@ -76,10 +76,10 @@ TEST_P(OpenRouterFaults, EndsAsDocumentedAndThePoolRecovers) {
         c.check(error);
     } else {
         EXPECT_FALSE(error) << "expected a retry and then success";
-        EXPECT_EQ(output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+        EXPECT_EQ(output, agentroute::testkit::FakeOpenRouterOptions{}.final_text);
     }
     // The next run is served normally by the same pool.
-    EXPECT_EQ(agent.run_sync("again").output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(agent.run_sync("again").output, agentroute::testkit::FakeOpenRouterOptions{}.final_text);
     EXPECT_EQ(fake.http2_connections() > 0, http2);
 }
 
@@ -127,8 +127,8 @@ TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
 // parser and no buffer, and must still end on time.
 class SlowAnswer : public ::testing::TestWithParam<bool> {
 protected:
-    static agentroute::testing::FakeOpenRouterOptions answering_after(std::chrono::milliseconds latency) {
-        agentroute::testing::FakeOpenRouterOptions fo;
+    static agentroute::testkit::FakeOpenRouterOptions answering_after(std::chrono::milliseconds latency) {
+        agentroute::testkit::FakeOpenRouterOptions fo;
         fo.latency = latency;
         return fo;
     }
@@ -178,7 +178,7 @@ TEST_P(SlowAnswer, ARunsDeadlineEndsTheWaitAndTheNextRunIsServed) {
     ASSERT_TRUE(hurried_error) << "the hurried run got its answer";
     agentroute::test::expect_error<ErrorDeadline>([&] { std::rethrow_exception(hurried_error); });
     EXPECT_LT(hurried_took, 300ms) << "before the answer came";
-    EXPECT_EQ(next_output, agentroute::testing::FakeOpenRouterOptions{}.final_text);
+    EXPECT_EQ(next_output, agentroute::testkit::FakeOpenRouterOptions{}.final_text);
     // Over HTTP/1.1 the abandoned connection still has the late answer coming: it is closed, not
     // given to the next run. Over HTTP/2 only the stream is reset.
     EXPECT_EQ(fake.connections(), GetParam() ? 1u : 2u);
@@ -206,7 +206,7 @@ TEST_P(SlowAnswer, ARunCancelledAnywhereInItsCallLeavesNothingRunning) {
         }, boost::asio::detached);
         io.run_for(10s);
         EXPECT_TRUE(io.stopped()) << "work left after both runs, cancelled after " << ms << " ms";
-        EXPECT_EQ(next_output, agentroute::testing::FakeOpenRouterOptions{}.final_text) << ms << " ms";
+        EXPECT_EQ(next_output, agentroute::testkit::FakeOpenRouterOptions{}.final_text) << ms << " ms";
     }
 }
 

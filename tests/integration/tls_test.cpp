@@ -14,7 +14,7 @@
 #include <filesystem>
 
 using namespace agentroute;
-using agentroute::testing::FakeOpenRouter;
+using agentroute::testkit::FakeOpenRouter;
 
 namespace {
 
@@ -50,7 +50,7 @@ TEST(Tls, AnUntrustedCertificateIsRefused) {
 }
 
 TEST(Tls, ANameMismatchIsRefused) {
-    agentroute::testing::FakeOpenRouterOptions o;
+    agentroute::testkit::FakeOpenRouterOptions o;
     o.host = "127.0.0.2";  // loopback, but not a name on the fake's certificate
     FakeOpenRouter fake(o);
     const std::string what = failure(model(fake.base_url(), fake.ca_file()));
@@ -77,7 +77,7 @@ TEST(Tls, TheFakeRemovesTheCaFolderItMade) {
 
 TEST(Tls, TheFakeLeavesACertDirItWasGiven) {
     agentroute::test::TempDir dir;
-    agentroute::testing::FakeOpenRouterOptions o;
+    agentroute::testkit::FakeOpenRouterOptions o;
     o.cert_dir = dir.path().string();
     { FakeOpenRouter fake(o); }
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "ca.pem"));
@@ -88,7 +88,7 @@ TEST(Tls, AMissingCaFileIsAConfigError) {
 }
 
 TEST(Tls, ABurstOfNewConnectionsResumesTheFirstOnesSession) {
-    agentroute::testing::FakeOpenRouterOptions o;
+    agentroute::testkit::FakeOpenRouterOptions o;
     o.latency = std::chrono::milliseconds(100);  // keeps the runs' connections open side by side
     FakeOpenRouter fake(o);
     // HTTP/1.1: a connection per concurrent run (HTTP/2 would share one).

@@ -9,7 +9,7 @@
 #include <atomic>
 
 using namespace agentroute;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -29,7 +29,7 @@ TEST(Stress, TenThousandConcurrentRunsShareOneAgent) {
         std::vector{ScriptedModel::tool_call("lookup_ticket", R"({"ticket_id":"4821"})",
                                              Usage{100, 10, 0.001, 1}),
                     ScriptedModel::text("Ticket #4821 is blocked.", Usage{200, 20, 0.002, 1})},
-        agentroute::testing::ScriptedModelOptions{.latency = 2ms, .per_run = true, .record = false});
+        agentroute::testkit::ScriptedModelOptions{.latency = 2ms, .per_run = true, .record = false});
     Agent agent({.name = "support", .model = model, .instructions = "Look tickets up."});
     std::atomic<int> tool_runs{0};
     agent.tool("lookup_ticket", "Look up a ticket.", [&](const LookupTicket& args) {

@@ -44,9 +44,9 @@ void run_on_pool(Agent<>& agent, int runs, Outcome& outcome,
 }  // namespace
 
 TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
-    agentroute::testing::FakeOpenRouterOptions fo;
+    agentroute::testkit::FakeOpenRouterOptions fo;
     fo.latency = 50ms;
-    agentroute::testing::FakeOpenRouter fake(fo);
+    agentroute::testkit::FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
     o.https.http2 = false;                  // a connection per run, opened across threads
     o.https.max_concurrent_handshakes = 8;  // make runs queue for handshakes too
@@ -72,9 +72,9 @@ TEST(Stress, HundredsOfHttpsRunsOnAThreadPool) {
 // Runs queue for a few connections across threads: a lost wake-up would leave one waiting
 // for ever (the test would time out).
 TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
-    agentroute::testing::FakeOpenRouterOptions fo;
+    agentroute::testkit::FakeOpenRouterOptions fo;
     fo.latency = 5ms;
-    agentroute::testing::FakeOpenRouter fake(fo);
+    agentroute::testkit::FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
     o.https.http2 = false;  // the limit bounds HTTP/1.1 connections
     o.https.max_connections_per_host = 4;
@@ -92,9 +92,9 @@ TEST(Stress, RunsQueueForAFewConnectionsOnAThreadPool) {
 // the connection's strand while exchanges submit, and send (a burst's requests go out at once),
 // from any thread.
 TEST(Stress, HundredsOfHttp2RunsOnAThreadPool) {
-    agentroute::testing::FakeOpenRouterOptions fo;
+    agentroute::testkit::FakeOpenRouterOptions fo;
     fo.latency = 20ms;
-    agentroute::testing::FakeOpenRouter fake(fo);
+    agentroute::testkit::FakeOpenRouter fake(fo);
     OpenRouterOptions o = agentroute::test::fake_options(fake);
     o.https.http2 = true;
     o.stream = true;

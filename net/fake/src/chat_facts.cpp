@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 namespace {
 
@@ -146,4 +146,4 @@ void read_chat_facts(std::string_view body, ChatFacts& facts, error_code& ec) {
     net::detail::read_whole<FactsHandler>(body, ec, facts);
 }
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 struct ChatFacts {
     explicit ChatFacts(const boost::json::storage_ptr& sp) : parameters(sp) {}
@@ -28,4 +28,4 @@ struct ChatFacts {
 /// Reads `body` into `facts`; `ec` is set when it is not one JSON object.
 void read_chat_facts(std::string_view body, ChatFacts& facts, boost::system::error_code& ec);
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 struct H2ServerSession::Stream {
     FakeRequest request;
@@ -191,4 +191,4 @@ bool H2ServerSession::send_more(std::int32_t stream_id, const std::string& data)
     return true;
 }
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -13,7 +13,7 @@
 
 struct nghttp2_session;
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 class H2ServerSession {
 public:
@@ -47,4 +47,4 @@ private:
     friend struct Callbacks;
 };
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

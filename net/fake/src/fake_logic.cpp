@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 namespace json = boost::json;
 
@@ -379,4 +379,4 @@ Plan FakeLogic::key() const {
     return p;
 }
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

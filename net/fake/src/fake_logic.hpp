@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 struct FakeRequest {
     std::string method;
@@ -77,4 +77,4 @@ private:
     std::map<std::string, std::string> last_headers_;
 };
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

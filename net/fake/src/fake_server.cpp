@@ -29,7 +29,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -383,4 +383,4 @@ std::map<std::string, std::string> FakeOpenRouter::last_request_headers() const 
     return impl_->logic.last_request_headers();
 }
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit

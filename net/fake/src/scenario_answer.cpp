@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 namespace {
 
@@ -137,4 +137,4 @@ std::string answer_events(const ScenarioAnswer& a) {
     return out;
 }
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 /// What OpenRouter streams while a model thinks, before the first event: an SSE comment.
 inline constexpr std::string_view keepalive_comment = ": OPENROUTER PROCESSING\n\n";
@@ -30,4 +30,4 @@ std::string answer_body(const ScenarioAnswer& answer);
 /// `[DONE]`.
 std::string answer_events(const ScenarioAnswer& answer);
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

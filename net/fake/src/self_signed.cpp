@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 namespace {
 
 template <class T, void (*Free)(T*)>
@@ -99,4 +99,4 @@ Certificates make_certificates() {
     return Certificates{pem(ca.get()), pem(server.get()), pem(server_key.get())};
 }
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace agentroute::testing::detail {
+namespace agentroute::testkit::detail {
 
 /// A private CA and a server certificate it signed, for localhost, 127.0.0.1 and ::1
 /// (EC P-256, valid from yesterday for ten years), all PEM.
@@ -15,4 +15,4 @@ struct Certificates {
 /// Makes fresh certificates with OpenSSL. Throws std::runtime_error if OpenSSL fails.
 Certificates make_certificates();
 
-}  // namespace agentroute::testing::detail
+}  // namespace agentroute::testkit::detail

@@ -37,25 +37,25 @@ private:
 ///     Agent agent({.name = "support", .model = "anthropic/claude-sonnet-4", .max_cost = 0.50});
 struct AgentOptions {
     /// A name for logs and `RunContext::agent_name`.
-    std::string name;
+    std::string name{};
     /// The model: a name or slug resolved through OpenRouter, or a `Model` object.
-    ModelRef model;
+    ModelRef model{};
     /// The system message of every run.
-    std::string instructions;
+    std::string instructions{};
     /// Hard ceiling in USD per run; crossing it ends the run with `ErrorBudget`.
-    std::optional<double> max_cost;
+    std::optional<double> max_cost{};
     /// Model calls a run may make; one more ends it with `ErrorMaxTurns`.
     int max_turns = 10;
     /// Corrective passes (`Retry`, invalid tool arguments, unparsable output) a run may take;
     /// one more ends it with `ErrorRetries`.
     int retries = 1;
     /// Memory that tools reach through `RunContext::memory()`, also storing conversations.
-    std::shared_ptr<Memory> memory;
+    std::shared_ptr<Memory> memory{};
     /// History policy applied before every model call; unbounded history when null.
-    std::shared_ptr<HistoryPolicy> history;
+    std::shared_ptr<HistoryPolicy> history{};
     /// OpenRouter key for model names; otherwise `AGENTROUTE_API_KEY`, `OPENROUTER_API_KEY`,
     /// then `~/.agentroute/config`. Never logged.
-    std::optional<std::string> api_key;
+    std::optional<std::string> api_key{};
 };
 
 }  // namespace agentroute

@@ -7,8 +7,8 @@ namespace agentroute {
 
 /// Where a key was found, for messages that must never show the key itself.
 struct FoundApiKey {
-    std::string key;
-    std::string source;  // "api_key option", "AGENTROUTE_API_KEY", "OPENROUTER_API_KEY", or the config path
+    std::string key{};
+    std::string source{};  // "api_key option", "AGENTROUTE_API_KEY", "OPENROUTER_API_KEY", or the config path
 };
 
 /// The OpenRouter key, by the spec's precedence: `explicit_key` (e.g. `AgentOptions::api_key`),

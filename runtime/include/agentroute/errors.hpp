@@ -132,11 +132,11 @@ class ErrorHttp : public ErrorAgent {
 public:
     struct Details {
         int status = 0;
-        std::string code;  // `error.code`: a number or a string on the wire, kept as text
-        std::string provider_message;
-        std::string error_type;  // `error.metadata.error_type`, when present
-        std::string provider_name;
-        std::string generation_id;
+        std::string code{};  // `error.code`: a number or a string on the wire, kept as text
+        std::string provider_message{};
+        std::string error_type{};  // `error.metadata.error_type`, when present
+        std::string provider_name{};
+        std::string generation_id{};
         double retry_after_s = -1;  // from `Retry-After` or `error.availability`, -1 when absent
     };
     ErrorHttp(const std::string& what, Details details, Usage usage = {})

@@ -16,9 +16,9 @@ std::string_view to_string(Role role) noexcept;
 /// One tool call requested by the model. `arguments` is the raw JSON text the model produced;
 /// it is validated against the tool's schema only when the tool runs.
 struct ToolCall {
-    std::string id;
-    std::string name;
-    std::string arguments;
+    std::string id{};
+    std::string name{};
+    std::string arguments{};
 
     friend bool operator==(const ToolCall&, const ToolCall&) = default;
 };
@@ -30,11 +30,11 @@ struct ToolCall {
 /// `reasoning_details` members as opaque JSON text, sent back unchanged on the next request.
 struct Message {
     Role role = Role::user;
-    std::string content;
-    std::vector<ToolCall> tool_calls;
-    std::string tool_call_id;
-    std::string tool_name;
-    std::string reasoning;
+    std::string content{};
+    std::vector<ToolCall> tool_calls{};
+    std::string tool_call_id{};
+    std::string tool_name{};
+    std::string reasoning{};
 
     /// A system message (instructions).
     static Message system(std::string text);

@@ -17,15 +17,15 @@ namespace agentroute {
 /// A tool as the model sees it: name, description and the JSON schema of its arguments
 /// (serialized JSON text, derived from the argument type).
 struct ToolDefinition {
-    std::string name;
-    std::string description;
-    std::string parameters_schema;
+    std::string name{};
+    std::string description{};
+    std::string parameters_schema{};
 };
 
 /// The JSON schema a structured final answer must follow.
 struct OutputSchema {
-    std::string name;
-    std::string schema;
+    std::string name{};
+    std::string schema{};
 };
 
 /// Catalogue prices of a model in USD per token (and per request), used to estimate cost
@@ -39,14 +39,14 @@ struct ModelPrice {
 /// Everything one model call needs. The spans point into the run's own state, which outlives
 /// the call.
 struct ModelRequest {
-    std::span<const Message> messages;
-    std::span<const ToolDefinition> tools;
+    std::span<const Message> messages{};
+    std::span<const ToolDefinition> tools{};
     const OutputSchema* output = nullptr;
-    std::string_view run_id;
+    std::string_view run_id{};
     /// Upper bound on generated tokens, set by the cost ceiling; unset means the model's own.
-    std::optional<std::int64_t> max_output_tokens;
+    std::optional<std::int64_t> max_output_tokens{};
     /// Called with each streamed text fragment, when the model streams and this is set.
-    std::function<void(std::string_view)> on_text_delta;
+    std::function<void(std::string_view)> on_text_delta{};
 };
 
 /// The model's answer to one call.
@@ -54,17 +54,17 @@ struct ModelResponse {
     /// The assistant message: text, tool calls, opaque reasoning.
     Message message = Message::assistant({});
     /// `stop`, `tool_calls`, `length`, `content_filter`, ... as reported by the provider.
-    std::string finish_reason;
+    std::string finish_reason{};
     /// This call's usage (model_calls is 1 for a real call).
-    Usage usage;
+    Usage usage{};
     /// The model that actually answered (may differ from the requested slug).
-    std::string model;
+    std::string model{};
     /// The provider's generation id, when it has one.
-    std::string generation_id;
+    std::string generation_id{};
 };
 
 /// A language model. Implementations: the OpenRouter model in `net/`, and the in-process
-/// `testing::ScriptedModel` / `testing::FunctionModel` for tests.
+/// `testkit::ScriptedModel` / `testkit::FunctionModel` for tests.
 ///
 /// Thread safety: `request` may be called concurrently from many runs.
 class Model {

@@ -12,12 +12,12 @@ namespace agentroute {
 /// Options of `resolve_model`; every field is optional.
 struct ResolveOptions {
     /// The OpenRouter key; otherwise found as `find_api_key` says.
-    std::optional<std::string> api_key;
+    std::optional<std::string> api_key{};
     /// Another OpenAI-compatible endpoint; otherwise `AGENTROUTE_BASE_URL`, then OpenRouter.
-    std::optional<std::string> base_url;
+    std::optional<std::string> base_url{};
     /// A PEM file of extra trusted CAs (for self-signed test servers); otherwise
     /// `AGENTROUTE_CA_FILE`. Verification is never turned off.
-    std::optional<std::string> ca_file;
+    std::optional<std::string> ca_file{};
 };
 
 /// The full OpenRouter slug of a model name: slugs (with a '/') pass through unchanged; bare
@@ -29,9 +29,9 @@ std::string infer_slug(std::string_view name);
 /// `find_api_key`; empty when none), the base URL (`AGENTROUTE_BASE_URL`, empty for OpenRouter)
 /// and the extra CA file (`AGENTROUTE_CA_FILE`).
 struct ResolvedEndpoint {
-    std::string api_key;
-    std::string base_url;
-    std::string ca_file;
+    std::string api_key{};
+    std::string base_url{};
+    std::string ca_file{};
     friend bool operator==(const ResolvedEndpoint&, const ResolvedEndpoint&) = default;
 };
 

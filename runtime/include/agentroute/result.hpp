@@ -16,12 +16,12 @@ struct Result {
     /// The final answer, parsed and validated.
     T output;
     /// Tokens, USD cost and model calls of the whole run (summaries and retries included).
-    Usage usage;
+    Usage usage{};
     /// The whole conversation, instructions first; pass it as `RunOptions::message_history` to
     /// continue.
-    std::vector<Message> messages;
+    std::vector<Message> messages{};
     /// The run's id.
-    std::string run_id;
+    std::string run_id{};
 };
 
 /// The output as text: the answer itself for `Result<std::string>`, JSON for typed outputs.

@@ -24,27 +24,27 @@ struct RunEvent {
         failed,       ///< terminal: the run ended in an error (`text` is what())
         cancelled,    ///< terminal: the run was cancelled or its deadline passed
     };
-    Kind kind;
-    std::string_view text;
+    Kind kind{};
+    std::string_view text{};
     const ToolCall* call = nullptr;
     const Message* message = nullptr;
-    Usage usage;
+    Usage usage{};
 };
 
 /// Per-run options; every field is optional.
 struct RunOptions {
     /// Earlier messages to continue from (e.g. a previous `Result::messages`). A leading system
     /// message is replaced by the agent's instructions.
-    std::vector<Message> message_history;
+    std::vector<Message> message_history{};
     /// With a memory on the agent: load this conversation before the run and append the run's
     /// new turns to it when the run ends.
-    std::optional<std::string> conversation_id;
+    std::optional<std::string> conversation_id{};
     /// The run fails with `ErrorDeadline` once this much time has passed.
-    std::optional<std::chrono::steady_clock::duration> deadline;
+    std::optional<std::chrono::steady_clock::duration> deadline{};
     /// A run id; generated when empty.
-    std::string run_id;
+    std::string run_id{};
     /// Observer of the run (streamed text, tool calls and results, usage, terminal event).
-    std::function<void(const RunEvent&)> on_event;
+    std::function<void(const RunEvent&)> on_event{};
 };
 
 }  // namespace agentroute

@@ -8,7 +8,7 @@
 namespace agentroute::test {
 
 /// OpenRouterOptions that reach `fake` over verified TLS (its CA trusted explicitly).
-inline OpenRouterOptions fake_options(const agentroute::testing::FakeOpenRouter& fake,
+inline OpenRouterOptions fake_options(const agentroute::testkit::FakeOpenRouter& fake,
                                       std::string model = "fake/model",
                                       std::string api_key = "sk-or-v1-test") {
     OpenRouterOptions o;

@@ -69,8 +69,8 @@ std::size_t non_system(const std::vector<Message>& m) {
     return std::count_if(m.begin(), m.end(), [](const Message& x) { return x.role != Role::system; });
 }
 
-std::shared_ptr<agentroute::testing::FunctionModel> summarizer() {
-    return std::make_shared<agentroute::testing::FunctionModel>([](const ModelRequest& r) {
+std::shared_ptr<agentroute::testkit::FunctionModel> summarizer() {
+    return std::make_shared<agentroute::testkit::FunctionModel>([](const ModelRequest& r) {
         ModelResponse response;
         response.message = Message::assistant("summary of " +
                                               std::to_string(r.messages.back().content.size()) + " chars");

@@ -7,12 +7,12 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-using agentroute::testing::FakeOpenRouterOptions;
-using agentroute::testing::detail::ChatFacts;
-using agentroute::testing::detail::FakeLogic;
-using agentroute::testing::detail::FakeRequest;
-using agentroute::testing::detail::Plan;
-using agentroute::testing::detail::read_chat_facts;
+using agentroute::testkit::FakeOpenRouterOptions;
+using agentroute::testkit::detail::ChatFacts;
+using agentroute::testkit::detail::FakeLogic;
+using agentroute::testkit::detail::FakeRequest;
+using agentroute::testkit::detail::Plan;
+using agentroute::testkit::detail::read_chat_facts;
 namespace json = boost::json;
 
 namespace {

@@ -156,8 +156,8 @@ TEST(OutsideInput, AStreamEventThatRepeatsAKeyIsMalformed) {
 }
 
 TEST(OutsideInput, TheFakesRequestReaderHoldsTheSameRule) {
-    using agentroute::testing::detail::ChatFacts;
-    using agentroute::testing::detail::read_chat_facts;
+    using agentroute::testkit::detail::ChatFacts;
+    using agentroute::testkit::detail::read_chat_facts;
     for (const char* body : {R"({"stream":false,"stream":true})",
                              R"({"tools":[{"function":{"name":"a","name":"b"}}]})",
                              R"({"messages":[{"role":"user","role":"tool"}]})"}) {

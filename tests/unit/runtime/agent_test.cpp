@@ -9,11 +9,11 @@
 using namespace agentroute;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 namespace {
 
-std::shared_ptr<ScriptedModel> script(std::vector<agentroute::testing::ScriptStep> steps) {
+std::shared_ptr<ScriptedModel> script(std::vector<agentroute::testkit::ScriptStep> steps) {
     return std::make_shared<ScriptedModel>(std::move(steps));
 }
 

@@ -9,7 +9,7 @@
 
 using namespace agentroute;
 using agentroute::test::expect_error;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -17,7 +17,7 @@ namespace {
 std::shared_ptr<ScriptedModel> slow_model() {
     return std::make_shared<ScriptedModel>(
         std::vector{ScriptedModel::tool_call("noop", "{}"), ScriptedModel::text("late")},
-        agentroute::testing::ScriptedModelOptions{.latency = 20ms, .per_run = true});
+        agentroute::testkit::ScriptedModelOptions{.latency = 20ms, .per_run = true});
 }
 
 }  // namespace
@@ -26,7 +26,7 @@ TEST(Cancellation, ACancelledRunEndsPromptlyWithItsUsage) {
     auto model = std::make_shared<ScriptedModel>(
         std::vector{ScriptedModel::tool_call("noop", "{}", Usage{1, 1, 0.25, 1}),
                     ScriptedModel::text("late")},
-        agentroute::testing::ScriptedModelOptions{.latency = 500ms, .per_run = true});
+        agentroute::testkit::ScriptedModelOptions{.latency = 500ms, .per_run = true});
     Agent agent({.name = "a", .model = model});
     boost::asio::io_context io;
     boost::asio::cancellation_signal signal;

@@ -9,8 +9,8 @@
 
 using namespace agentroute;
 using agentroute::test::expect_error;
-using agentroute::testing::FunctionModel;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::FunctionModel;
+using agentroute::testkit::ScriptedModel;
 
 namespace {
 
@@ -66,7 +66,7 @@ TEST(Guards, TurnsAndCostAreIndependentValves) {
 }
 
 TEST(Guards, KnownPriceCapsMaxTokensUnderTheCeiling) {
-    agentroute::testing::ScriptedModelOptions options;
+    agentroute::testkit::ScriptedModelOptions options;
     options.price = ModelPrice{.prompt = 0.0, .completion = 0.001};
     auto model = std::make_shared<ScriptedModel>(
         std::vector{ScriptedModel::text("ok", Usage{1, 1, 0.001, 1})}, options);
@@ -77,7 +77,7 @@ TEST(Guards, KnownPriceCapsMaxTokensUnderTheCeiling) {
 }
 
 TEST(Guards, ACallThatCannotFitIsNeverSent) {
-    agentroute::testing::ScriptedModelOptions options;
+    agentroute::testkit::ScriptedModelOptions options;
     options.price = ModelPrice{.prompt = 0.0, .completion = 1.0};
     auto model = std::make_shared<ScriptedModel>(std::vector{ScriptedModel::text("ok")}, options);
     Agent agent({.name = "capped", .model = model, .max_cost = 0.5});

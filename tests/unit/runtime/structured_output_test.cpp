@@ -9,7 +9,7 @@
 
 using namespace agentroute;
 using agentroute::test::expect_error;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 namespace {
 

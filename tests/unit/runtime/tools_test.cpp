@@ -15,7 +15,7 @@
 using namespace agentroute;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
-using agentroute::testing::ScriptedModel;
+using agentroute::testkit::ScriptedModel;
 
 namespace {
 
@@ -191,7 +191,7 @@ TEST(Tools, BlockingToolDoesNotStallOtherRuns) {
     boost::asio::io_context io{1};
     auto model = std::make_shared<ScriptedModel>(
         std::vector{ScriptedModel::tool_call("block", "{}"), ScriptedModel::text("done")},
-        agentroute::testing::ScriptedModelOptions{.per_run = true});
+        agentroute::testkit::ScriptedModelOptions{.per_run = true});
     std::atomic<bool> tool_running{false}, b_finished_while_blocked{false}, release{false};
     Agent agent({.name = "a", .model = model});
     agent.tool(

@@ -37,7 +37,7 @@ public:
 
 private:
     struct Cached {
-        std::string summary;
+        std::string summary{};
     };
     const Cached* find(std::uint64_t prefix_hash) const;
     void store(std::uint64_t prefix_hash, std::string summary);

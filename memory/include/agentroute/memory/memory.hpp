@@ -19,11 +19,11 @@ class MemoryRam;
 
 /// One remembered item.
 struct MemoryRecord {
-    std::string key;
+    std::string key{};
     /// The namespace (a user or tenant id); "" is the default namespace.
-    std::string ns;
-    std::string text;
-    std::vector<std::string> tags;
+    std::string ns{};
+    std::string text{};
+    std::vector<std::string> tags{};
     /// Caller's metadata as JSON text ("{}" when none).
     std::string metadata = "{}";
     /// Milliseconds since the Unix epoch.

@@ -10,7 +10,7 @@ namespace agentroute {
 struct HttpsOptions {
     /// A PEM file of extra trusted CAs, added to the system trust store (for self-signed test
     /// servers). Certificates are always verified, names always checked.
-    std::string ca_file;
+    std::string ca_file{};
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds handshake_timeout{10'000};
     /// From sending the request to the response's status line and headers.
@@ -40,7 +40,7 @@ struct HttpsOptions {
     bool http2 = true;
     /// `http://host:port` of a CONNECT proxy; empty: `HTTPS_PROXY`/`https_proxy` from the
     /// environment, else none.
-    std::string proxy;
+    std::string proxy{};
 };
 
 }  // namespace agentroute

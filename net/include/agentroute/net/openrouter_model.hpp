@@ -16,30 +16,30 @@ namespace agentroute {
 /// How to reach a model through OpenRouter (or any OpenAI-compatible HTTPS endpoint).
 struct OpenRouterOptions {
     /// The full slug, e.g. "anthropic/claude-sonnet-4" (see `resolve_model` for bare names).
-    std::string model;
+    std::string model{};
     /// The key; never logged nor put in an error message. Empty: the first request fails with
     /// `ErrorConfig` naming every place a key is looked for.
-    std::string api_key;
+    std::string api_key{};
     std::string base_url = "https://openrouter.ai/api/v1";
     /// Stream answers (SSE). Text arrives through `ModelRequest::on_text_delta` as it comes.
     bool stream = true;
     /// OpenRouter's `models`: tried in order when the main model is unavailable.
-    std::vector<std::string> fallback_models;
+    std::vector<std::string> fallback_models{};
     /// OpenRouter's `provider` preferences as JSON object text, e.g. R"({"sort":"throughput"})".
-    std::string provider;
+    std::string provider{};
     /// App attribution: `HTTP-Referer` and `X-Title`.
-    std::string app_url;
-    std::string app_title;
-    HttpsOptions https;
-    RetryOptions retry;
+    std::string app_url{};
+    std::string app_title{};
+    HttpsOptions https{};
+    RetryOptions retry{};
 };
 
 /// One entry of OpenRouter's model catalogue.
 struct CatalogueEntry {
-    std::string id;
-    std::string name;
+    std::string id{};
+    std::string name{};
     std::int64_t context_length = 0;
-    ModelPrice price;  ///< USD per token (and per request); zeros when not `priced`
+    ModelPrice price{};  ///< USD per token (and per request); zeros when not `priced`
     /// The catalogue gave a prompt and a completion price that are amounts (a router's
     /// variable price, listed as "-1", is none): only then are costs estimated from it.
     bool priced = false;
@@ -47,9 +47,9 @@ struct CatalogueEntry {
 
 /// What `GET /key` says about the key in use.
 struct KeyInfo {
-    std::string label;
+    std::string label{};
     double usage_usd = 0;
-    std::optional<double> limit_usd;
+    std::optional<double> limit_usd{};
     bool is_free_tier = false;
 };
 

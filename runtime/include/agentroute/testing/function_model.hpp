@@ -1,11 +1,12 @@
 #pragma once
 
+#include <agentroute/detail/testing_alias.hpp>
 #include <agentroute/model.hpp>
 
 #include <functional>
 #include <string>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 
 /// An in-process model driven by a callable, for tests: the callable sees each request and
 /// returns the answer (or throws).
@@ -27,4 +28,4 @@ private:
     std::string name_;
 };
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit

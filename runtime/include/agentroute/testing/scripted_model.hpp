@@ -1,5 +1,6 @@
 #pragma once
 
+#include <agentroute/detail/testing_alias.hpp>
 #include <agentroute/model.hpp>
 
 #include <chrono>
@@ -11,21 +12,21 @@
 #include <unordered_map>
 #include <vector>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 
 /// One scripted answer: a response, or an error to throw instead.
 struct ScriptStep {
-    ModelResponse response;
-    std::exception_ptr error;
+    ModelResponse response{};
+    std::exception_ptr error{};
 };
 
 /// A copy of what one request carried, for assertions.
 struct RecordedRequest {
-    std::vector<Message> messages;
-    std::vector<std::string> tool_names;
-    std::optional<OutputSchema> output;
-    std::optional<std::int64_t> max_output_tokens;
-    std::string run_id;
+    std::vector<Message> messages{};
+    std::vector<std::string> tool_names{};
+    std::optional<OutputSchema> output{};
+    std::optional<std::int64_t> max_output_tokens{};
+    std::string run_id{};
 };
 
 struct ScriptedModelOptions {
@@ -38,7 +39,7 @@ struct ScriptedModelOptions {
     /// Keep a copy of every request (turn off for load tests).
     bool record = true;
     /// Catalogue price, for tests of the cost ceiling.
-    std::optional<ModelPrice> price;
+    std::optional<ModelPrice> price{};
     std::string name = "test/scripted";
 };
 
@@ -84,4 +85,4 @@ private:
     std::vector<RecordedRequest> requests_;
 };
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <agentroute/detail/testing_alias.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -7,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace agentroute::testing {
+namespace agentroute::testkit {
 
 /// A fault the fake injects into the next chat request (one fault, one request).
 struct FakeFault {
@@ -24,7 +26,7 @@ struct FakeFault {
     Kind kind = Kind::status;
     int status = 500;
     /// `Retry-After` header value ("" for none); for availability, `retry_after` seconds.
-    std::string retry_after;
+    std::string retry_after{};
     bool retryable = true;
     /// Serve this many chat requests normally first (0: the very next one gets the fault).
     int skip = 0;
@@ -33,8 +35,8 @@ struct FakeFault {
 /// One recorded exchange to serve verbatim (the response half of a fixture file).
 struct RecordedResponse {
     int status = 200;
-    std::map<std::string, std::string> headers;
-    std::string body;
+    std::map<std::string, std::string> headers{};
+    std::string body{};
 };
 
 struct FakeOpenRouterOptions {
@@ -51,14 +53,14 @@ struct FakeOpenRouterOptions {
         "run should pass tonight.";
     /// Replay mode: serve recorded exchanges from this folder (fixture format), matched by the
     /// request's messages.
-    std::string replay_dir;
+    std::string replay_dir{};
     /// Where the CA certificate is written. When empty, a fresh temp folder that the fake
     /// removes when it is destroyed.
-    std::string cert_dir;
+    std::string cert_dir{};
     /// Server threads.
     unsigned threads = 1;
     /// When set, requests must carry `Authorization: Bearer <api_key>` (else 401).
-    std::string api_key;
+    std::string api_key{};
     /// Answer HTTP/2 when the client offers it in ALPN (as OpenRouter does); else HTTP/1.1 only.
     bool http2 = true;
     /// SETTINGS_MAX_CONCURRENT_STREAMS of an HTTP/2 connection (Cloudflare's value).
@@ -113,4 +115,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace agentroute::testing
+}  // namespace agentroute::testkit
