@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/container/small_vector.hpp>
@@ -606,17 +607,42 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
     }
     c->start_reader();
     c->send_soon(queued);
+    result.request_sent = true;  // queued whole: a writer sends it, whoever runs it
 
-    stream->arm(c->deadlines, stream, options.header_timeout);
-    co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {
+    const auto head_or_end = [&](Waiter*) -> WaitList* {
         return stream->head_done || stream->closed || stream->fired() ? nullptr : &stream->waiters;
-    });
+    };
+    stream->arm(c->deadlines, stream, options.header_timeout);
+    bool abandoned = false;
+    try {
+        co_await wait_until_admitted(c->mutex, head_or_end);
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != asio::error::operation_aborted) throw;
+        abandoned = true;
+    }
+    if (abandoned && request.billable) {
+        // The caller is gone, but the server may have the request: its head (the generation
+        // id) is waited for, uncancellable now, for settle_timeout at most; then the stream is
+        // reset (by `finish`), and the server stops.
+        co_await asio::this_coro::throw_if_cancelled(false);
+        stream->disarm();
+        stream->arm(c->deadlines, stream, options.settle_timeout);
+        co_await wait_until_admitted(c->mutex, head_or_end);
+    }
+    stream->disarm();
+    if (abandoned) {
+        std::lock_guard lock(c->mutex);
+        result.abandoned = true;
+        result.ec = error_code(asio::error::operation_aborted);
+        result.response_started = stream->started;
+        if (stream->head_done) result.head = std::move(stream->head);
+        co_return result;
+    }
     bool timed_out = false;
     {
         std::lock_guard lock(c->mutex);
         timed_out = !stream->head_done && !stream->closed;
     }
-    stream->disarm();
     if (timed_out) {
         result.ec = make_error_code(error::header_timeout);
         result.response_started = stream->started;
@@ -630,10 +656,16 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
     }
     if (!body_done) {
         stream->arm(c->deadlines, stream, options.idle_timeout);
-        co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {
-            return stream->closed || stream->fired() ? nullptr : &stream->waiters;
-        });
+        try {
+            co_await wait_until_admitted(c->mutex, [&](Waiter*) -> WaitList* {
+                return stream->closed || stream->fired() ? nullptr : &stream->waiters;
+            });
+        } catch (const boost::system::system_error& e) {
+            if (e.code() != asio::error::operation_aborted) throw;
+            abandoned = true;  // the head (the generation id) is here already
+        }
         stream->disarm();
+        if (abandoned) co_await asio::this_coro::throw_if_cancelled(false);  // see ExchangeResult::abandoned
     }
     std::exception_ptr sink_error;
     {
@@ -641,7 +673,10 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
         sink_error = stream->sink_error;
         result.response_started = stream->started;
         result.head = std::move(stream->head);
-        result.ec = !stream->closed ? make_error_code(error::idle_timeout) : stream->ec;
+        result.ec = abandoned          ? error_code(asio::error::operation_aborted)
+                    : !stream->closed ? make_error_code(error::idle_timeout)
+                                      : stream->ec;
+        result.abandoned = abandoned;
     }
     if (sink_error) std::rethrow_exception(sink_error);
     co_return result;

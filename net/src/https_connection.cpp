@@ -34,6 +34,13 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
+// Whether the awaiting coroutine's caller has cancelled it (with throw_if_cancelled off, a
+// cancel that came between two operations shows only here).
+asio::awaitable<bool> cancelled_now() {
+    const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+    co_return state.cancelled() != asio::cancellation_type::none;
+}
+
 void append_header(std::string& fields, std::string_view name, std::string_view value) {
     if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
         throw ErrorConfig("the HTTP header '" + std::string(name.substr(0, 64)) + "' holds a line break");
@@ -133,6 +140,10 @@ struct HttpsConnection::Impl : Watched, std::enable_shared_from_this<HttpsConnec
     bool http2 = false;
     Deadlines& deadlines;
 
+    // The caller cancelled the pending operation (a timeout cancels it too, but has fired).
+    bool abandoned_by_caller(const error_code& ec) const {
+        return ec == asio::error::operation_aborted && !fired();
+    }
     // A timeout cancels the pending operation; fired() tells a timeout from another failure.
     void arm(std::chrono::steady_clock::duration after) {
         stream.rearm();
@@ -283,37 +294,67 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(HttpRequest& request,
 
     c.arm(options.header_timeout);
     auto [wec, written] = co_await asio::async_write(c.stream, asio::buffer(message), tuple_awaitable);
-    if (wec) {
+    // A cancel can land after the last byte went out: the server has the request all the same.
+    const bool sent_whole = written == message.size();
+    if (wec && !(sent_whole && request.billable && c.abandoned_by_caller(wec))) {
         c.disarm();
         result.ec = c.fired() ? make_error_code(error::header_timeout) : wec;
         co_return result;
     }
     std::string().swap(message);  // sent: no need to hold it for the whole wait for the answer
     request.release_body();
+    result.request_sent = true;
+    // From here a billable exchange sees its caller's cancellation as an error code (or in the
+    // cancellation state), never as a throw: it must go on to the answer's head, which says
+    // what the server billed. See ExchangeResult::abandoned.
+    bool settling = false;
+    if (request.billable) {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        settling = wec || co_await cancelled_now();
+    }
 
     // Wait for the answer's first bytes before building the parser: what this frame holds while
     // the model thinks is what every run in flight costs.
-    if (c.buffer.size() == 0) {
+    if (!settling && c.buffer.size() == 0) {
         auto [wait_ec, ignored] = co_await c.stream.async_wait_readable(tuple_awaitable);
-        if (wait_ec) {
+        if (request.billable && c.abandoned_by_caller(wait_ec)) {
+            settling = true;
+        } else if (wait_ec) {
             c.disarm();
             result.ec = c.fired() ? make_error_code(error::header_timeout) : wait_ec;
             co_return result;
         }
     }
-    co_await read_response(c, result, sink, options);
+    co_await read_response(c, result, sink, options, request.billable, settling);
     co_return result;
 }
 
+void HttpsConnection::settle(Impl& c, ExchangeResult& result, const HttpsOptions& options) {
+    // The caller is gone, but the server has the request: read on, until the head comes or
+    // settle_timeout passes. The connection is not reused after it.
+    result.abandoned = true;
+    c.reusable = false;
+    c.disarm();
+    c.arm(options.settle_timeout);
+}
+
 asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& result, const BodySink& sink,
-                                                     const HttpsOptions& options) {
+                                                     const HttpsOptions& options, bool billable, bool settling) {
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(boost::none);  // enforced below, counting decoded bytes
+    if (settling || (billable && co_await cancelled_now())) settle(c, result, options);
     auto [hec, header_bytes] = co_await http::async_read_header(c.stream, c.buffer, parser, tuple_awaitable);
+    if (billable && !result.abandoned && c.abandoned_by_caller(hec)) {
+        settle(c, result, options);
+        std::tie(hec, header_bytes) = co_await http::async_read_header(c.stream, c.buffer, parser, tuple_awaitable);
+    }
     c.disarm();
     result.response_started = header_bytes > 0 || c.buffer.size() > 0;
-    if (hec) {
+    if (result.abandoned) {
+        result.ec = asio::error::operation_aborted;
+        if (hec) co_return;  // no head in time: the bill is estimated
+    } else if (hec) {
         result.ec = c.fired() ? make_error_code(error::header_timeout) : hec;
         co_return;
     }
@@ -326,17 +367,25 @@ asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& re
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         result.head.headers.emplace_back(std::move(name), std::string(field.value()));
     }
+    if (result.abandoned) co_return;  // the head is all an abandoned exchange waits for
 
     // Small: answers are a few KB, and a large body simply takes more reads.
     std::string chunk(4 * 1024, '\0');
     std::size_t total = 0;
     c.arm(options.idle_timeout);
     while (!parser.is_done()) {
+        if (billable && co_await cancelled_now()) {
+            c.disarm();
+            result.abandoned = true;  // the head (the generation id) is here already
+            result.ec = asio::error::operation_aborted;
+            co_return;
+        }
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
         auto [rec, n] = co_await http::async_read_some(c.stream, c.buffer, parser, tuple_awaitable);
         if (rec == http::error::need_buffer) rec = {};
         if (rec) {
+            result.abandoned = billable && c.abandoned_by_caller(rec);
             c.disarm();
             result.ec = c.fired() ? make_error_code(error::idle_timeout) : rec;
             co_return;

@@ -39,6 +39,10 @@ struct HttpRequest {
     /// the request go out once more (a stale connection, a refused stream, a retry). A model's
     /// request is a few KB, and every call in flight would hold it while the model thinks.
     std::function<std::string()> rebuild_body;
+    /// A request the server may bill (a chat completion). Abandoned by its caller (cancelled,
+    /// a deadline) once sent, it still waits up to `HttpsOptions::settle_timeout` for the
+    /// answer's head, whose generation id says what was billed.
+    bool billable = false;
 
     void release_body() noexcept {
         if (!rebuild_body) return;
@@ -95,6 +99,13 @@ struct ExchangeResult {
     /// False when the failure came before any byte of the response (a stale kept-alive
     /// connection: safe to retry on a fresh one).
     bool response_started = false;
+    /// The whole request was handed to the connection: the server may have it (and bill it).
+    bool request_sent = false;
+    /// The caller cancelled the exchange (`ec` is operation_aborted). `head` holds what arrived
+    /// of the answer, a billable request's head waited for (up to `settle_timeout`). The
+    /// coroutine's `throw_if_cancelled` is then off (a cancelled coroutine's next co_await would
+    /// throw, also the caller's); the caller turns it on again once it has settled the bill.
+    bool abandoned = false;
 };
 
 class HttpsConnection {
@@ -127,9 +138,12 @@ public:
     bool reusable() const noexcept;
 
 private:
-    // The response, once its first bytes are here.
+    // The response, once its first bytes are here (or the caller abandoned a billable request
+    // while it waited for them: `settling`).
     static boost::asio::awaitable<void> read_response(Impl& c, ExchangeResult& result, const BodySink& sink,
-                                                      const HttpsOptions& options);
+                                                      const HttpsOptions& options, bool billable, bool settling);
+    // From the caller's cancellation on: wait for the head alone, for settle_timeout at most.
+    static void settle(Impl& c, ExchangeResult& result, const HttpsOptions& options);
 
     std::shared_ptr<Impl> impl_;
 };

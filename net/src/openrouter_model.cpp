@@ -1,5 +1,6 @@
 #include <agentroute/net/openrouter_model.hpp>
 
+#include "abandoned_bill.hpp"
 #include "catalogue.hpp"
 #include "error_mapping.hpp"
 #include "http_client.hpp"
@@ -53,18 +54,21 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
     co_await timer.async_wait(asio::use_awaitable);  // cancellable: the run's cancel/deadline
 }
 
-// A billed call without a cost gets an estimate from the catalogue, marked as such.
+// A billed call without a cost gets an estimate from the catalogue, marked as such. The call
+// is counted before the price is awaited: a run cancelled meanwhile keeps it.
 asio::awaitable<void> add_usage(OpenRouterModel& model, Usage& spent, const WireUsage& call) {
     Usage u = call.usage;
-    if (!call.cost_known && (u.input_tokens > 0 || u.output_tokens > 0)) {
-        if (auto price = co_await model.price()) {
-            u.total_cost_usd = static_cast<double>(u.input_tokens) * price->prompt +
-                               static_cast<double>(u.output_tokens) * price->completion + price->request;
-            u.cost_estimated = true;
-        }
-    }
+    const bool estimate = !call.cost_known && (u.input_tokens > 0 || u.output_tokens > 0);
+    u.cost_estimated = estimate;
     spent += u;
+    if (!estimate) co_return;
+    if (auto price = co_await model.price()) {
+        spent.total_cost_usd += static_cast<double>(u.input_tokens) * price->prompt +
+                                static_cast<double>(u.output_tokens) * price->completion + price->request;
+    }
 }
+
+bool is_cancellation(const boost::system::error_code& ec) { return ec == asio::error::operation_aborted; }
 
 }  // namespace
 
@@ -195,6 +199,16 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
     co_return verdict;
 }
 
+// A call its run abandoned after sending it may be billed all the same: its bill (or an
+// estimate) joins `spent`. An answer that was an error (its head said so) is not billed.
+asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterModel::Impl& impl,
+                                      const ExchangeResult& result, std::size_t request_bytes, Usage& spent) {
+    if (!result.request_sent || (result.head.status != 0 && result.head.status != 200)) co_return;
+    AbandonedCall call{*impl.client, impl.url, impl.fields, result.head.header("x-generation-id"), request_bytes,
+                       [&model] { return model.price(); }};
+    spent += co_await abandoned_call_usage(std::move(call), impl.options.https.settle_timeout);
+}
+
 }  // namespace
 
 asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
@@ -214,17 +228,43 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.fields = o.stream ? impl->stream_fields : impl->fields;
     http.body = build_chat_request(request, impl->wire);
     http.rebuild_body = [&request, &wire = impl->wire] { return build_chat_request(request, wire); };
+    http.billable = true;
+    const std::size_t request_bytes = http.body.size();
+    // Every billed attempt reaches `spent`, and `spent` reaches the caller however this ends: a
+    // cancellation (the run's, or its deadline's) ends in ErrorCancelled carrying it, also when
+    // it strikes in a back-off or while an answer's price is looked up.
     Usage spent;
     for (int attempt = 0;; ++attempt) {
         Received received(o.stream, request.on_text_delta);
-        ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
-        Verdict verdict = co_await settle(*this, *impl, std::move(result), received, attempt, spent,
-                                          request.on_text_delta != nullptr);
-        if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
-            co_await sleep_for(*delay);
-            continue;
+        std::optional<Verdict> verdict;
+        bool cancelled = false;
+        try {
+            ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
+            if (result.abandoned) {
+                // The exchange left throw_if_cancelled off: the run is cancelled, the bill is not.
+                co_await count_abandoned(*this, *impl, result, request_bytes, spent);
+                co_await asio::this_coro::throw_if_cancelled(true);
+                cancelled = true;
+            } else if (is_cancellation(result.ec)) {
+                cancelled = true;  // before the request was whole at the server: not billed
+            } else {
+                // The answer is here, and maybe billed: it is read and counted even if the run is
+                // cancelled meanwhile (a co_await would throw at once then).
+                co_await asio::this_coro::throw_if_cancelled(false);
+                verdict.emplace(co_await settle(*this, *impl, std::move(result), received, attempt, spent,
+                                                request.on_text_delta != nullptr));
+                co_await asio::this_coro::throw_if_cancelled(true);
+                if (const auto* delay = std::get_if<std::chrono::milliseconds>(&*verdict)) {
+                    co_await sleep_for(*delay);
+                    continue;
+                }
+            }
+        } catch (const boost::system::system_error& e) {
+            if (!is_cancellation(e.code())) throw;
+            cancelled = true;
         }
-        co_return std::move(std::get<ModelResponse>(verdict));
+        if (cancelled) throw ErrorCancelled(spent);
+        co_return std::move(std::get<ModelResponse>(*verdict));
     }
 }
 

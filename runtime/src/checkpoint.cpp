@@ -22,23 +22,36 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     std::optional<ModelPrice> price = co_await state.model->price();
     if (!price || price->completion <= 0) co_return std::nullopt;
 
-    // The prompt's cost is known before sending only by estimate (~4 characters a token); the
-    // answer's worst case is bounded exactly by capping max_tokens at what the rest buys.
-    std::size_t chars = 0;
-    for (const Message& m : state.messages) {
-        chars += m.content.size() + m.reasoning.size() + 16;
-        for (const ToolCall& c : m.tool_calls) chars += c.name.size() + c.arguments.size() + 16;
-    }
-    for (const ToolDefinition& t : state.core->tool_definitions()) {
-        chars += t.name.size() + t.description.size() + t.parameters_schema.size();
-    }
-    const double prompt_cost = static_cast<double>(chars) / 4.0 * price->prompt + price->request;
+    // The prompt's cost is known before sending only by estimate; the answer's worst case is
+    // bounded exactly by capping max_tokens at what the rest buys.
+    const double prompt_cost = static_cast<double>(estimated_prompt_tokens(state)) * price->prompt + price->request;
     const double left = *options.max_cost - state.usage.total_cost_usd - prompt_cost;
     const double affordable = left / price->completion;
     if (affordable < 1.0) {
         throw ErrorBudget(state.usage.total_cost_usd, *options.max_cost, state.usage);
     }
     co_return static_cast<std::int64_t>(std::min(affordable, 1e9));
+}
+
+std::int64_t estimated_prompt_tokens(const RunState& state) {
+    // The bytes of the request as it goes on the wire (JSON keys, roles, ids, the tools'
+    // schemas, the request's own fields), a token for every three: providers count more tokens
+    // than "four characters a token" for JSON, code and non-Latin text, and what they bill for
+    // their chat template (roles, separators) is counted as part of each message's overhead.
+    constexpr std::size_t request_overhead = 160;  // model, stream, usage, provider, ...
+    constexpr std::size_t message_overhead = 40;   // {"role":"assistant","content":...} and template
+    constexpr std::size_t call_overhead = 64;      // {"id":...,"type":"function","function":{...}}
+    constexpr std::size_t tool_overhead = 64;      // {"type":"function","function":{"name":...}}
+    std::size_t bytes = request_overhead;
+    for (const Message& m : state.messages) {
+        bytes += m.content.size() + m.reasoning.size() + m.tool_call_id.size() + message_overhead;
+        for (const ToolCall& c : m.tool_calls) bytes += c.id.size() + c.name.size() + c.arguments.size() + call_overhead;
+    }
+    for (const ToolDefinition& t : state.core->tool_definitions()) {
+        bytes += t.name.size() + t.description.size() + t.parameters_schema.size() + tool_overhead;
+    }
+    if (state.core->output_schema()) bytes += state.core->output_schema()->schema.size() + tool_overhead;
+    return static_cast<std::int64_t>((bytes + 2) / 3);
 }
 
 void check_budget(const RunState& state) {

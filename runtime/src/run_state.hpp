@@ -45,6 +45,10 @@ struct RunState {
 /// A fresh run id: "run_" and 32 hex digits.
 std::string make_run_id();
 
+/// The prompt tokens the next call may be billed for, erring high: a token for every three
+/// bytes of the request as it will be sent.
+std::int64_t estimated_prompt_tokens(const RunState& state);
+
 /// The guard before every model call: cancellation, deadline, turn limit, cost ceiling.
 /// Returns the cap on output tokens that keeps a worst-case answer under `max_cost`, when the
 /// model's price is known.

@@ -178,6 +178,7 @@ TEST(Http2, AnIdleConnectionPastPoolIdleTimeoutIsReplaced) {
 TEST(Http2, AHeaderTimeoutEndsTheRunInTimeAndNamesTheOption) {
     FakeOpenRouterOptions fo;
     fo.latency = 2s;
+    fo.head_first = false;  // the head comes with the body, after 2 s
     FakeOpenRouter fake(fo);
     HttpsOptions https;
     https.header_timeout = 100ms;

@@ -140,7 +140,9 @@ protected:
 };
 
 TEST_P(SlowAnswer, TheHeaderTimeoutEndsTheCallInTimeAndNamesTheOption) {
-    FakeOpenRouter fake(answering_after(2s));
+    auto slow_head = answering_after(2s);
+    slow_head.head_first = false;
+    FakeOpenRouter fake(slow_head);
     OpenRouterOptions o = options_for(fake);
     o.https.header_timeout = 100ms;
     o.retry.max_attempts = 1;

@@ -14,12 +14,12 @@ namespace json = boost::json;
 using boost::system::error_code;
 
 // The keys on the way to what the scenario reads; every other key is `other`.
-enum class Key : std::uint8_t { other, stream, messages, tools, role, function, name, parameters };
+enum class Key : std::uint8_t { other, stream, messages, tools, role, function, name, parameters, max_tokens };
 
 constexpr std::size_t tracked_levels = 4;  // tools[0].function.name
 
 // The places in a chat request the scenario reads.
-enum class Spot : std::uint8_t { other, stream, role, tool_name };
+enum class Spot : std::uint8_t { other, stream, role, tool_name, max_tokens };
 
 // Keeps the few values the scenario reads; the tool's parameters are built as a DOM.
 class FactsHandler : public net::detail::JsonPathReader<FactsHandler, Key, tracked_levels> {
@@ -53,7 +53,14 @@ public:
     }
 
     bool on_int64(std::int64_t i, json::string_view, error_code& ec) {
-        return scalar(ec, [&] { stack().push_int64(i); });
+        if (!begin_value(Kind::number, ec)) return false;
+        if (capturing()) {
+            stack().push_int64(i);
+        } else if (spot_ == Spot::max_tokens && i > 0) {
+            facts_.max_tokens = i;
+        }
+        end_value();
+        return true;
     }
     bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) {
         return scalar(ec, [&] { stack().push_uint64(u); });
@@ -84,7 +91,7 @@ private:
             case 5: return k == "tools" ? Key::tools : Key::other;
             case 6: return k == "stream" ? Key::stream : Key::other;
             case 8: return k == "messages" ? Key::messages : k == "function" ? Key::function : Key::other;
-            case 10: return k == "parameters" ? Key::parameters : Key::other;
+            case 10: return k == "parameters" ? Key::parameters : k == "max_tokens" ? Key::max_tokens : Key::other;
             default: return Key::other;
         }
     }
@@ -108,6 +115,7 @@ private:
         switch (depth_) {
             case 1:
                 if (path_[0].key == Key::stream) spot_ = Spot::stream;
+                if (path_[0].key == Key::max_tokens) spot_ = Spot::max_tokens;
                 return true;
             case 2:
                 if (path_[0].key == Key::tools && path_[1].array && path_[1].index == 0) facts_.has_tools = true;

@@ -21,6 +21,7 @@ struct ChatFacts {
     bool has_tools = false;         ///< `tools` is a non-empty array
     std::string tool_name;          ///< `tools[0].function.name`, when a string
     bool has_parameters = false;    ///< `tools[0].function.parameters` is present
+    std::int64_t max_tokens = 0;    ///< `max_tokens`, when a positive integer (0: none)
     /// `tools[0].function.parameters`, built in the caller's storage.
     boost::json::value parameters;
 };

@@ -141,26 +141,61 @@ bool H2ServerSession::alive() const {
     return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
 }
 
-void H2ServerSession::respond(std::int32_t stream_id, Plan plan) {
-    Stream* stream = Callbacks::find(*this, stream_id);
-    if (stream == nullptr) return;  // the client gave up
-    if (plan.chunks.size() == 1 && stream->out.empty()) {
-        stream->out = std::move(plan.chunks.front());  // the usual answer: one body, not copied
+namespace {
+
+// The body `plan` sends, and what follows it.
+void take_body(H2ServerSession::Stream& stream, Plan& plan) {
+    using After = H2ServerSession::Stream::After;
+    if (plan.chunks.size() == 1 && stream.out.empty()) {
+        stream.out = std::move(plan.chunks.front());  // the usual answer: one body, not copied
     } else {
-        for (const auto& chunk : plan.chunks) stream->out += chunk;
+        for (const auto& chunk : plan.chunks) stream.out += chunk;
     }
     using End = Plan::End;
     switch (plan.end) {
-        case End::complete: stream->after = Stream::After::end; break;
+        case End::complete: stream.after = After::end; break;
         case End::reset_half:
-            stream->out.resize(stream->out.size() / 2);
-            stream->after = Stream::After::reset;
+            stream.out.resize(stream.out.size() / 2);
+            stream.after = After::reset;
             break;
-        case End::close_unfinished: stream->after = Stream::After::reset; break;
-        case End::stall: stream->after = Stream::After::wait_for_more; break;
+        case End::close_unfinished: stream.after = After::reset; break;
+        case End::stall: stream.after = After::wait_for_more; break;
     }
+}
+
+std::size_t body_size(const Plan& plan) {
+    std::size_t n = 0;
+    for (const auto& chunk : plan.chunks) n += chunk.size();
+    return n;
+}
+
+}  // namespace
+
+void H2ServerSession::respond(std::int32_t stream_id, Plan plan) {
+    Stream* stream = Callbacks::find(*this, stream_id);
+    if (stream == nullptr) return;  // the client gave up
+    take_body(*stream, plan);
+    submit_head(stream_id, plan, stream->out.size());
+}
+
+void H2ServerSession::respond_head(std::int32_t stream_id, const Plan& plan) {
+    Stream* stream = Callbacks::find(*this, stream_id);
+    if (stream == nullptr) return;
+    stream->after = Stream::After::wait_for_more;  // no body yet: DATA is deferred
+    submit_head(stream_id, plan, body_size(plan));
+}
+
+void H2ServerSession::respond_body(std::int32_t stream_id, Plan plan) {
+    Stream* stream = Callbacks::find(*this, stream_id);
+    if (stream == nullptr) return;  // the client gave up
+    take_body(*stream, plan);
+    nghttp2_session_resume_data(session_, stream_id);
+}
+
+void H2ServerSession::submit_head(std::int32_t stream_id, const Plan& plan, std::size_t content_length) {
+    using End = Plan::End;
     const std::string status = std::to_string(plan.status);
-    const std::string length = std::to_string(stream->out.size());
+    const std::string length = std::to_string(content_length);
     std::vector<std::string> names;
     std::vector<nghttp2_nv> nva;
     names.reserve(plan.headers.size());

@@ -35,12 +35,20 @@ public:
     /// Answers stream `stream_id` as `plan` says: complete, half a body then RST_STREAM,
     /// chunks then RST_STREAM (the h2 form of a cut connection), or a stall.
     void respond(std::int32_t stream_id, Plan plan);
+    /// Sends `plan`'s status and headers now and holds the body back (a `head_first` plan).
+    void respond_head(std::int32_t stream_id, const Plan& plan);
+    /// Sends the body of a plan whose head `respond_head` sent, and ends the stream.
+    void respond_body(std::int32_t stream_id, Plan plan);
     /// For a stalled stream: sends `data` (a keep-alive comment); false once the stream is gone.
     bool send_more(std::int32_t stream_id, const std::string& data);
 
     struct Stream;
 
 private:
+    // HEADERS for `plan` (status, its headers, content-length for a whole body), and a body
+    // read from the stream as it comes.
+    void submit_head(std::int32_t stream_id, const Plan& plan, std::size_t content_length);
+
     nghttp2_session* session_ = nullptr;
     OnRequest on_request_;
     std::map<std::int32_t, std::unique_ptr<Stream>> streams_;

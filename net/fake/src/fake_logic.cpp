@@ -154,7 +154,7 @@ double FakeLogic::bill(std::int64_t prompt_tokens, std::int64_t completion_token
     const double cost = static_cast<double>(prompt_tokens + completion_tokens) * options_.price_per_token;
     std::lock_guard lock(mutex_);
     billed_ += cost;
-    generations_[generation_id] = {cost, prompt_tokens + completion_tokens};
+    generations_[generation_id] = Generation{cost, prompt_tokens, completion_tokens};
     if (generations_.size() > 10000) generations_.erase(generations_.begin());
     return cost;
 }
@@ -252,10 +252,23 @@ Plan FakeLogic::scenario(const ChatFacts& facts, std::size_t body_size, const st
     answer.prompt_tokens = static_cast<std::int64_t>(body_size / 4);
     answer.completion_tokens = std::max<std::int64_t>(
         1, static_cast<std::int64_t>((tool_call ? arguments.size() + facts.tool_name.size() : answer.text.size()) / 4));
+    if (facts.max_tokens > 0 && answer.completion_tokens > facts.max_tokens) {
+        // As a model does: the answer stops at max_tokens (four bytes a token here, cut between
+        // UTF-8 characters), finish_reason "length". A tool call is billed as cut but sent
+        // whole, so the scenario goes on.
+        answer.completion_tokens = facts.max_tokens;
+        if (!tool_call) {
+            std::size_t end = std::min(answer.text.size(), static_cast<std::size_t>(facts.max_tokens) * 4);
+            while (end > 0 && end < answer.text.size() && (static_cast<unsigned char>(answer.text[end]) & 0xC0) == 0x80) --end;
+            answer.text = answer.text.substr(0, end);
+            answer.cut_at_max_tokens = true;
+        }
+    }
     answer.cost = bill(answer.prompt_tokens, answer.completion_tokens, generation_id);
 
     Plan p;
     p.latency = options_.latency;
+    p.head_first = options_.head_first;
     p.headers.emplace_back("X-Generation-Id", generation_id);
     if (facts.stream) {
         p.chunked = true;
@@ -364,9 +377,12 @@ Plan FakeLogic::generation(const std::string& target) const {
         p.chunks.push_back(error_body(404, "Generation not found"));
         return p;
     }
+    // OpenRouter's fields (of the many it sends, those a client needs for the bill).
+    const Generation& g = it->second;
     p.chunks.push_back(json::serialize(json::object{{"data", json::object{{"id", id},
-                                                                          {"total_cost", it->second.first},
-                                                                          {"tokens", it->second.second},
+                                                                          {"total_cost", g.cost},
+                                                                          {"tokens_prompt", g.prompt_tokens},
+                                                                          {"tokens_completion", g.completion_tokens},
                                                                           {"model", "fake/model"}}}}));
     return p;
 }

@@ -38,6 +38,9 @@ struct Plan {
         stall,             // keep-alive comments until the client leaves
     } end = End::complete;
     std::chrono::milliseconds latency{0};
+    /// The status and headers go out as soon as the request is read, the body after the
+    /// latency: OpenRouter sends a chat answer's head (its X-Generation-Id) at once.
+    bool head_first = false;
 };
 
 /// The fake's behaviour without sockets: scenario, faults, replay, accounting.
@@ -69,7 +72,11 @@ private:
     std::deque<FakeFault> faults_;
     std::deque<RecordedResponse> responses_;
     std::unordered_map<std::string, RecordedResponse> replay_;  // canonical messages -> response
-    std::map<std::string, std::pair<double, std::int64_t>> generations_;
+    struct Generation {
+        double cost = 0;
+        std::int64_t prompt_tokens = 0, completion_tokens = 0;
+    };
+    std::map<std::string, Generation> generations_;  // what GET /generation answers
     std::size_t chat_requests_ = 0;
     std::uint64_t next_generation_ = 0;
     double billed_ = 0;

@@ -147,14 +147,18 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
         request.body = req.body();
         const bool keep_alive = req.keep_alive();
         detail::Plan plan = logic.handle(std::move(request));
-        if (plan.latency.count() > 0) {
-            timer.expires_after(plan.latency);
-            co_await timer.async_wait(tuple_awaitable);
-        }
-
         std::string body;
         for (const auto& c : plan.chunks) body += c;
         std::string out = head_of(plan, body.size());
+        if (plan.latency.count() > 0) {
+            if (plan.head_first) {
+                auto [hec, sent] = co_await asio::async_write(stream, asio::buffer(out), tuple_awaitable);
+                if (hec) co_return;
+                out.clear();
+            }
+            timer.expires_after(plan.latency);
+            co_await timer.async_wait(tuple_awaitable);
+        }
         using End = detail::Plan::End;
         if (plan.end == End::reset_half) {
             out.append(body, 0, body.size() / 2);
@@ -241,6 +245,10 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     }
 
     void queue(std::int32_t id, detail::Plan plan) {
+        if (plan.head_first && plan.latency.count() > 0) {
+            session->respond_head(id, plan);  // the body follows when due
+            flush();
+        }
         const auto at = std::chrono::steady_clock::now() + plan.latency;
         // In due order: with the server's one latency, always the back (faults answer at once).
         auto it = due.end();
@@ -256,7 +264,11 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
             Due d = std::move(due.front());
             due.pop_front();
             const bool stall = d.plan.end == detail::Plan::End::stall;
-            session->respond(d.id, std::move(d.plan));
+            if (d.plan.head_first && d.plan.latency.count() > 0) {
+                session->respond_body(d.id, std::move(d.plan));
+            } else {
+                session->respond(d.id, std::move(d.plan));
+            }
             answered = true;
             if (stall) keep_alive(d.id);
         }

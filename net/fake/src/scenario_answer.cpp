@@ -77,8 +77,9 @@ std::string answer_body(const ScenarioAnswer& a) {
     out.reserve(640 + a.arguments.size() + a.text.size());
     out += "\n         \n";
     append_head(out, a, "chat.completion");
-    out += tool_call ? R"(,"choices":[{"index":0,"finish_reason":"tool_calls","native_finish_reason":"tool_calls",)"
-                     : R"(,"choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop",)";
+    out += tool_call              ? R"(,"choices":[{"index":0,"finish_reason":"tool_calls","native_finish_reason":"tool_calls",)"
+           : a.cut_at_max_tokens ? R"(,"choices":[{"index":0,"finish_reason":"length","native_finish_reason":"length",)"
+                                 : R"(,"choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop",)";
     if (tool_call) {
         out += R"("message":{"role":"assistant","content":null,"tool_calls":[{"id":)";
         append_call_id(out, a);
@@ -127,7 +128,7 @@ std::string answer_events(const ScenarioAnswer& a) {
             append_json_string(delta, part);
             append_event(out, a, delta, "null");
         }
-        append_event(out, a, R"("role":"assistant","content":"")", R"("stop")");
+        append_event(out, a, R"("role":"assistant","content":"")", a.cut_at_max_tokens ? R"("length")" : R"("stop")");
     }
     out += "data: ";
     append_head(out, a, "chat.completion.chunk");

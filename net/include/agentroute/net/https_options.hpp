@@ -18,6 +18,11 @@ struct HttpsOptions {
     /// Longest wait for real data in a response body. Keep-alive bytes (SSE comment lines,
     /// whitespace before a JSON body) do not reset it.
     std::chrono::milliseconds idle_timeout{300'000};
+    /// A billed request whose run was cancelled (or ran out of time) after it was sent waits
+    /// this long for the answer's head, then as long again for the bill of the generation it
+    /// names (`GET /generation`), so that its cost reaches the run's usage. OpenRouter sends the
+    /// head as soon as it has the request: the wait is usually one round trip.
+    std::chrono::milliseconds settle_timeout{2'000};
     /// Largest response body accepted.
     std::size_t max_response_bytes = 16 * 1024 * 1024;
     /// Most HTTP/1.1 connections to one host at once; further requests wait for one to be

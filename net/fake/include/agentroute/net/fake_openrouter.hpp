@@ -44,6 +44,11 @@ struct FakeOpenRouterOptions {
     std::uint16_t port = 0;  // 0: any free port
     /// A timer before each chat answer (no busy wait).
     std::chrono::milliseconds latency{0};
+    /// A scenario answer's status and headers (its X-Generation-Id) go out as soon as the
+    /// request is read, its body after `latency`, as OpenRouter sends them. false: the head
+    /// waits for the latency with the body (a server that is slow to answer at all, for
+    /// header-timeout tests).
+    bool head_first = true;
     /// USD per token billed in `usage.cost` (the catalogue lists the same price).
     double price_per_token = 0.000002;
     /// The final answer of the built-in scenario.
