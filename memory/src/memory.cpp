@@ -4,6 +4,8 @@
 #include "message_codec.hpp"
 #include "text_search.hpp"
 
+#include <agentroute/errors.hpp>
+
 namespace agentroute {
 
 Memory::Memory() : ram_(std::make_unique<detail::MemoryRam>()) {}
@@ -27,6 +29,14 @@ boost::asio::awaitable<std::string> Memory::remember(std::string text, std::stri
 
 boost::asio::awaitable<std::vector<MemoryRecord>> Memory::recall(std::string query, std::string ns,
                                                                  std::size_t limit) {
+    if (query.size() > max_recall_query_bytes) {
+        throw ErrorRecallQuery("recall query of " + std::to_string(query.size()) + " bytes: at most " +
+                               std::to_string(max_recall_query_bytes) + " are searched (Memory::max_recall_query_bytes)");
+    }
+    if (const std::size_t words = detail::search_words(query).size(); words > max_recall_query_words) {
+        throw ErrorRecallQuery("recall query of " + std::to_string(words) + " words: at most " +
+                               std::to_string(max_recall_query_words) + " are searched (Memory::max_recall_query_words)");
+    }
     auto records = co_await do_recall(std::move(query), std::move(ns), limit);
     co_return records;
 }

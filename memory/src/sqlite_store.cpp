@@ -63,7 +63,8 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
         migrate(*db_, path_);
         if (options.max_bytes > 0) {
             const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
-            db_->exec("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(1, options.max_bytes / page)));
+            max_pages_ = std::max<std::int64_t>(1, options.max_bytes / page);
+            db_->exec("PRAGMA max_page_count = " + std::to_string(max_pages_));
         }
         upsert_ = std::make_unique<SQLite::Statement>(*db_,
             "INSERT INTO memories(ns, key, text, tags, metadata, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -169,15 +170,43 @@ std::optional<MemoryRecord> SqliteStore::get(const std::string& key, const std::
     });
 }
 
+// Deleting writes too: the full-text index records a deletion in new pages before its segments
+// merge. At the size cap that write fails with SQLITE_FULL, and a full store could never be
+// shrunk. So a delete refused for space runs once more with headroom past the cap (a few pages;
+// the pages it frees are reused by the next writes), and the cap is put back.
+int SqliteStore::delete_past_the_cap(SQLite::Statement& remove) {
+    try {
+        const int changed = remove.exec();
+        remove.tryReset();
+        return changed;
+    } catch (const SQLite::Exception& e) {
+        remove.tryReset();
+        if ((e.getExtendedErrorCode() & 0xff) != SQLITE_FULL || max_pages_ == 0) throw;
+    }
+    constexpr std::int64_t headroom_pages = 64;
+    db_->exec("PRAGMA max_page_count = " + std::to_string(max_pages_ + headroom_pages));
+    struct PutCapBack {
+        SQLite::Database& db;
+        std::int64_t pages;
+        ~PutCapBack() {
+            try {
+                db.exec("PRAGMA max_page_count = " + std::to_string(pages));  // clamped to the file's size
+            } catch (...) {
+            }
+        }
+    } put_back{*db_, max_pages_};
+    const int changed = remove.exec();
+    remove.tryReset();
+    return changed;
+}
+
 bool SqliteStore::forget(const std::string& key, const std::string& ns) {
     return guarded([&] {
         SQLite::Statement& s = *forget_;
         s.tryReset();
         s.bind(1, ns);
         s.bind(2, key);
-        const int changed = s.exec();
-        s.tryReset();
-        return changed > 0;
+        return delete_past_the_cap(s) > 0;
     });
 }
 

@@ -39,7 +39,11 @@ private:
     [[noreturn]] void fail(const std::exception& e, int extended_code) const;
     MemoryRecord read_record(SQLite::Statement& s, bool with_score);
 
+    // Runs `remove` (a delete); at the size cap, in headroom past it (see forget).
+    int delete_past_the_cap(SQLite::Statement& remove);
+
     std::string path_;
+    std::int64_t max_pages_ = 0;  // the size cap in pages (0: none)
     std::unique_ptr<SQLite::Database> db_;
     // Prepared once, reset after each use.
     std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_;

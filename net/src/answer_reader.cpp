@@ -49,8 +49,7 @@ public:
             text_->text.append(s.data(), s.size());
             text_->is_string = true;
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
     bool on_int64(std::int64_t i, json::string_view, error_code& ec) {
@@ -61,8 +60,7 @@ public:
             if (text_ != nullptr) text_->text = std::to_string(i);
             keep_number(i, static_cast<double>(i));
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) {
         begin_value(Kind::number, ec);
@@ -72,8 +70,7 @@ public:
             if (text_ != nullptr) text_->text = std::to_string(u);
             keep_number(whole_number(static_cast<double>(u)), static_cast<double>(u));
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_double(double d, json::string_view, error_code& ec) {
         begin_value(Kind::number, ec);
@@ -83,20 +80,17 @@ public:
             if (text_ != nullptr) text_->text = json::serialize(json::value(d));
             keep_number(whole_number(d), d);
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_bool(bool b, error_code& ec) {
         begin_value(Kind::other, ec);
         if (capturing()) stack().push_bool(b);
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_null(error_code& ec) {
         begin_value(Kind::other, ec);
         if (capturing()) stack().push_null();
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
 private:

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -578,6 +579,19 @@ void H2Connection::close() {
     asio::post(impl_->strand, [impl = impl_] { impl->tls->stream().close(); });
 }
 
+namespace {
+
+// The body size a head announces (content-length), 0 when it announces none.
+std::uint64_t announced_length(const HttpHead& head) {
+    const std::string value = head.header("content-length");
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec == std::errc::result_out_of_range) return std::numeric_limits<std::uint64_t>::max();
+    return ec == std::errc() && end == value.data() + value.size() ? n : 0;
+}
+
+}  // namespace
+
 asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpRequest& request, const BodySink& sink,
                                                        const HttpsOptions& options) {
     const std::shared_ptr<Impl> c = slot.connection().impl_;
@@ -639,9 +653,17 @@ asio::awaitable<ExchangeResult> H2Connection::exchange(Reservation slot, HttpReq
         co_return result;
     }
     bool timed_out = false;
+    bool too_large = false;
     {
         std::lock_guard lock(c->mutex);
         timed_out = !stream->head_done && !stream->closed;
+        too_large = stream->head_done && announced_length(stream->head) > options.max_response_bytes;
+    }
+    if (too_large) {
+        // Refused at the head: a body announced past the cap is never waited for.
+        result.ec = make_error_code(error::response_too_large);
+        result.response_started = true;
+        co_return result;
     }
     if (timed_out) {
         result.ec = make_error_code(error::header_timeout);

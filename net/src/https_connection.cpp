@@ -368,6 +368,11 @@ asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& re
         result.head.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     if (result.abandoned) co_return;  // the head is all an abandoned exchange waits for
+    if (const auto length = parser.content_length(); length && *length > options.max_response_bytes) {
+        // Refused at the head: a body announced past the cap is never waited for.
+        result.ec = make_error_code(error::response_too_large);
+        co_return;
+    }
 
     // Small: answers are a few KB, and a large body simply takes more reads.
     std::string chunk(4 * 1024, '\0');

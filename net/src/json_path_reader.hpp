@@ -9,6 +9,9 @@
 //
 // Used by the OpenRouter answer reader and by the fake server's request reader.
 //
+// Kept subtrees are bounded: past `max_captured_values` values the read fails
+// (`net::error::kept_json_too_large`), so peak memory stays a small multiple of the body.
+//
 // Duplicate keys: an object that repeats a key the reader names is refused
 // (`net::error::duplicate_key`). A DOM keeps the last value and a one-pass reader may have acted on the
 // first, so two readers of one body could see two answers; refusing the body is the one rule
@@ -64,18 +67,16 @@ public:
     bool on_number_part(string_view, error_code&) { return true; }
 
     bool on_object_begin(error_code& ec) { return open(Kind::object, ec); }
-    bool on_object_end(std::size_t n, error_code&) {
+    bool on_object_end(std::size_t n, error_code& ec) {
         --depth_;
         if (capturing()) stack_->push_object(n);
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_array_begin(error_code& ec) { return open(Kind::array, ec); }
-    bool on_array_end(std::size_t n, error_code&) {
+    bool on_array_end(std::size_t n, error_code& ec) {
         --depth_;
         if (capturing()) stack_->push_array(n);
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
     bool on_key_part(string_view s, std::size_t, error_code&) {
@@ -132,15 +133,22 @@ protected:
         stack_->reset(into.storage());
         capture_into_ = &into;
         capture_at_ = depth_;
+        captured_values_ = 0;
     }
 
     /// After each value: ends the capture it completes, and moves its array to the next index.
-    void end_value() {
+    /// False (with `ec` set) once a capture holds more than `max_captured_values`.
+    bool end_value(error_code& ec) {
+        if (capturing() && ++captured_values_ > max_captured_values) {
+            ec = net::error::kept_json_too_large;
+            return false;
+        }
         if (capture_at_ == depth_) {
             *capture_into_ = stack_->release();  // same storage: moved, not copied
             capture_at_ = no_capture;
         }
         if (depth_ > 0 && depth_ <= Levels && path_[depth_ - 1].array) ++path_[depth_ - 1].index;
+        return true;
     }
 
     Level path_[Levels];
@@ -157,6 +165,11 @@ private:
     }
 
     static constexpr std::size_t no_capture = std::numeric_limits<std::size_t>::max();
+    // What a kept subtree (an error object, reasoning details, a tool's parameters) may hold: a
+    // DOM costs 16 bytes and more a value, so a body of 16 MB of `0,` would cost 30 to 50 times
+    // the body. Real ones hold tens of values.
+    static constexpr std::size_t max_captured_values = 64 * 1024;
+    std::size_t captured_values_ = 0;
 
     std::string split_key_;  // a key handed over in parts (escapes)
     unsigned char stack_buffer_[1024];  // the value_stack's own stack

@@ -27,6 +27,8 @@ public:
                        "HttpsOptions::http2 = false to use HTTP/1.1)";
             case error::duplicate_key:
                 return "an object repeats a key (refused: readers could disagree on which value counts)";
+            case error::kept_json_too_large:
+                return "an error object or reasoning_details holds more than 65536 JSON values";
         }
         return "unknown error";
     }

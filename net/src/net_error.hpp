@@ -17,6 +17,7 @@ enum class error {
     stream_reset,
     http2_protocol,
     duplicate_key,  ///< a JSON object repeats a key the reader reads
+    kept_json_too_large,  ///< a part of an answer kept as JSON holds too many values
 };
 
 const boost::system::error_category& net_category() noexcept;

@@ -274,6 +274,10 @@ WireOutcome parse_chat_body(std::string_view body, std::string_view generation_i
     return out;
 }
 
+namespace {
+constexpr std::size_t max_reasoning_details = 4096;  // a model's reasoning is a few of them
+}  // namespace
+
 bool StreamAccumulator::on_event(std::string_view data) {
     saw_data_ = progress_ = true;
     if (data == "[DONE]") {
@@ -325,6 +329,11 @@ bool StreamAccumulator::on_event(std::string_view data) {
                 }
             }
             if (!same) {
+                // Bounded like a kept subtree: entries arrive an event at a time.
+                if (details_.size() >= max_reasoning_details) {
+                    malformed_ = "more than " + std::to_string(max_reasoning_details) + " reasoning_details entries";
+                    return false;
+                }
                 details_.push_back(d);
                 continue;
             }

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 
 using namespace agentroute;
@@ -86,4 +88,52 @@ TEST(MemoryFaults, TwoProcessesShareOneFile) {
     run_co(b.remember("written by b", "ns", "kb"));
     EXPECT_EQ(run_co(b.get("ka", "ns"))->text, "written by a");
     EXPECT_EQ(run_co(a.recall("written", "ns", 10)).size(), 2u);
+}
+
+TEST(MemoryFaults, AFullStoreCanStillForgetAndThenStoreAgain) {
+    TempDir dir;
+    MemorySQLite memory(dir.file("full.db"), {.max_bytes = 96 * 1024});
+    std::vector<std::string> stored;
+    for (int i = 0; i < 10'000; ++i) {
+        try {
+            stored.push_back(run_co(memory.remember(std::string(500, 'a' + i % 26) + " item " + std::to_string(i), "ns",
+                                                    "k" + std::to_string(i))));
+        } catch (const ErrorMemory& e) {
+            ASSERT_EQ(e.sqlite_code() & 0xff, SQLITE_FULL) << e.what();
+            break;
+        }
+    }
+    ASSERT_GT(stored.size(), 10u);
+    // Deleting must work at the cap, or a full store could never be shrunk.
+    for (std::size_t i = 0; i < stored.size() / 2; ++i) {
+        EXPECT_TRUE(run_co(memory.forget(stored[i], "ns"))) << stored[i];
+    }
+    EXPECT_FALSE(run_co(memory.get(stored.front(), "ns")).has_value());
+    EXPECT_TRUE(run_co(memory.get(stored.back(), "ns")).has_value());
+    // The space freed is reused, and the cap still holds.
+    run_co(memory.remember("after the purge", "ns", "again"));
+    EXPECT_EQ(run_co(memory.get("again", "ns"))->text, "after the purge");
+    EXPECT_LE(std::filesystem::file_size(dir.file("full.db")), 96u * 1024 + 64 * 4096);
+}
+
+TEST(MemoryFaults, ARecallQueryPastTheLimitsIsATypedErrorAndTheStoreGoesOn) {
+    TempDir dir;
+    MemorySQLite memory(dir.file("q.db"));
+    run_co(memory.remember("refund approved for ticket 4821", "ns", "k"));
+    std::string many_words;
+    for (std::size_t i = 0; i <= Memory::max_recall_query_words; ++i) many_words += "word" + std::to_string(i) + " ";
+    auto words = expect_error<ErrorRecallQuery>([&] { run_co(memory.recall(many_words, "ns")); });
+    EXPECT_NE(std::string(words.what()).find("max_recall_query_words"), std::string::npos);
+    const std::string ten_megabytes(10 * 1024 * 1024, 'x');
+    const auto start = std::chrono::steady_clock::now();
+    auto bytes = expect_error<ErrorRecallQuery>([&] { run_co(memory.recall(ten_megabytes, "ns")); });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));  // refused, not searched
+    EXPECT_NE(std::string(bytes.what()).find("max_recall_query_bytes"), std::string::npos);
+    // At the limit a query is searched, and the store serves the next operation.
+    std::string at_limit = "refund";
+    for (std::size_t i = 1; i < Memory::max_recall_query_words; ++i) at_limit += " filler" + std::to_string(i);
+    EXPECT_EQ(run_co(memory.recall(at_limit, "ns")).size(), 1u);  // any word, when not all match
+    EXPECT_TRUE(run_co(memory.get("k", "ns")).has_value());
+    Memory ram;
+    expect_error<ErrorRecallQuery>([&] { run_co(ram.recall(many_words)); });
 }

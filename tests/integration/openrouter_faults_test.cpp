@@ -104,7 +104,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"TruncatedStream", {.kind = Kind::truncated_stream}, true, expect<ErrorProtocol>()},
         Case{"StalledOnKeepAliveComments", {.kind = Kind::stall_keepalive}, true, expect<ErrorTimeout>()},
         Case{"ErrorEventMidStream", {.kind = Kind::error_in_stream, .status = 400}, true, expect<ErrorBadRequest>()},
-        Case{"GarbageJson", {.kind = Kind::garbage_json}, false, expect<ErrorProtocol>()}),
+        Case{"GarbageJson", {.kind = Kind::garbage_json}, false, expect<ErrorProtocol>()},
+        // Refused at the head (ErrorProtocol: larger than max_response_bytes), not waited on
+        // until the idle timeout (ErrorTimeout).
+        Case{"HugeContentLengthRefusedAtTheHead", {.kind = Kind::huge_content_length}, false, expect<ErrorProtocol>()}),
         ::testing::Bool()),
     [](const auto& info) {
         return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "OverHttp2" : "OverHttp1");

@@ -48,8 +48,7 @@ public:
             if (spot_ == Spot::tool_name) facts_.tool_name = text;
             split_.clear();
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
     bool on_int64(std::int64_t i, json::string_view, error_code& ec) {
@@ -59,8 +58,7 @@ public:
         } else if (spot_ == Spot::max_tokens && i > 0) {
             facts_.max_tokens = i;
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
     bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) {
         return scalar(ec, [&] { stack().push_uint64(u); });
@@ -78,8 +76,7 @@ public:
         } else if (spot_ == Spot::stream) {
             facts_.stream = b;
         }
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
 private:
@@ -100,8 +97,7 @@ private:
     bool scalar(error_code& ec, Push push) {
         if (!begin_value(Kind::other, ec)) return false;
         if (capturing()) push();
-        end_value();
-        return true;
+        return end_value(ec);
     }
 
     // A value starts where the path now points; the request itself must be an object.

@@ -159,7 +159,8 @@ void take_body(H2ServerSession::Stream& stream, Plan& plan) {
             stream.after = After::reset;
             break;
         case End::close_unfinished: stream.after = After::reset; break;
-        case End::stall: stream.after = After::wait_for_more; break;
+        case End::stall:
+        case End::hold: stream.after = After::wait_for_more; break;
     }
 }
 
@@ -212,7 +213,12 @@ void H2ServerSession::submit_head(std::int32_t stream_id, const Plan& plan, std:
         names.push_back(std::move(lower));
         add(names.back(), value);
     }
-    if (!plan.chunked && plan.end == End::complete) add("content-length", length);
+    const std::string announced = plan.announced_length ? std::to_string(*plan.announced_length) : std::string();
+    if (plan.announced_length) {
+        add("content-length", announced);
+    } else if (!plan.chunked && plan.end == End::complete) {
+        add("content-length", length);
+    }
     nghttp2_data_provider body{};
     body.read_callback = Callbacks::read_body;
     nghttp2_submit_response(session_, stream_id, nva.data(), nva.size(), &body);

@@ -316,6 +316,12 @@ Plan FakeLogic::fault(const FakeFault& f, bool stream, const std::string& genera
             p.end = Plan::End::close_unfinished;
             return p;
         }
+        case K::huge_content_length:
+            p.headers.emplace_back("Content-Type", "application/json");
+            p.chunks.emplace_back("{");
+            p.announced_length = 1'000'000'000'000ULL;
+            p.end = Plan::End::hold;
+            return p;
         case K::stall_keepalive:
             p.chunked = true;
             p.headers.emplace_back("Content-Type", "text/event-stream");

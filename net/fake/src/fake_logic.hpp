@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -36,7 +37,10 @@ struct Plan {
         reset_half,        // half the body, then a TCP reset
         close_unfinished,  // chunks, then close without the final chunk
         stall,             // keep-alive comments until the client leaves
+        hold,              // nothing more, the connection held open until the client leaves
     } end = End::complete;
+    /// The Content-Length the head announces, when it is not the body's (a lying server).
+    std::optional<std::uint64_t> announced_length;
     std::chrono::milliseconds latency{0};
     /// The status and headers go out as soon as the request is read, the body after the
     /// latency: OpenRouter sends a chat answer's head (its X-Generation-Id) at once.

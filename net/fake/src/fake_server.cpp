@@ -149,7 +149,7 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
         detail::Plan plan = logic.handle(std::move(request));
         std::string body;
         for (const auto& c : plan.chunks) body += c;
-        std::string out = head_of(plan, body.size());
+        std::string out = head_of(plan, plan.announced_length.value_or(body.size()));
         if (plan.latency.count() > 0) {
             if (plan.head_first) {
                 auto [hec, sent] = co_await asio::async_write(stream, asio::buffer(out), tuple_awaitable);
@@ -180,6 +180,12 @@ asio::awaitable<void> FakeOpenRouter::Impl::serve(tcp::socket socket) {
             boost::system::error_code ignored;
             stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
             stream.lowest_layer().close(ignored);
+            co_return;
+        }
+        if (plan.end == End::hold) {
+            // Silence until the client leaves (it sends nothing more on this connection).
+            char ignored[64];
+            co_await stream.async_read_some(asio::buffer(ignored), tuple_awaitable);
             co_return;
         }
         if (plan.end == End::stall) {

@@ -124,6 +124,14 @@ private:
     int sqlite_code_;
 };
 
+/// A `Memory::recall` query past the search limits (`Memory::max_recall_query_bytes`,
+/// `Memory::max_recall_query_words`): refused before any search, so one query cannot occupy a
+/// store that every run shares.
+class ErrorRecallQuery : public ErrorMemory {
+public:
+    using ErrorMemory::ErrorMemory;
+};
+
 /// An HTTP-level failure reported by OpenRouter or the upstream provider.
 ///
 /// `provider_message()` is the server's own text, size-capped; it never holds request

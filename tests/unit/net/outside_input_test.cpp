@@ -237,3 +237,50 @@ TEST(OutsideInput, KeyAmountsThatAreNoAmountsAreNone) {
     EXPECT_EQ(info.limit_usd, std::nullopt);
     EXPECT_EQ(parse_key_info(R"({"data":{"usage":"1.5","limit":10}})").limit_usd, 10.0);
 }
+
+// --- what the readers keep is bounded ---------------------------------------------------------
+
+namespace {
+
+std::string many_zeros(std::size_t n) {
+    std::string out;
+    out.reserve(2 * n + 2);
+    out += '[';
+    for (std::size_t i = 0; i < n; ++i) out += i ? ",0" : "0";
+    out += ']';
+    return out;
+}
+
+}  // namespace
+
+TEST(OutsideInput, KeptJsonWithTooManyValuesIsRefusedNotBuilt) {
+    // 15.6 MB of tiny values under the 16 MiB cap once cost 785 MB as a DOM of reasoning_details.
+    const std::string zeros = many_zeros(7'800'000);
+    const std::string in_details = R"({"choices":[{"message":{"content":"a","reasoning_details":)" + zeros + "}}]}";
+    try {
+        parse_chat_body(in_details, "");
+        FAIL() << "kept";
+    } catch (const ErrorProtocol& e) {
+        EXPECT_NE(std::string(e.what()).find("65536 JSON values"), std::string::npos) << e.what();
+    }
+    const std::string in_error = R"({"error":{"message":"x","metadata":)" + zeros + "}}";
+    EXPECT_THROW(parse_chat_body(in_error, ""), ErrorProtocol);
+    // Real ones are kept whole.
+    const WireOutcome fine = parse_chat_body(
+        R"({"choices":[{"message":{"content":"a","reasoning_details":)" + many_zeros(1000) + "}}]}", "");
+    ASSERT_TRUE(fine.response);
+    EXPECT_FALSE(fine.response->message.reasoning.empty());
+}
+
+TEST(OutsideInput, AStreamCannotPileUpReasoningDetails) {
+    StreamAccumulator acc;
+    SseParser sse;
+    std::string events;
+    for (int i = 0; i < 5000; ++i) {
+        events += "data: {\"choices\":[{\"delta\":{\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"t\",\"index\":" +
+                  std::to_string(i) + "}]}}]}\n\n";
+    }
+    events += "data: [DONE]\n\n";
+    sse.feed(events, acc);
+    EXPECT_THROW(acc.finish(""), ErrorProtocol);
+}

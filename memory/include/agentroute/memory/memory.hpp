@@ -56,10 +56,17 @@ public:
                                                  std::vector<std::string> tags = {},
                                                  std::string metadata_json = {});
 
+    /// Longest query `recall` searches, in bytes and in words. A search's cost grows with its
+    /// words (each is a term every candidate is scored on), and the store serves every run:
+    /// past either, `recall` throws `ErrorRecallQuery` without searching.
+    static constexpr std::size_t max_recall_query_bytes = 8 * 1024;
+    static constexpr std::size_t max_recall_query_words = 64;
+
     /// Items of namespace `ns` matching the words of `query`, best first (BM25), at most
     /// `limit`: the items holding every word, or when none does, those holding any of them.
     /// Word forms match ("refunds" finds "refund"). The query is plain words: quotes, operators
-    /// and punctuation are never search syntax.
+    /// and punctuation are never search syntax. Throws `ErrorRecallQuery` for a query longer
+    /// than `max_recall_query_bytes` or with more than `max_recall_query_words` words.
     boost::asio::awaitable<std::vector<MemoryRecord>> recall(std::string query, std::string ns = {},
                                                              std::size_t limit = 5);
 

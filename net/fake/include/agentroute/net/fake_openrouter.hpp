@@ -22,6 +22,7 @@ struct FakeFault {
         error_in_stream,    ///< some text, then an error event with usage, then `[DONE]`
         garbage_json,       ///< 200 with a body that is not JSON
         error_in_200_body,  ///< 200 with `{"error":...}` and no `choices`
+        huge_content_length,  ///< 200 whose head announces a 10^12-byte body, then one byte, then silence
     };
     Kind kind = Kind::status;
     int status = 500;
