@@ -1,5 +1,6 @@
 #include "h2_connection.hpp"
 
+#include "control_frame_budget.hpp"
 #include "deadlines.hpp"
 #include "net_error.hpp"
 #include "tls_stream.hpp"
@@ -110,6 +111,8 @@ struct H2Connection::Impl : std::enable_shared_from_this<H2Connection::Impl> {
     std::size_t unsent = 0;  // bytes queued since the last flush (roughly: bodies and fields)
     std::string out;         // the writer's bytes; only the writer touches it
     bool settings_received = false;  // the server's first SETTINGS (its stream limit)
+    ControlFrameBudget control_frames;  // SETTINGS and PING from the server, per second
+    bool goaway_sent = false;           // a GOAWAY of ours with an error code went out
     WaitList settings_waiters;
     // The reader runs only while exchanges are open: a read pending on an idle connection
     // would keep the io_context from running out of work (and run_sync from returning). Frames
@@ -207,8 +210,16 @@ int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* 
     return 0;
 }
 
-int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
     H2Connection::Impl& c = impl_of(user_data);
+    const bool control = (frame->hd.type == NGHTTP2_SETTINGS || frame->hd.type == NGHTTP2_PING) &&
+                         (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0;
+    if (control && c.control_frames.flooded(std::chrono::steady_clock::now())) {
+        // Each one asks for an ACK: a flood of them is a server keeping us busy for nothing.
+        // GOAWAY(ENHANCE_YOUR_CALM); the read loop then fails the connection's streams.
+        nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+        return 0;
+    }
     if (frame->hd.type == NGHTTP2_GOAWAY) {
         // Streams above last_stream_id are closed as refused by nghttp2; the rest finish.
         c.usable = false;
@@ -254,6 +265,18 @@ int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id
     return 0;
 }
 
+// A GOAWAY of ours with an error code: nghttp2 ended the session for the server's error (a
+// flow-control window past 2^31-1, a malformed frame) or we did (a flood). Its streams fail now,
+// as a protocol error, not as refused streams to send again (the server may be processing them)
+// nor when their timers run out; the connection closes once the GOAWAY is out.
+int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    if (frame->hd.type != NGHTTP2_GOAWAY || frame->goaway.error_code == NGHTTP2_NO_ERROR) return 0;
+    H2Connection::Impl& c = impl_of(user_data);
+    c.goaway_sent = true;
+    c.fail_all_locked(make_error_code(error::http2_protocol));
+    return 0;
+}
+
 int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t h2_error, void* user_data) {
     H2Connection::Impl& c = impl_of(user_data);
     H2Stream* stream = c.find(stream_id);
@@ -291,6 +314,7 @@ const nghttp2_session_callbacks* callbacks() {
         nghttp2_session_callbacks_new(&cbs);
         nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
         nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+        nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
         return cbs;
@@ -430,6 +454,8 @@ void H2Connection::Impl::flush() {
             if (out.empty()) {
                 flushing = false;
                 if (out.capacity() > eager_write) std::string().swap(out);  // a burst's buffer
+                // Our GOAWAY is out: the pending read ends, and the connection with it.
+                if (goaway_sent) tls->stream().close();
                 return;
             }
         }
@@ -506,7 +532,7 @@ asio::awaitable<void> H2Connection::Impl::read_loop() {
             tls->stream().close();
             co_return;
         }
-        kick_writer();  // SETTINGS and PING acknowledgements, window updates
+        kick_writer();  // acknowledgements, window updates, or a GOAWAY (see on_frame_send)
     }
 }
 

@@ -63,8 +63,11 @@ TEST_P(CancelledBilling, EveryBilledCallIsCountedExactlyOnce) {
     std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;
     for (int i = 0; i < runs; ++i) {
         const auto stop_at = std::chrono::milliseconds(at_ms(rng));
+        // Of every eight runs: four cancelled, three out of time, one left alone (so some runs
+        // complete however slow the machine, a sanitizer build's included).
+        const bool left_alone = i % 8 == 7;
         RunOptions options;
-        if (i % 2 == 1) options.deadline = stop_at;  // half by deadline, half cancelled
+        if (i % 2 == 1 && !left_alone) options.deadline = stop_at;
         auto& signal = *signals.emplace_back(std::make_unique<boost::asio::cancellation_signal>());
         if (i % 2 == 0) {
             auto& timer = *timers.emplace_back(std::make_unique<boost::asio::steady_timer>(io, stop_at));

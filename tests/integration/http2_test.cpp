@@ -288,3 +288,34 @@ TEST(Http2, ACancelledOpenerHandsItsTurnToTheWaitingRuns) {
     server_io.stop();
     server.join();
 }
+
+// A server breaking HTTP/2 ends the run at once with ErrorProtocol, not when a timer runs out:
+// a flow-control window past 2^31-1 (nghttp2 answers GOAWAY FLOW_CONTROL_ERROR), and floods of
+// SETTINGS or PING (each asks for an ACK; past 128 a second the client sends GOAWAY
+// ENHANCE_YOUR_CALM). The next run gets a fresh connection.
+class HostileHttp2 : public ::testing::TestWithParam<agentroute::testkit::FakeFault::Kind> {};
+
+TEST_P(HostileHttp2, EndsTheRunAtOnceWithErrorProtocol) {
+    FakeOpenRouter fake;
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    fake.push_fault({.kind = GetParam()});
+    const auto start = std::chrono::steady_clock::now();
+    agentroute::test::expect_error<ErrorProtocol>([&] { agent.run_sync("hello"); });
+    EXPECT_EQ(fake.chat_requests(), 1u) << "a protocol error is not a refused stream to send again";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "header_timeout is 60 s";
+    EXPECT_FALSE(agent.run_sync("again").output.empty());
+    EXPECT_EQ(fake.http2_connections(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, HostileHttp2,
+                         ::testing::Values(agentroute::testkit::FakeFault::Kind::window_update_overflow,
+                                           agentroute::testkit::FakeFault::Kind::settings_flood,
+                                           agentroute::testkit::FakeFault::Kind::ping_flood),
+                         [](const auto& info) {
+                             using K = agentroute::testkit::FakeFault::Kind;
+                             return info.param == K::window_update_overflow ? std::string("WindowUpdateOverflow")
+                                    : info.param == K::settings_flood     ? std::string("SettingsFlood")
+                                                                          : std::string("PingFlood");
+                         });

@@ -316,6 +316,24 @@ Plan FakeLogic::fault(const FakeFault& f, bool stream, const std::string& genera
             p.end = Plan::End::close_unfinished;
             return p;
         }
+        case K::settings_flood:
+        case K::ping_flood:
+        case K::window_update_overflow: {
+            p.status = 500;  // what HTTP/1.1 gets
+            p.headers.emplace_back("Content-Type", "application/json");
+            p.chunks.push_back(error_body(500, "an HTTP/2 fault over HTTP/1.1"));
+            using namespace std::string_literals;
+            if (f.kind == K::settings_flood) {
+                const std::string settings = "\x00\x00\x00\x04\x00\x00\x00\x00\x00"s;  // empty SETTINGS
+                for (int i = 0; i < 200'000; ++i) p.raw_h2_frames += settings;
+            } else if (f.kind == K::ping_flood) {
+                const std::string ping = "\x00\x00\x08\x06\x00\x00\x00\x00\x00"s + std::string(8, 'p');
+                for (int i = 0; i < 100'000; ++i) p.raw_h2_frames += ping;
+            } else {
+                p.raw_h2_frames = "\x00\x00\x04\x08\x00\x00\x00\x00\x00\x7f\xff\xff\xff"s;  // +2^31-1
+            }
+            return p;
+        }
         case K::huge_content_length:
             p.headers.emplace_back("Content-Type", "application/json");
             p.chunks.emplace_back("{");

@@ -41,6 +41,8 @@ struct Plan {
     } end = End::complete;
     /// The Content-Length the head announces, when it is not the body's (a lying server).
     std::optional<std::uint64_t> announced_length;
+    /// HTTP/2: frames written raw on the connection in place of an answer (a hostile server).
+    std::string raw_h2_frames;
     std::chrono::milliseconds latency{0};
     /// The status and headers go out as soon as the request is read, the body after the
     /// latency: OpenRouter sends a chat answer's head (its X-Generation-Id) at once.

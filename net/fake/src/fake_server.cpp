@@ -228,6 +228,7 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     const std::atomic<bool>& stopping;
     std::unique_ptr<detail::H2ServerSession> session;
     std::deque<Due> due;
+    std::string raw;  // frames a hostile plan writes past the session
     bool timer_armed = false;
     bool writing = false;
     bool closed = false;
@@ -238,7 +239,7 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
         writing = true;
         asio::co_spawn(executor, [self = shared_from_this()]() -> asio::awaitable<void> {
             for (;;) {
-                std::string out = self->session->output();
+                std::string out = std::exchange(self->raw, {}) + self->session->output();
                 if (out.empty() || self->closed) break;
                 auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(out), tuple_awaitable);
                 if (ec) {
@@ -251,6 +252,11 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     }
 
     void queue(std::int32_t id, detail::Plan plan) {
+        if (!plan.raw_h2_frames.empty()) {
+            raw += plan.raw_h2_frames;  // and no answer: the stream stays open
+            flush();
+            return;
+        }
         if (plan.head_first && plan.latency.count() > 0) {
             session->respond_head(id, plan);  // the body follows when due
             flush();

@@ -23,6 +23,10 @@ struct FakeFault {
         garbage_json,       ///< 200 with a body that is not JSON
         error_in_200_body,  ///< 200 with `{"error":...}` and no `choices`
         huge_content_length,  ///< 200 whose head announces a 10^12-byte body, then one byte, then silence
+        // HTTP/2 only (over HTTP/1.1: a 500): raw frames on the connection, no answer.
+        settings_flood,          ///< 200,000 SETTINGS frames
+        ping_flood,              ///< 100,000 PING frames
+        window_update_overflow,  ///< a WINDOW_UPDATE that takes the connection window past 2^31-1
     };
     Kind kind = Kind::status;
     int status = 500;

@@ -1,0 +1,16 @@
+# The installed package names its dependencies by imported target, never by a path on the
+# machine that built it, and accepts a compatible Boost: run with -DPREFIX=<install prefix>.
+file(GLOB files "${PREFIX}/lib/cmake/agentroute/*.cmake")
+if(NOT files)
+    message(FATAL_ERROR "no CMake package files under ${PREFIX}/lib/cmake/agentroute")
+endif()
+foreach(file IN LISTS files)
+    file(READ "${file}" text)
+    if(text MATCHES "/usr/(local/)?lib[^\"]*\\.(so|a)")
+        message(FATAL_ERROR "${file} names a library by its path on the build machine: ${CMAKE_MATCH_0}")
+    endif()
+    if(text MATCHES "find_dependency\\([^)]*EXACT")
+        message(FATAL_ERROR "${file} asks for an EXACT dependency version")
+    endif()
+endforeach()
+message(STATUS "relocatable: ${files}")
