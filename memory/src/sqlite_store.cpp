@@ -61,8 +61,14 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
         // commits (not the file's consistency). FULL adds an fsync per commit for that case.
         db_->exec(options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
         migrate(*db_, path_);
+        const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
+        if (options.max_wal_bytes > 0) {
+            max_wal_pages_ = std::max<std::int64_t>(1, options.max_wal_bytes / page);
+            force_truncate_at_ = 2 * max_wal_pages_;
+            db_->exec("PRAGMA journal_size_limit = " + std::to_string(options.max_wal_bytes));
+            sqlite3_wal_hook(db_->getHandle(), &SqliteStore::on_commit, this);
+        }
         if (options.max_bytes > 0) {
-            const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
             max_pages_ = std::max<std::int64_t>(1, options.max_bytes / page);
             db_->exec("PRAGMA max_page_count = " + std::to_string(max_pages_));
         }
@@ -90,6 +96,29 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
 }
 
 SqliteStore::~SqliteStore() { thread_.join(); }
+
+int SqliteStore::on_commit(void* self, sqlite3* db, const char* name, int wal_pages) {
+    // SQLite's own hook checkpoints passively past 1,000 pages. Past the bound, a passive
+    // checkpoint first: when it could copy every frame (no reader holds an old snapshot), a
+    // truncating one costs no wait and shrinks the file. When readers keep it from completing
+    // (busy processes can, for good), a truncating checkpoint that waits for them (up to the
+    // busy timeout) is forced, each time the WAL has doubled since the last forced one, so a
+    // reader that holds on costs a few waits, not one per commit. A failed checkpoint is no
+    // failure of the commit, which is done.
+    constexpr int auto_checkpoint_pages = 1000;
+    auto& store = *static_cast<SqliteStore*>(self);
+    if (wal_pages >= store.max_wal_pages_) {
+        int log = 0, copied = 0;
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        if (copied == log || wal_pages >= store.force_truncate_at_) {
+            const int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+            store.force_truncate_at_ = rc == SQLITE_OK ? 2 * store.max_wal_pages_ : 2 * std::int64_t{wal_pages};
+        }
+    } else if (wal_pages >= auto_checkpoint_pages) {
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return SQLITE_OK;
+}
 
 // Statements are reset with tryReset(): after a failed step, reset() would throw that old
 // error again and poison the next operation.

@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 #include <boost/asio/thread_pool.hpp>
 
 #include <memory>
@@ -42,8 +43,14 @@ private:
     // Runs `remove` (a delete); at the size cap, in headroom past it (see forget).
     int delete_past_the_cap(SQLite::Statement& remove);
 
+    // After every commit (SQLite's WAL hook): the automatic checkpoint, and past max_wal_bytes
+    // one that truncates the WAL.
+    static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages);
+
     std::string path_;
     std::int64_t max_pages_ = 0;  // the size cap in pages (0: none)
+    std::int64_t max_wal_pages_ = 0;
+    std::int64_t force_truncate_at_ = 0;  // WAL pages at which a waiting checkpoint is forced next
     std::unique_ptr<SQLite::Database> db_;
     // Prepared once, reset after each use.
     std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_;

@@ -137,3 +137,28 @@ TEST(MemoryFaults, ARecallQueryPastTheLimitsIsATypedErrorAndTheStoreGoesOn) {
     Memory ram;
     expect_error<ErrorRecallQuery>([&] { run_co(ram.recall(many_words)); });
 }
+
+TEST(MemoryFaults, TheWriteAheadLogStaysBoundedOnceReadersLetGo) {
+    // A reader holding its snapshot keeps any checkpoint from emptying the WAL (SQLite's rule),
+    // as a crowd of busy processes does; once it lets go, the WAL goes back under its bound
+    // instead of staying at its high-water mark.
+    TempDir dir;
+    const std::string path = dir.file("wal.db");
+    constexpr std::int64_t bound = 1024 * 1024;
+    MemorySQLite memory(path, {.busy_timeout = std::chrono::milliseconds(100), .max_wal_bytes = bound});
+    run_co(memory.remember("seed", "ns", "seed"));
+    const std::string text(8 * 1024, 'w');
+    {
+        SQLite::Database reader(path, SQLite::OPEN_READONLY);
+        reader.exec("BEGIN");
+        (void)reader.execAndGet("SELECT count(*) FROM memories").getInt();  // the snapshot is held
+        for (int i = 0; i < 450; ++i) run_co(memory.remember(text + std::to_string(i), "ns", "k" + std::to_string(i)));
+        EXPECT_GT(std::filesystem::file_size(path + "-wal"), static_cast<std::uintmax_t>(3 * bound));
+        reader.exec("COMMIT");
+    }
+    // The first commit after it truncates the WAL (with SQLite's defaults it stays at its
+    // high-water mark for good).
+    run_co(memory.remember(text, "ns", "after"));
+    EXPECT_LE(std::filesystem::file_size(path + "-wal"), static_cast<std::uintmax_t>(bound));
+    EXPECT_EQ(run_co(memory.get("k449", "ns"))->text, text + "449");  // nothing lost
+}

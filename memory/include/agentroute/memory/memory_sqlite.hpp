@@ -23,6 +23,13 @@ struct MemorySQLiteOptions {
     /// A size cap for the file (0: none). Writes past it fail with `ErrorMemory` (SQLITE_FULL)
     /// and store nothing, exactly like a full disk.
     std::int64_t max_bytes = 0;
+    /// The write-ahead log's bound. While any connection (of any process) reads, a checkpoint
+    /// cannot move its pages back into the file, and many busy processes can keep one from ever
+    /// completing (30 writers grew a WAL to 2 GB). Past this, a commit truncates the WAL as
+    /// soon as no reader holds an old snapshot, and when readers never let go, one commit in a
+    /// while (each time the WAL has doubled) waits for them, up to `busy_timeout`, to truncate
+    /// it. A checkpoint also leaves the file no larger than this (`journal_size_limit`).
+    std::int64_t max_wal_bytes = 64 * 1024 * 1024;
 };
 
 /// Durable memory in one SQLite file: WAL journal, an FTS5 index kept in step with its table in
