@@ -7,29 +7,42 @@ namespace agentroute::net::detail {
 
 namespace asio = boost::asio;
 
+bool ConnectionPool::take_locked(Host& host, std::unique_ptr<HttpsConnection>& idle_connection,
+                                 std::vector<std::unique_ptr<HttpsConnection>>& expired) {
+    const auto now = std::chrono::steady_clock::now();
+    while (!host.idle.empty()) {
+        Idle idle = std::move(host.idle.back());
+        host.idle.pop_back();
+        if (now - idle.since < idle_timeout_) {
+            idle_connection = std::move(idle.connection);
+            return true;
+        }
+        expired.push_back(std::move(idle.connection));
+        --host.open;
+    }
+    if (host.open < max_per_host_) {
+        ++host.open;
+        return true;  // no connection: the caller opens a new one in this slot
+    }
+    return false;
+}
+
 asio::awaitable<std::unique_ptr<HttpsConnection>> ConnectionPool::acquire(const Key& key) {
     std::unique_ptr<HttpsConnection> idle_connection;
     std::vector<std::unique_ptr<HttpsConnection>> expired;  // closed outside the lock
     co_await wait_until_admitted(mutex_, [&](Waiter*) -> WaitList* {
         Host& host = hosts_[key];
-        const auto now = std::chrono::steady_clock::now();
-        while (!host.idle.empty()) {
-            Idle idle = std::move(host.idle.back());
-            host.idle.pop_back();
-            if (now - idle.since < idle_timeout_) {
-                idle_connection = std::move(idle.connection);
-                return nullptr;
-            }
-            expired.push_back(std::move(idle.connection));
-            --host.open;
-        }
-        if (host.open < max_per_host_) {
-            ++host.open;
-            return nullptr;  // no connection: the caller opens a new one in this slot
-        }
-        return &host.waiters;
+        return take_locked(host, idle_connection, expired) ? nullptr : &host.waiters;
     });
     co_return std::move(idle_connection);
+}
+
+std::optional<std::unique_ptr<HttpsConnection>> ConnectionPool::try_acquire(const Key& key) {
+    std::unique_ptr<HttpsConnection> idle_connection;
+    std::vector<std::unique_ptr<HttpsConnection>> expired;  // closed outside the lock (declared first)
+    std::lock_guard lock(mutex_);
+    if (!take_locked(hosts_[key], idle_connection, expired)) return std::nullopt;
+    return idle_connection;
 }
 
 void ConnectionPool::release(const Key& key, std::unique_ptr<HttpsConnection> connection) {

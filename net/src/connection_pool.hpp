@@ -37,6 +37,8 @@ public:
     /// A kept-alive connection when one is idle; otherwise a slot to open a new one (null
     /// connection), waiting while the host is at its limit.
     boost::asio::awaitable<std::unique_ptr<HttpsConnection>> acquire(const Key& key);
+    /// The same without waiting: nothing when the host is at its limit.
+    std::optional<std::unique_ptr<HttpsConnection>> try_acquire(const Key& key);
 
     /// Gives a connection back: kept for reuse when it is reusable, closed otherwise. Pass null
     /// to give back a slot whose connection failed to open.
@@ -115,6 +117,11 @@ private:
         boost::system::error_code h2_last_failure;
         WaitList h2_waiters;
     };
+
+    // An idle connection of `host` into `idle_connection`, or a slot to open one; false at the
+    // host's limit. With the lock held; expired idle ones go to `expired`, closed outside it.
+    bool take_locked(Host& host, std::unique_ptr<HttpsConnection>& idle_connection,
+                     std::vector<std::unique_ptr<HttpsConnection>>& expired);
 
     WaitList* decide_h2(const Key& key, H2Slot& slot, std::vector<std::shared_ptr<H2Connection>>& closing,
                         std::optional<std::uint64_t>& round);

@@ -177,10 +177,13 @@ asio::awaitable<std::size_t> HttpClient::preconnect(Endpoint target, std::size_t
     }
 
     // Each child holds what it got until all are done, so an idle connection is counted once
-    // rather than taken, given back and taken again.
+    // rather than taken, given back and taken again. So a child never waits for a slot: at the
+    // host's limit only the others' leases could free one, and they are held until all are
+    // done. It takes what is free now, or gives up (not counted).
     auto open_one = [this, key, target, proxy]() -> asio::awaitable<std::unique_ptr<HttpsConnection>> {
-        auto pooled = co_await pool_->acquire(key);
-        Lease lease{pool_.get(), key, std::move(pooled)};
+        std::optional<std::unique_ptr<HttpsConnection>> pooled = pool_->try_acquire(key);
+        if (!pooled) co_return nullptr;  // at the limit: room for no more
+        Lease lease{pool_.get(), key, std::move(*pooled)};
         if (!lease.connection) {
             auto [ec, connection] = co_await HttpsConnection::connect(tls_, target, proxy, options_);
             if (ec) co_return nullptr;  // the lease gives the slot back

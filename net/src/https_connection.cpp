@@ -34,11 +34,11 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-// Whether the awaiting coroutine's caller has cancelled it (with throw_if_cancelled off, a
-// cancel that came between two operations shows only here).
-asio::awaitable<bool> cancelled_now() {
-    const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
-    co_return state.cancelled() != asio::cancellation_type::none;
+// Whether a cancellation state says its coroutine was cancelled (with throw_if_cancelled off, a
+// cancel that came between two operations shows only there). Read with
+// `co_await asio::this_coro::cancellation_state`, which costs no coroutine frame.
+bool was_cancelled(const asio::cancellation_state& state) {
+    return state.cancelled() != asio::cancellation_type::none;
 }
 
 void append_header(std::string& fields, std::string_view name, std::string_view value) {
@@ -310,7 +310,9 @@ asio::awaitable<ExchangeResult> HttpsConnection::exchange(HttpRequest& request,
     bool settling = false;
     if (request.billable) {
         co_await asio::this_coro::throw_if_cancelled(false);
-        settling = wec || co_await cancelled_now();
+        // Plain statements: GCC 12 mis-compiles a co_await in a short-circuited operand.
+        const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+        settling = wec || was_cancelled(state);
     }
 
     // Wait for the answer's first bytes before building the parser: what this frame holds while
@@ -343,7 +345,11 @@ asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& re
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(boost::none);  // enforced below, counting decoded bytes
-    if (settling || (billable && co_await cancelled_now())) settle(c, result, options);
+    if (billable && !settling) {
+        const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+        settling = was_cancelled(state);
+    }
+    if (settling) settle(c, result, options);
     auto [hec, header_bytes] = co_await http::async_read_header(c.stream, c.buffer, parser, tuple_awaitable);
     if (billable && !result.abandoned && c.abandoned_by_caller(hec)) {
         settle(c, result, options);
@@ -379,7 +385,12 @@ asio::awaitable<void> HttpsConnection::read_response(Impl& c, ExchangeResult& re
     std::size_t total = 0;
     c.arm(options.idle_timeout);
     while (!parser.is_done()) {
-        if (billable && co_await cancelled_now()) {
+        bool cancelled = false;
+        if (billable) {
+            const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+            cancelled = was_cancelled(state);
+        }
+        if (cancelled) {
             c.disarm();
             result.abandoned = true;  // the head (the generation id) is here already
             result.ec = asio::error::operation_aborted;

@@ -185,6 +185,20 @@ TEST(OpenRouterE2E, PreconnectedConnectionsServeTheNextRuns) {
     EXPECT_EQ(fake.connections(), 5u);  // the runs found them open
 }
 
+TEST(OpenRouterE2E, PreconnectPastTheConnectionCapReturnsTheCapPromptly) {
+    // It used to wait for ever: each of its children held its lease until all were done, so
+    // those past max_connections_per_host waited for a slot only they could free.
+    FakeOpenRouter fake;
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.https.http2 = false;
+    o.https.max_connections_per_host = 8;
+    auto model = std::make_shared<OpenRouterModel>(o);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(agentroute::test::run_co(model->preconnect(20), std::chrono::seconds(5)), 8u);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    EXPECT_EQ(fake.connections(), 8u);
+}
+
 TEST(OpenRouterE2E, PreconnectToAnUnreachableHostOpensNoneAndDoesNotThrow) {
     OpenRouterOptions o;
     o.model = "fake/model";
