@@ -237,23 +237,30 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     for (int attempt = 0;; ++attempt) {
         Received received(o.stream, request.on_text_delta);
         std::optional<Verdict> verdict;
+        std::exception_ptr failure;  // from reading the answer, raised once cancellation throws again
         bool cancelled = false;
         try {
             ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
+            // The answer is here (or the exchange was abandoned), and maybe billed: it is read
+            // and counted even if the run is cancelled meanwhile, when any co_await would throw.
+            // An abandoned exchange has left throw_if_cancelled off already.
+            co_await asio::this_coro::throw_if_cancelled(false);
             if (result.abandoned) {
-                // The exchange left throw_if_cancelled off: the run is cancelled, the bill is not.
                 co_await count_abandoned(*this, *impl, result, request_bytes, spent);
-                co_await asio::this_coro::throw_if_cancelled(true);
                 cancelled = true;
             } else if (is_cancellation(result.ec)) {
                 cancelled = true;  // before the request was whole at the server: not billed
             } else {
-                // The answer is here, and maybe billed: it is read and counted even if the run is
-                // cancelled meanwhile (a co_await would throw at once then).
-                co_await asio::this_coro::throw_if_cancelled(false);
-                verdict.emplace(co_await settle(*this, *impl, std::move(result), received, attempt, spent,
-                                                request.on_text_delta != nullptr));
-                co_await asio::this_coro::throw_if_cancelled(true);
+                try {
+                    verdict.emplace(co_await settle(*this, *impl, std::move(result), received, attempt, spent,
+                                                    request.on_text_delta != nullptr));
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+            }
+            co_await asio::this_coro::throw_if_cancelled(true);
+            if (failure) std::rethrow_exception(failure);
+            if (!cancelled) {
                 if (const auto* delay = std::get_if<std::chrono::milliseconds>(&*verdict)) {
                     co_await sleep_for(*delay);
                     continue;
