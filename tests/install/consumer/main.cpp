@@ -36,6 +36,12 @@ int main() {
     Agent agent({.name = "consumer", .model = std::make_shared<OpenRouterModel>(o), .max_cost = 0.5});
     agent.tool("lookup_ticket", "Look a ticket up by id.",
                [](RunContext&, const LookupTicket& args) { return "ticket " + args.ticket_id + ": disk full"; });
+    // An awaitable tool too (another instantiation of the tool adapter, warning-free under clang).
+    agent.tool("wait_a_moment", "Waits a millisecond.", [](RunContext& ctx) -> asio::awaitable<std::string> {
+        asio::steady_timer pause(ctx.executor(), std::chrono::milliseconds(1));
+        co_await pause.async_wait(asio::use_awaitable);
+        co_return "waited";
+    });
 
     asio::thread_pool pool(2);
     auto exit_code = asio::co_spawn(pool, serve(agent), asio::use_future);

@@ -82,6 +82,7 @@ ToolInvoker make_tool_invoker(F handler, ToolOptions options) {
         Args args = from_json<Args>(json);
         using R = decltype(invoke_handler(handler, ctx, args));
         if constexpr (is_awaitable<std::remove_cvref_t<R>>::value) {
+            (void)options;  // unused here: clang's -Wunused-lambda-capture would flag users' builds
             auto result = co_await invoke_handler(handler, ctx, args);
             co_return tool_text(std::move(result));
         } else if (options.blocking) {
