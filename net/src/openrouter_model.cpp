@@ -141,8 +141,10 @@ struct Received {
     Received& operator=(const Received&) = delete;
 };
 
-// What one attempt came to: the answer, or how long to wait before the next attempt.
-using Verdict = std::variant<ModelResponse, std::chrono::milliseconds>;
+// What one attempt came to: the answer, how long to wait before the next attempt, or the end
+// of a cancelled call (its bill, if any, counted).
+struct Cancelled {};
+using Verdict = std::variant<ModelResponse, std::chrono::milliseconds, Cancelled>;
 
 [[noreturn]] void throw_with_usage(std::exception_ptr error, const Usage& spent) {
     try {
@@ -209,6 +211,30 @@ asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterMo
     spent += co_await abandoned_call_usage(std::move(call), impl.options.https.settle_timeout);
 }
 
+// Everything after an exchange, with throw_if_cancelled off (the caller's, or the abandoned
+// exchange's, doing): the answer is read and counted even when the run is cancelled meanwhile,
+// when any co_await would throw; an abandoned call's bill is settled. Turns throw_if_cancelled
+// back on however it ends. A coroutine of its own, so that what it holds is not in the frame
+// that waits for the answer.
+asio::awaitable<Verdict> conclude(OpenRouterModel& model, const OpenRouterModel::Impl& impl, ExchangeResult result,
+                                  Received& received, int attempt, Usage& spent, bool streams_text,
+                                  std::size_t request_bytes) {
+    Verdict verdict{std::in_place_type<Cancelled>};
+    std::exception_ptr failure;
+    if (result.abandoned) {
+        co_await count_abandoned(model, impl, result, request_bytes, spent);
+    } else if (!is_cancellation(result.ec)) {  // cancelled before the request was whole: not billed
+        try {
+            verdict = co_await settle(model, impl, std::move(result), received, attempt, spent, streams_text);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    }
+    co_await asio::this_coro::throw_if_cancelled(true);
+    if (failure) std::rethrow_exception(failure);
+    co_return verdict;
+}
+
 }  // namespace
 
 asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
@@ -236,42 +262,25 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     Usage spent;
     for (int attempt = 0;; ++attempt) {
         Received received(o.stream, request.on_text_delta);
-        std::optional<Verdict> verdict;
-        std::exception_ptr failure;  // from reading the answer, raised once cancellation throws again
         bool cancelled = false;
         try {
+            // Both initialized from their co_await: no second answer or result in this frame,
+            // which every call in flight holds.
             ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
-            // The answer is here (or the exchange was abandoned), and maybe billed: it is read
-            // and counted even if the run is cancelled meanwhile, when any co_await would throw.
-            // An abandoned exchange has left throw_if_cancelled off already.
-            co_await asio::this_coro::throw_if_cancelled(false);
-            if (result.abandoned) {
-                co_await count_abandoned(*this, *impl, result, request_bytes, spent);
-                cancelled = true;
-            } else if (is_cancellation(result.ec)) {
-                cancelled = true;  // before the request was whole at the server: not billed
-            } else {
-                try {
-                    verdict.emplace(co_await settle(*this, *impl, std::move(result), received, attempt, spent,
-                                                    request.on_text_delta != nullptr));
-                } catch (...) {
-                    failure = std::current_exception();
-                }
+            co_await asio::this_coro::throw_if_cancelled(false);  // see conclude
+            Verdict verdict = co_await conclude(*this, *impl, std::move(result), received, attempt, spent,
+                                                request.on_text_delta != nullptr, request_bytes);
+            if (auto* answer = std::get_if<ModelResponse>(&verdict)) co_return std::move(*answer);
+            if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
+                co_await sleep_for(*delay);
+                continue;
             }
-            co_await asio::this_coro::throw_if_cancelled(true);
-            if (failure) std::rethrow_exception(failure);
-            if (!cancelled) {
-                if (const auto* delay = std::get_if<std::chrono::milliseconds>(&*verdict)) {
-                    co_await sleep_for(*delay);
-                    continue;
-                }
-            }
+            cancelled = true;
         } catch (const boost::system::system_error& e) {
             if (!is_cancellation(e.code())) throw;
             cancelled = true;
         }
         if (cancelled) throw ErrorCancelled(spent);
-        co_return std::move(std::get<ModelResponse>(*verdict));
     }
 }
 
