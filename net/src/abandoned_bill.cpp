@@ -55,7 +55,7 @@ Usage estimated_tokens(std::size_t request_bytes) {
     Usage u;
     u.model_calls = 1;
     u.cost_estimated = true;
-    u.input_tokens = static_cast<std::int64_t>((request_bytes + 2) / 3);
+    u.input_tokens = estimated_tokens_for_request_bytes(request_bytes);
     return u;
 }
 

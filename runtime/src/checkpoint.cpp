@@ -35,9 +35,8 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
 
 std::int64_t estimated_prompt_tokens(const RunState& state) {
     // The bytes of the request as it goes on the wire (JSON keys, roles, ids, the tools'
-    // schemas, the request's own fields), a token for every three: providers count more tokens
-    // than "four characters a token" for JSON, code and non-Latin text, and what they bill for
-    // their chat template (roles, separators) is counted as part of each message's overhead.
+    // schemas, the request's own fields); what providers bill for their chat template (roles,
+    // separators) is counted as part of each message's overhead.
     constexpr std::size_t request_overhead = 160;  // model, stream, usage, provider, ...
     constexpr std::size_t message_overhead = 40;   // {"role":"assistant","content":...} and template
     constexpr std::size_t call_overhead = 64;      // {"id":...,"type":"function","function":{...}}
@@ -51,7 +50,7 @@ std::int64_t estimated_prompt_tokens(const RunState& state) {
         bytes += t.name.size() + t.description.size() + t.parameters_schema.size() + tool_overhead;
     }
     if (state.core->output_schema()) bytes += state.core->output_schema()->schema.size() + tool_overhead;
-    return static_cast<std::int64_t>((bytes + 2) / 3);
+    return estimated_tokens_for_request_bytes(bytes);
 }
 
 void check_budget(const RunState& state) {

@@ -6,6 +6,7 @@
 #include <agentroute/net/fake_openrouter.hpp>
 #include <agentroute/net/openrouter_model.hpp>
 
+#include <agentroute_test/fake_keys.hpp>
 #include <agentroute_test/fake_model.hpp>
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ using agentroute::testkit::RecordedResponse;
 
 namespace {
 
-const std::string key = "sk-or-" "v1-" "5f3a9c0d" "1e2b4a6f" "8c7d9e0b" "1a2c3d4e" "5f607182" "93a4b5c6" "d7e8f901" "2345678a";
+const std::string key = agentroute::test::fake_openrouter_key();
 const std::string secret_part = key.substr(9);  // what follows the public "sk-or-v1-" prefix
 
 // Every user-visible text of a failed run: what(), the provider fields, the events' texts.

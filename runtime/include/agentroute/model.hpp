@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,6 +36,14 @@ struct ModelPrice {
     double completion = 0;
     double request = 0;
 };
+
+/// The prompt tokens a request of `bytes` (as sent) may be billed for, erring high: one for
+/// every three bytes. Tokenizers put about four bytes of English prose in a token, three or
+/// fewer of JSON, code or non-Latin text. The cost ceiling and the bill of an abandoned call
+/// both estimate with it.
+constexpr std::int64_t estimated_tokens_for_request_bytes(std::size_t bytes) noexcept {
+    return static_cast<std::int64_t>((bytes + 2) / 3);
+}
 
 /// Everything one model call needs. The spans point into the run's own state, which outlives
 /// the call.
