@@ -122,9 +122,10 @@ struct Received {
     std::unique_ptr<Streaming> streaming;
     BodySink sink;
 
-    Received(bool stream, const std::function<void(std::string_view)>& on_text_delta) {
+    Received(bool stream, const ModelRequest& request) {
         if (stream) {
-            streaming = std::make_unique<Streaming>(Streaming{StreamAccumulator(on_text_delta), {}});
+            streaming = std::make_unique<Streaming>(
+                Streaming{StreamAccumulator(request.on_text_delta, request.on_delta), {}});
             sink = [this](std::string_view chunk) {
                 if (body.size() < kept_error_bytes) body.append(chunk);  // for error bodies
                 streaming->sse.feed(chunk, streaming->answer);
@@ -261,7 +262,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     // it strikes in a back-off or while an answer's price is looked up.
     Usage spent;
     for (int attempt = 0;; ++attempt) {
-        Received received(o.stream, request.on_text_delta);
+        Received received(o.stream, request);
         bool cancelled = false;
         try {
             // Both initialized from their co_await: no second answer or result in this frame,
@@ -269,7 +270,8 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
             ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
             co_await asio::this_coro::throw_if_cancelled(false);  // see conclude
             Verdict verdict = co_await conclude(*this, *impl, std::move(result), received, attempt, spent,
-                                                request.on_text_delta != nullptr, request_bytes);
+                                                request.on_text_delta != nullptr || request.on_delta != nullptr,
+                                                request_bytes);
             if (auto* answer = std::get_if<ModelResponse>(&verdict)) co_return std::move(*answer);
             if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
                 co_await sleep_for(*delay);

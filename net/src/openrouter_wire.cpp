@@ -310,14 +310,21 @@ bool StreamAccumulator::on_event(std::string_view data) {
     if (facts.content.is_string && !facts.content.text.empty()) {
         text_.append(facts.content.text);
         if (on_text_delta_) on_text_delta_(facts.content.text);
+        if (on_delta_) on_delta_(ModelDelta{.kind = ModelDelta::Kind::text, .text = facts.content.text});
     }
+    const bool reasoning_streamed = facts.reasoning.is_string && !facts.reasoning.text.empty();
     if (facts.reasoning.is_string) {
         reasoning_text_.append(facts.reasoning.text);
         has_reasoning_ = true;
+        if (on_delta_ && reasoning_streamed) {
+            on_delta_(ModelDelta{.kind = ModelDelta::Kind::reasoning, .text = facts.reasoning.text});
+        }
     }
     if (const json::array* details = facts.reasoning_details.if_array()) {
         for (const json::value& d : *details) {
             if (!d.is_object()) continue;
+            // Providers send the same text as `reasoning` and as a detail: announced once.
+            if (on_delta_ && !reasoning_streamed) announce_reasoning(d);
             // Fragments of one detail share its index and type: concatenate their text.
             json::object* same = nullptr;
             const json::value* index = d.get_object().if_contains("index");
@@ -354,10 +361,29 @@ bool StreamAccumulator::on_event(std::string_view data) {
         PartialCall& partial = calls_[index];
         if (partial.id.empty()) partial.id = text_of(std::move(call.id));
         if (!call.has_function) continue;
-        if (partial.name.empty()) partial.name = text_of(std::move(call.name));
+        const bool starts = partial.name.empty();
+        if (starts) partial.name = text_of(std::move(call.name));
         if (call.arguments.is_string) partial.arguments.append(call.arguments.text);
+        if (on_delta_ && (starts || !call.arguments.text.empty())) {
+            on_delta_(ModelDelta{.kind = ModelDelta::Kind::tool_call,
+                                 .text = call.arguments.is_string ? std::string_view(call.arguments.text) : std::string_view{},
+                                 .index = static_cast<int>(index),
+                                 .id = starts ? std::string_view(partial.id) : std::string_view{},
+                                 .name = starts ? std::string_view(partial.name) : std::string_view{}});
+        }
     }
     return true;
+}
+
+// A reasoning detail's readable part (its text or summary; encrypted data is not text).
+void StreamAccumulator::announce_reasoning(const json::value& detail) const {
+    for (const char* key : {"text", "summary"}) {
+        const json::value* v = detail.get_object().if_contains(key);
+        if (v && v->is_string() && !v->get_string().empty()) {
+            on_delta_(ModelDelta{.kind = ModelDelta::Kind::reasoning, .text = v->get_string()});
+            return;
+        }
+    }
 }
 
 WireOutcome StreamAccumulator::finish(std::string_view generation_id) {

@@ -77,8 +77,9 @@ WireError parse_error_body(int status, std::string_view body);
 /// and error objects inside the stream.
 class StreamAccumulator : public SseParser::Handler {
 public:
-    explicit StreamAccumulator(std::function<void(std::string_view)> on_text_delta = {})
-        : on_text_delta_(std::move(on_text_delta)) {}
+    explicit StreamAccumulator(std::function<void(std::string_view)> on_text_delta = {},
+                               std::function<void(const ModelDelta&)> on_delta = {})
+        : on_text_delta_(std::move(on_text_delta)), on_delta_(std::move(on_delta)) {}
 
     bool on_event(std::string_view data) override;
 
@@ -96,7 +97,10 @@ private:
     struct PartialCall {
         std::string id, name, arguments;
     };
+    void announce_reasoning(const boost::json::value& detail) const;
+
     std::function<void(std::string_view)> on_text_delta_;
+    std::function<void(const ModelDelta&)> on_delta_;
     std::string text_, reasoning_text_, finish_reason_, model_, id_, malformed_;
     std::vector<PartialCall> calls_;
     boost::json::array details_;  // reasoning_details, fragments merged per index

@@ -3,6 +3,7 @@
 #include "run_state.hpp"
 
 #include <agentroute/errors.hpp>
+#include <agentroute/net/openrouter_model.hpp>
 #include <agentroute/resolve_model.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -47,6 +48,41 @@ std::shared_ptr<Model> AgentCore::model() const {
         resolved_ = std::make_shared<const Resolved>(Resolved{std::move(now), std::move(model)});
     }
     return resolved_->model;
+}
+
+namespace {
+
+std::shared_ptr<Model> with_key(const std::shared_ptr<Model>& model, const std::string& key) {
+    const auto* openrouter = dynamic_cast<const OpenRouterModel*>(model.get());
+    if (!openrouter) {
+        throw ErrorConfig("RunOptions::api_key cannot reach the model '" + model->name() +
+                          "': it is a Model object of its own kind; give the model by name, or an "
+                          "OpenRouterModel");
+    }
+    OpenRouterOptions options = openrouter->options();
+    options.api_key = key;
+    return std::make_shared<OpenRouterModel>(std::move(options));
+}
+
+}  // namespace
+
+std::shared_ptr<Model> AgentCore::model_for(const RunOptions& run) const {
+    const bool own_key = run.api_key && !run.api_key->empty();
+    if (run.model.model()) return own_key ? with_key(run.model.model(), *run.api_key) : run.model.model();
+    if (run.model.name().empty()) {
+        if (!own_key) return model();                                // the common case
+        if (slug_.empty()) return with_key(model_, *run.api_key);  // the agent's model is an object
+    }
+    const std::string slug = run.model.name().empty() ? slug_ : infer_slug(run.model.name());
+    // A name of its own, or a key of its own: resolved for this run (the connection pool and
+    // the catalogue are shared, so this costs a few allocations, not a connection).
+    ResolveOptions resolve;
+    if (own_key) {
+        resolve.api_key = run.api_key;
+    } else if (options_.api_key && !options_.api_key->empty()) {
+        resolve.api_key = options_.api_key;
+    }
+    return resolve_model(slug, std::move(resolve));
 }
 
 void AgentCore::ensure_configurable() const {

@@ -124,10 +124,11 @@ RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
 
 }  // namespace
 
-boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options) {
+boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options,
+                                                  std::shared_ptr<RunObserver> observer) {
     frozen_.store(true, std::memory_order_release);
     auto executor = co_await boost::asio::this_coro::executor;
-    RunState state(shared_from_this(), std::move(options), std::move(executor));
+    RunState state(shared_from_this(), std::move(options), std::move(executor), std::move(observer));
     Memory* memory = conversation_memory(state);
     std::vector<Message> stored;
     if (memory) stored = co_await memory->load_conversation(*state.options.conversation_id);

@@ -12,11 +12,10 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     if (state.deadline && std::chrono::steady_clock::now() >= *state.deadline) {
         throw ErrorDeadline(state.usage);
     }
-    const AgentOptions& options = state.core->options();
-    if (state.turn >= options.max_turns) {
-        throw ErrorMaxTurns(state.turn + 1, options.max_turns, state.usage);
+    if (state.turn >= state.max_turns) {
+        throw ErrorMaxTurns(state.turn + 1, state.max_turns, state.usage);
     }
-    if (!options.max_cost) co_return std::nullopt;
+    if (!state.max_cost) co_return std::nullopt;
 
     check_budget(state);
     std::optional<ModelPrice> price = co_await state.model->price();
@@ -25,10 +24,10 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     // The prompt's cost is known before sending only by estimate; the answer's worst case is
     // bounded exactly by capping max_tokens at what the rest buys.
     const double prompt_cost = static_cast<double>(estimated_prompt_tokens(state)) * price->prompt + price->request;
-    const double left = *options.max_cost - state.usage.total_cost_usd - prompt_cost;
+    const double left = *state.max_cost - state.usage.total_cost_usd - prompt_cost;
     const double affordable = left / price->completion;
     if (affordable < 1.0) {
-        throw ErrorBudget(state.usage.total_cost_usd, *options.max_cost, state.usage);
+        throw ErrorBudget(state.usage.total_cost_usd, *state.max_cost, state.usage);
     }
     co_return static_cast<std::int64_t>(std::min(affordable, 1e9));
 }
@@ -54,7 +53,7 @@ std::int64_t estimated_prompt_tokens(const RunState& state) {
 }
 
 void check_budget(const RunState& state) {
-    const auto& limit = state.core->options().max_cost;
+    const auto& limit = state.max_cost;
     if (limit && state.usage.total_cost_usd > *limit) {
         throw ErrorBudget(state.usage.total_cost_usd, *limit, state.usage);
     }

@@ -1,3 +1,4 @@
+#include "partial_json.hpp"
 #include "run_state.hpp"
 
 #include <agentroute/history/policy.hpp>
@@ -58,23 +59,64 @@ void send_correction(RunState& state, const std::string& correction) {
 
 }  // namespace
 
+namespace {
+
+// What an observed run hears from the model while it streams. Set up once per run; a run
+// nobody observes sets up nothing and the model streams to no one.
+struct StreamedParts {
+    std::function<void(std::string_view)> on_text_delta;
+    std::function<void(const ModelDelta&)> on_delta;
+    std::unique_ptr<PartialOutput> partial;  // typed outputs only
+};
+
+StreamedParts streamed_parts(RunState& state, bool typed) {
+    StreamedParts parts;
+    if (!state.observed()) return parts;
+    if (typed) parts.partial = std::make_unique<PartialOutput>();
+    parts.on_text_delta = [&state, partial = parts.partial.get()](std::string_view text) {
+        state.emit({.kind = RunEvent::Kind::text_delta, .text = text});
+        if (!partial) return;
+        if (std::optional<std::string> members = partial->feed(text)) {
+            state.emit({.kind = RunEvent::Kind::partial_output, .text = *members});
+        }
+    };
+    // Text comes through on_text_delta (which every streaming model calls); the rest here.
+    parts.on_delta = [&state](const ModelDelta& delta) {
+        switch (delta.kind) {
+            case ModelDelta::Kind::text: break;
+            case ModelDelta::Kind::reasoning:
+                state.emit({.kind = RunEvent::Kind::reasoning_delta, .text = delta.text});
+                break;
+            case ModelDelta::Kind::tool_call:
+                if (!delta.name.empty() || !delta.id.empty()) {
+                    const ToolCall started{std::string(delta.id), std::string(delta.name), {}};
+                    state.emit({.kind = RunEvent::Kind::tool_call_started, .call = &started, .index = delta.index});
+                }
+                if (!delta.text.empty()) {
+                    state.emit({.kind = RunEvent::Kind::tool_call_delta, .text = delta.text, .index = delta.index});
+                }
+                break;
+        }
+    };
+    return parts;
+}
+
+}  // namespace
+
 boost::asio::awaitable<std::any> run_loop(RunState& state) {
     AgentCore& core = *state.core;
     Model& model = *state.model;
     const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
-    std::function<void(std::string_view)> on_text_delta;
-    if (state.options.on_event) {
-        on_text_delta = [&state](std::string_view text) {
-            state.emit({.kind = RunEvent::Kind::text_delta, .text = text});
-        };
-    }
+    const StreamedParts parts = streamed_parts(state, output != nullptr);
     std::vector<Message> shaped;
     for (;;) {
+        if (state.observer) co_await state.observer->ready();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);
+        if (parts.partial) parts.partial->reset();
 
         ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap,
-                             on_text_delta};
+                             parts.on_text_delta, parts.on_delta};
         bool answered = false;
         try {
             // Initialized from the co_await itself: no second ModelResponse in the frame.
@@ -90,6 +132,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
 
         if (state.messages.back().has_tool_calls()) {
             const std::vector<ToolCall> calls = announce_tool_calls(state);
+            if (state.observer) co_await state.observer->ready();
             co_await run_tool_calls(state, calls);
             continue;
         }

@@ -5,12 +5,19 @@
 namespace agentroute::detail {
 
 RunState::RunState(std::shared_ptr<AgentCore> core_in, RunOptions options_in,
-                   boost::asio::any_io_executor executor)
+                   boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer_in)
     : core(std::move(core_in)),
-      model(core->model()),
       options(std::move(options_in)),
+      model(core->model_for(options)),
+      observer(std::move(observer_in)),
+      max_cost(options.max_cost ? options.max_cost : core->options().max_cost),
+      max_turns(options.max_turns.value_or(core->options().max_turns)),
       ctx(options.run_id.empty() ? make_run_id() : options.run_id, core->options().name,
-          core->options().memory.get(), std::move(executor)) {
+          core->options().memory.get(), std::move(executor), std::move(options.deps)) {
+    if (options.max_turns && *options.max_turns < 1) throw ErrorConfig("RunOptions::max_turns must be at least 1");
+    if (options.max_cost && !(*options.max_cost > 0)) {
+        throw ErrorConfig("RunOptions::max_cost must be a positive number of USD");
+    }
     if (options.deadline) deadline = std::chrono::steady_clock::now() + *options.deadline;
 }
 

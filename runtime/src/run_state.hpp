@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/detail/agent_core.hpp>
+#include <agentroute/detail/run_observer.hpp>
 #include <agentroute/errors.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
@@ -19,11 +20,15 @@ namespace agentroute::detail {
 /// registry of runs. Only the run's own coroutine mutates it; parallel tool children read it.
 struct RunState {
     RunState(std::shared_ptr<AgentCore> core, RunOptions options,
-             boost::asio::any_io_executor executor);
+             boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer);
 
     std::shared_ptr<AgentCore> core;
-    std::shared_ptr<Model> model;  ///< resolved as the run starts (`AgentCore::model`)
     RunOptions options;
+    std::shared_ptr<Model> model;  ///< resolved as the run starts (`AgentCore::model_for`)
+    std::shared_ptr<RunObserver> observer;
+    /// The run's limits: `RunOptions` where set, else the agent's.
+    std::optional<double> max_cost;
+    int max_turns = 0;
     RunContext ctx;
     std::vector<Message> messages;
     /// Index of the first message this run added (the user prompt), for conversation storage.
@@ -35,7 +40,10 @@ struct RunState {
 
     void emit(const RunEvent& event) const {
         if (options.on_event) options.on_event(event);
+        if (observer) observer->on_event(event);
     }
+    bool observed() const noexcept { return options.on_event || observer; }
+
     void sync_context() noexcept { ctx.update(usage, turn, messages); }
 
     /// Counts one corrective pass; throws `ErrorRetries` when it exceeds `retries`.

@@ -78,6 +78,14 @@ boost::asio::awaitable<ModelResponse> ScriptedModel::request(ModelRequest reques
     if (request.on_text_delta && !step.response.message.content.empty()) {
         request.on_text_delta(step.response.message.content);
     }
+    if (request.on_delta) {
+        // Each call streams as it would from a provider: started (id, name), then its arguments.
+        for (std::size_t i = 0; i < step.response.message.tool_calls.size(); ++i) {
+            const ToolCall& call = step.response.message.tool_calls[i];
+            request.on_delta(ModelDelta{.kind = ModelDelta::Kind::tool_call, .text = call.arguments,
+                                        .index = static_cast<int>(i), .id = call.id, .name = call.name});
+        }
+    }
     if (step.response.usage.model_calls == 0) step.response.usage.model_calls = 1;
     if (step.response.model.empty()) step.response.model = options_.name;
     co_return std::move(step.response);

@@ -2,6 +2,7 @@
 
 #include <agentroute/agent_options.hpp>
 #include <agentroute/detail/agent_core.hpp>
+#include <agentroute/detail/braced_run_options.hpp>
 #include <agentroute/detail/structured_output.hpp>
 #include <agentroute/detail/tool_adapter.hpp>
 #include <agentroute/errors.hpp>
@@ -9,11 +10,13 @@
 #include <agentroute/result.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
+#include <agentroute/stream.hpp>
 #include <agentroute/tool.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -81,13 +84,29 @@ public:
     }
 
     /// Runs the agent with per-run options. With GCC 12, build `options` in a named variable
-    /// rather than as a braced temporary inside the `co_await` expression (a compiler bug
-    /// destroys such temporaries twice; see docs/agents.md).
+    /// rather than as a braced temporary inside the `co_await` expression: that compiler
+    /// destroys such temporaries twice, so there the braced form does not compile (see
+    /// docs/agents.md).
+#if AGENTROUTE_REFUSE_BRACED_RUN_OPTIONS
+    template <std::same_as<RunOptions> Options>
+    boost::asio::awaitable<Result<T>> run(std::string prompt, Options options) const {
+        return typed(core_, core_->run(std::move(prompt), std::move(options)));
+    }
+    boost::asio::awaitable<Result<T>> run(std::string prompt, detail::BracedRunOptions options) const = delete;
+#else
     boost::asio::awaitable<Result<T>> run(std::string prompt, RunOptions options) const {
         // Not a coroutine: the prompt and options go straight into the run's own frame, and the
         // frame around it holds only what turns the outcome into a Result<T>. Every frame byte
         // is paid once per run in flight.
         return typed(core_, core_->run(std::move(prompt), std::move(options)));
+    }
+#endif
+
+    /// Runs the agent as a stream of owned events, pulled at the consumer's pace; see
+    /// `RunStream`. The run starts at the first `next()`.
+    RunStream<T> stream(std::string prompt, RunOptions options = {}, StreamOptions stream_options = {}) const {
+        return RunStream<T>(detail::RunStreamCore(core_, std::move(prompt), std::move(options),
+                                                  std::move(stream_options)));
     }
 
     /// Runs the agent to completion on a private `io_context`; for plain programs and scripts.
@@ -99,12 +118,22 @@ public:
     /// Starts a run on `executor` and completes `token` with
     /// `void(std::exception_ptr, Result<T>)`: callbacks, futures, `yield_context` and
     /// `use_awaitable` all work.
-    template <class Executor, class CompletionToken>
-    auto async_run(Executor executor, std::string prompt, RunOptions options,
-                   CompletionToken&& token) const {
+#if AGENTROUTE_REFUSE_BRACED_RUN_OPTIONS
+    template <class Executor, std::same_as<RunOptions> Options, class CompletionToken>
+    auto async_run(Executor executor, std::string prompt, Options options, CompletionToken&& token) const {
         return boost::asio::co_spawn(std::move(executor), run(std::move(prompt), std::move(options)),
                                      std::forward<CompletionToken>(token));
     }
+    template <class Executor, class CompletionToken>
+    auto async_run(Executor executor, std::string prompt, detail::BracedRunOptions options,
+                   CompletionToken&& token) const = delete;
+#else
+    template <class Executor, class CompletionToken>
+    auto async_run(Executor executor, std::string prompt, RunOptions options, CompletionToken&& token) const {
+        return boost::asio::co_spawn(std::move(executor), run(std::move(prompt), std::move(options)),
+                                     std::forward<CompletionToken>(token));
+    }
+#endif
 
     const AgentOptions& options() const noexcept { return core_->options(); }
 

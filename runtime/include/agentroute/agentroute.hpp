@@ -4,6 +4,7 @@
 
 #include <agentroute/agent.hpp>
 #include <agentroute/api_key.hpp>
+#include <agentroute/deps.hpp>
 #include <agentroute/errors.hpp>
 #include <agentroute/history/policy.hpp>
 #include <agentroute/history/sliding_window.hpp>
@@ -22,6 +23,8 @@
 #include <agentroute/result.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
+#include <agentroute/stream.hpp>
+#include <agentroute/stream_options.hpp>
 #include <agentroute/testing/function_model.hpp>
 #include <agentroute/testing/scripted_model.hpp>
 #include <agentroute/tool.hpp>

@@ -45,6 +45,21 @@ constexpr std::int64_t estimated_tokens_for_request_bytes(std::size_t bytes) noe
     return static_cast<std::int64_t>((bytes + 2) / 3);
 }
 
+/// One streamed fragment of an answer, as the model produces it. Views valid during the call.
+struct ModelDelta {
+    enum class Kind : std::uint8_t {
+        text,       ///< `text`: a fragment of the answer's text
+        reasoning,  ///< `text`: a fragment of the provider's streamed reasoning
+        tool_call,  ///< `text`: a fragment of call `index`'s arguments; `id` and `name` on the
+                    ///< fragment that starts the call (empty on later ones)
+    };
+    Kind kind = Kind::text;
+    std::string_view text{};
+    int index = 0;
+    std::string_view id{};
+    std::string_view name{};
+};
+
 /// Everything one model call needs. The spans point into the run's own state, which outlives
 /// the call.
 struct ModelRequest {
@@ -56,6 +71,9 @@ struct ModelRequest {
     std::optional<std::int64_t> max_output_tokens{};
     /// Called with each streamed text fragment, when the model streams and this is set.
     std::function<void(std::string_view)> on_text_delta{};
+    /// Called with every streamed fragment (text, reasoning, tool-call arguments), when the
+    /// model streams and this is set. Text goes to both callbacks.
+    std::function<void(const ModelDelta&)> on_delta{};
 };
 
 /// The model's answer to one call.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <agentroute/deps.hpp>
 #include <agentroute/messages.hpp>
 #include <agentroute/usage.hpp>
 
@@ -19,11 +20,12 @@ class Memory;
 class RunContext {
 public:
     RunContext(std::string run_id, std::string agent_name, Memory* memory,
-               boost::asio::any_io_executor executor)
+               boost::asio::any_io_executor executor, Deps deps = {})
         : run_id_(std::move(run_id)),
           agent_name_(std::move(agent_name)),
           memory_(memory),
-          executor_(std::move(executor)) {}
+          executor_(std::move(executor)),
+          deps_(std::move(deps)) {}
 
     /// The run's unique id (also sent to OpenRouter as `session_id`).
     const std::string& run_id() const noexcept { return run_id_; }
@@ -39,6 +41,14 @@ public:
     int turn() const noexcept { return turn_; }
     /// The conversation so far, as of the current turn.
     std::span<const Message> messages() const noexcept { return messages_; }
+    /// The run's dependencies (`RunOptions::deps`) as `D`. Throws `ErrorConfig` naming both
+    /// types when the run was given none or another type.
+    template <class D>
+    D& deps() const {
+        return deps_.get<D>();
+    }
+    /// The run's dependencies, type-erased.
+    const Deps& dependencies() const noexcept { return deps_; }
     /// The executor the run is on.
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
 
@@ -54,6 +64,7 @@ private:
     std::string agent_name_;
     Memory* memory_;
     boost::asio::any_io_executor executor_;
+    Deps deps_;
     Usage usage_;
     int turn_ = 0;
     std::span<const Message> messages_;

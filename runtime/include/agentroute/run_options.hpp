@@ -1,5 +1,7 @@
 #pragma once
 
+#include <agentroute/agent_options.hpp>
+#include <agentroute/deps.hpp>
 #include <agentroute/messages.hpp>
 #include <agentroute/usage.hpp>
 
@@ -13,25 +15,43 @@
 namespace agentroute {
 
 /// One thing that happened in a run, delivered to `RunOptions::on_event` in order, on the
-/// run's executor. Views point into the run's state and are valid during the call only.
+/// run's executor. Views point into the run's state and are valid during the call only; a
+/// `RunStream` hands out owned copies instead (`StreamEvent`).
 struct RunEvent {
     enum class Kind {
-        text_delta,   ///< `text`: a streamed fragment of the model's answer
-        tool_call,    ///< `call`: the model asked for a tool
-        tool_result,  ///< `message`: a tool's result (or a correction) going back
-        usage,        ///< `usage`: the run's usage after a model call
-        completed,    ///< terminal: the run produced its output
-        failed,       ///< terminal: the run ended in an error (`text` is what())
-        cancelled,    ///< terminal: the run was cancelled or its deadline passed
+        text_delta,         ///< `text`: a streamed fragment of the model's answer
+        reasoning_delta,    ///< `text`: a fragment of the provider's streamed reasoning
+        tool_call_started,  ///< `call` (id and name), `index`: the model began a tool call
+        tool_call_delta,    ///< `text`, `index`: a fragment of that call's arguments
+        tool_call,          ///< `call`: the model asked for a tool (arguments complete)
+        tool_result,        ///< `message`: a tool's result (or a correction) going back
+        usage,              ///< `usage`: the run's usage after a model call
+        partial_output,     ///< `text`: for a typed output, the JSON object of the fields
+                            ///< parsed so far from the streamed answer, whenever they change
+        completed,          ///< terminal: the run produced its output
+        failed,             ///< terminal: the run ended in an error (`text` is what())
+        cancelled,          ///< terminal: the run was cancelled or its deadline passed
     };
     Kind kind{};
     std::string_view text{};
     const ToolCall* call = nullptr;
     const Message* message = nullptr;
     Usage usage{};
+    /// The tool call's position in the answer, for `tool_call_started` and `tool_call_delta`.
+    int index = 0;
 };
 
-/// Per-run options; every field is optional.
+/// True for `completed`, `failed` and `cancelled`: the last event of every run.
+constexpr bool is_terminal(RunEvent::Kind kind) noexcept {
+    return kind == RunEvent::Kind::completed || kind == RunEvent::Kind::failed ||
+           kind == RunEvent::Kind::cancelled;
+}
+
+/// Per-run options; every field is optional. Fields only ever grow at the end.
+///
+/// With GCC 12, build it in a named variable rather than as a braced temporary inside a
+/// `co_await` expression: that compiler destroys such a temporary twice, and `Agent::run`
+/// refuses it at compile time there (see docs/agents.md).
 struct RunOptions {
     /// Earlier messages to continue from (e.g. a previous `Result::messages`). A leading system
     /// message is replaced by the agent's instructions.
@@ -45,6 +65,19 @@ struct RunOptions {
     std::string run_id{};
     /// Observer of the run (streamed text, tool calls and results, usage, terminal event).
     std::function<void(const RunEvent&)> on_event{};
+    /// The caller's own objects for this run (a tenant, a request logger, a database handle),
+    /// reached by tools and validators through `RunContext::deps<D>()`.
+    Deps deps{};
+    /// This run's cost ceiling in USD, in place of `AgentOptions::max_cost`.
+    std::optional<double> max_cost{};
+    /// This run's model-call limit, in place of `AgentOptions::max_turns`.
+    std::optional<int> max_turns{};
+    /// This run's OpenRouter key (e.g. a tenant's, from a secrets manager), in place of the
+    /// agent's. Never logged.
+    std::optional<std::string> api_key{};
+    /// This run's model, in place of the agent's: a name or slug (resolved with the run's key)
+    /// or a `Model` object.
+    ModelRef model{};
 };
 
 }  // namespace agentroute

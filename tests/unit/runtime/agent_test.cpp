@@ -127,15 +127,15 @@ TEST(Agent, EventsObserveTheLoopInOrder) {
     std::vector<RunEvent::Kind> kinds;
     agent.run_sync("go", {.on_event = [&](const RunEvent& e) { kinds.push_back(e.kind); }});
     using K = RunEvent::Kind;
-    EXPECT_EQ(kinds, (std::vector<K>{K::usage, K::tool_call, K::tool_result, K::text_delta,
-                                     K::usage, K::completed}));
+    EXPECT_EQ(kinds, (std::vector<K>{K::tool_call_started, K::tool_call_delta, K::usage, K::tool_call,
+                                     K::tool_result, K::text_delta, K::usage, K::completed}));
 }
 
 TEST(Agent, AsyncRunCompletesAToken) {
     Agent agent({.name = "a", .model = script({ScriptedModel::text("cb")})});
     boost::asio::io_context io;
     std::string got;
-    agent.async_run(io.get_executor(), "hi", {}, [&](std::exception_ptr e, Result<std::string> r) {
+    agent.async_run(io.get_executor(), "hi", RunOptions(), [&](std::exception_ptr e, Result<std::string> r) {
         EXPECT_FALSE(e);
         got = r.output;
     });

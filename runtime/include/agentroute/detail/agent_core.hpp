@@ -19,6 +19,8 @@
 
 namespace agentroute::detail {
 
+class RunObserver;
+
 /// A type-erased tool: parses its arguments and runs the handler. Throws `SchemaMismatch` for
 /// arguments that do not fit, `Retry` to correct the model, anything else to fail the run.
 using ToolInvoker =
@@ -52,7 +54,8 @@ public:
     void set_output(std::optional<OutputSchema> schema, OutputParser parser);
     void add_validator(OutputValidator validator);
 
-    boost::asio::awaitable<RunOutcome> run(std::string prompt, RunOptions options);
+    boost::asio::awaitable<RunOutcome> run(std::string prompt, RunOptions options,
+                                           std::shared_ptr<RunObserver> observer = nullptr);
     RunOutcome run_sync(std::string prompt, RunOptions options);
 
     const AgentOptions& options() const noexcept { return options_; }
@@ -61,6 +64,11 @@ public:
     /// config file as they are now: an agent built before the key was set, or a rotated key,
     /// works. An explicit `AgentOptions::api_key` always wins.
     std::shared_ptr<Model> model() const;
+    /// The model of a run with these options: its own model or key where it gives one (a
+    /// name resolved with the run's key; an `OpenRouterModel` object rebuilt with it), else
+    /// `model()`. Throws `ErrorConfig` for an unknown name, or for a key with a model object
+    /// that cannot take one.
+    std::shared_ptr<Model> model_for(const RunOptions& run) const;
     const std::vector<ToolEntry>& tools() const noexcept { return tools_; }
     const std::vector<ToolDefinition>& tool_definitions() const noexcept { return definitions_; }
     const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
