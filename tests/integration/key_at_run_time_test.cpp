@@ -4,6 +4,7 @@
 
 #include <agentroute/agent.hpp>
 #include <agentroute/net/fake_openrouter.hpp>
+#include <agentroute/net/openrouter_model.hpp>
 
 #include <gtest/gtest.h>
 
@@ -82,4 +83,25 @@ TEST_F(KeyAtRunTime, AnExplicitKeyStillWins) {
 
 TEST_F(KeyAtRunTime, AnUnknownModelNameStillFailsWhenTheAgentIsBuilt) {
     EXPECT_THROW(Agent({.name = "bad", .model = "no-such-model-family"}), ErrorConfig);
+}
+
+TEST_F(KeyAtRunTime, ARunsOwnKeyIsTheOneSentAndTheAgentsStaysForOtherRuns) {
+    ::setenv("AGENTROUTE_API_KEY", "sk-or-v1-revoked", 1);
+    Agent agent({.name = "tenants", .model = "openai/gpt-4o"});
+    RunOptions tenant;
+    tenant.api_key = "sk-or-v1-current";  // e.g. a tenant's key from a secrets manager
+    EXPECT_FALSE(agent.run_sync("hello", std::move(tenant)).output.empty());
+    EXPECT_EQ(fake_.last_request_headers().at("authorization"), "Bearer sk-or-v1-current");
+    EXPECT_THROW(agent.run_sync("hello"), ErrorAuth);  // the agent's own (revoked) key
+}
+
+TEST_F(KeyAtRunTime, ARunsOwnKeyReachesAnOpenRouterModelObject) {
+    auto model = std::make_shared<OpenRouterModel>(OpenRouterOptions{
+        .model = "openai/gpt-4o", .api_key = "sk-or-v1-revoked", .base_url = fake_.base_url(),
+        .https = {.ca_file = fake_.ca_file()}});
+    Agent agent({.name = "object", .model = model});
+    RunOptions tenant;
+    tenant.api_key = "sk-or-v1-current";
+    EXPECT_FALSE(agent.run_sync("hello", std::move(tenant)).output.empty());
+    EXPECT_EQ(fake_.last_request_headers().at("authorization"), "Bearer sk-or-v1-current");
 }
