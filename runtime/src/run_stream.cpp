@@ -193,18 +193,18 @@ public:
 
     // The consumer is gone: nothing more is queued, and a run still going is cancelled.
     void stop() {
-        bool running = false;
+        std::optional<asio::any_io_executor> running;
         {
             std::lock_guard lock(mutex_);
             if (stopped_) return;
             stopped_ = true;
-            running = started_ && !finished_;
+            running = run_executor_;
             queue_.clear();
             consumer_.wake(asio::error::operation_aborted);
             producer_.wake({});
         }
         if (running) {
-            asio::post(*run_executor_, [self = shared_from_this()] {
+            asio::post(*running, [self = shared_from_this()] {
                 self->cancel_run_.emit(asio::cancellation_type::terminal);
             });
         }
@@ -212,16 +212,16 @@ public:
 
     // The run is cancelled and goes on to its terminal event (cancelled, with its usage).
     void cancel() {
-        bool running = false;
+        std::optional<asio::any_io_executor> running;
         {
             std::lock_guard lock(mutex_);
-            running = started_ && !finished_;
+            running = run_executor_;
         }
         if (!running) {
-            stop();  // not started: it never will be
+            stop();  // not started (it never will be), or already over
             return;
         }
-        asio::post(*run_executor_, [self = shared_from_this()] {
+        asio::post(*running, [self = shared_from_this()] {
             self->cancel_run_.emit(asio::cancellation_type::terminal);
         });
     }
@@ -241,6 +241,10 @@ private:
         StreamItem item = terminal(error, std::move(outcome));
         std::lock_guard lock(mutex_);
         finished_ = true;
+        // The strand goes with the run: a stream may outlive the execution context it ran on.
+        // (The run's cancellation handler in our signal holds a copy of it too.)
+        run_executor_.reset();
+        cancel_run_.slot().clear();
         if (stopped_) return;
         queue_.push_back(std::move(item));
         consumer_.wake({});
@@ -284,7 +288,7 @@ private:
     RunOptions options_;
     const std::size_t buffer_;
     std::optional<asio::any_io_executor> executor_;
-    // The run's strand and what cancels it; emitted only on that strand.
+    // The run's strand while it runs, and what cancels it; emitted only on that strand.
     std::optional<asio::any_io_executor> run_executor_;
     asio::cancellation_signal cancel_run_;
 };
