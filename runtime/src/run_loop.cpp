@@ -69,11 +69,13 @@ struct StreamedParts {
     std::unique_ptr<PartialOutput> partial;  // typed outputs only
 };
 
-StreamedParts streamed_parts(RunState& state, bool typed) {
-    StreamedParts parts;
-    if (!state.observed()) return parts;
-    if (typed) parts.partial = std::make_unique<PartialOutput>();
-    parts.on_text_delta = [&state, partial = parts.partial.get()](std::string_view text) {
+// Null when nobody observes the run: its frame, held while the model answers, then carries
+// one pointer rather than the callbacks.
+std::unique_ptr<StreamedParts> streamed_parts(RunState& state, bool typed) {
+    if (!state.observed()) return nullptr;
+    auto parts = std::make_unique<StreamedParts>();
+    if (typed) parts->partial = std::make_unique<PartialOutput>();
+    parts->on_text_delta = [&state, partial = parts->partial.get()](std::string_view text) {
         state.emit({.kind = RunEvent::Kind::text_delta, .text = text});
         if (!partial) return;
         if (std::optional<std::string> members = partial->feed(text)) {
@@ -81,7 +83,7 @@ StreamedParts streamed_parts(RunState& state, bool typed) {
         }
     };
     // Text comes through on_text_delta (which every streaming model calls); the rest here.
-    parts.on_delta = [&state](const ModelDelta& delta) {
+    parts->on_delta = [&state](const ModelDelta& delta) {
         switch (delta.kind) {
             case ModelDelta::Kind::text: break;
             case ModelDelta::Kind::reasoning:
@@ -107,16 +109,18 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
     AgentCore& core = *state.core;
     Model& model = *state.model;
     const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
-    const StreamedParts parts = streamed_parts(state, output != nullptr);
+    const std::unique_ptr<StreamedParts> parts = streamed_parts(state, output != nullptr);
     std::vector<Message> shaped;
     for (;;) {
         if (state.observer) co_await state.observer->ready();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);
-        if (parts.partial) parts.partial->reset();
-
-        ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap,
-                             parts.on_text_delta, parts.on_delta};
+        ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap};
+        if (parts) {
+            if (parts->partial) parts->partial->reset();
+            request.on_text_delta = parts->on_text_delta;
+            request.on_delta = parts->on_delta;
+        }
         bool answered = false;
         try {
             // Initialized from the co_await itself: no second ModelResponse in the frame.

@@ -158,7 +158,8 @@ public:
         }
     }
 
-    asio::awaitable<std::optional<StreamItem>> next() {
+    // `self` is this channel, kept alive while the consumer waits (the stream may be dropped).
+    asio::awaitable<std::optional<StreamItem>> next([[maybe_unused]] std::shared_ptr<StreamChannel> self) {
         auto executor = co_await asio::this_coro::executor;
         bool start_now = false;
         {
@@ -185,7 +186,7 @@ public:
             }
             if (item) co_return item;
             co_await asio::async_initiate<decltype(asio::use_awaitable), void(boost::system::error_code)>(
-                // `this` only (see ready); RunStreamCore::next keeps this alive.
+                // `this` only (see ready); `self` keeps this alive.
                 [this](auto handler) { hold(consumer_, std::move(handler), true); },
                 asio::use_awaitable);
         }
@@ -313,9 +314,9 @@ RunStreamCore::~RunStreamCore() {
 }
 
 asio::awaitable<std::optional<StreamItem>> RunStreamCore::next() {
+    // Not a coroutine: one frame per event fewer.
     if (!channel_) throw std::logic_error("agentroute: next() on a moved-from RunStream");
-    auto channel = channel_;  // alive while this waits, even if the stream is dropped meanwhile
-    co_return co_await channel->next();
+    return channel_->next(channel_);
 }
 
 void RunStreamCore::cancel() {

@@ -86,7 +86,7 @@ public:
     /// Runs the agent with per-run options. With GCC 12, build `options` in a named variable
     /// rather than as a braced temporary inside the `co_await` expression: that compiler
     /// destroys such temporaries twice, so there the braced form does not compile (see
-    /// docs/agents.md).
+    /// docs/streaming.md, "GCC 12").
 #if AGENTROUTE_REFUSE_BRACED_RUN_OPTIONS
     template <std::same_as<RunOptions> Options>
     boost::asio::awaitable<Result<T>> run(std::string prompt, Options options) const {

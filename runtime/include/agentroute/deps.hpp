@@ -40,8 +40,8 @@ public:
     /// The object as `D`; throws `ErrorConfig` when none was given or it has another type.
     template <class D>
     D& get() const {
-        check(typeid(D), std::is_const_v<D>);
-        return *static_cast<D*>(object_);
+        if (D* object = get_if<D>()) return *object;
+        throw_mismatch(typeid(D), std::is_const_v<D>);
     }
 
     /// The object as `D`, or null when none was given or it has another type.
@@ -52,7 +52,7 @@ public:
     }
 
 private:
-    void check(const std::type_info& wanted, bool wanted_const) const;
+    [[noreturn]] void throw_mismatch(const std::type_info& wanted, bool wanted_const) const;
 
     void* object_ = nullptr;
     const std::type_info* type_ = nullptr;

@@ -51,7 +51,7 @@ constexpr bool is_terminal(RunEvent::Kind kind) noexcept {
 ///
 /// With GCC 12, build it in a named variable rather than as a braced temporary inside a
 /// `co_await` expression: that compiler destroys such a temporary twice, and `Agent::run`
-/// refuses it at compile time there (see docs/agents.md).
+/// refuses it at compile time there (see docs/streaming.md, "GCC 12").
 struct RunOptions {
     /// Earlier messages to continue from (e.g. a previous `Result::messages`). A leading system
     /// message is replaced by the agent's instructions.

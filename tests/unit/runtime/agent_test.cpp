@@ -2,6 +2,7 @@
 #include <agentroute/testing/scripted_model.hpp>
 
 #include <agentroute_test/run_co.hpp>
+#include <agentroute_test/script.hpp>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,15 +10,8 @@
 using namespace agentroute;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
+using agentroute::test::script;
 using agentroute::testkit::ScriptedModel;
-
-namespace {
-
-std::shared_ptr<ScriptedModel> script(std::vector<agentroute::testkit::ScriptStep> steps) {
-    return std::make_shared<ScriptedModel>(std::move(steps));
-}
-
-}  // namespace
 
 TEST(Agent, DefaultsMatchTheSpec) {
     AgentOptions options;

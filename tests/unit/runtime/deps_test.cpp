@@ -5,6 +5,7 @@
 #include <agentroute/testing/scripted_model.hpp>
 
 #include <agentroute_test/run_co.hpp>
+#include <agentroute_test/script.hpp>
 #include <boost/describe.hpp>
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 using namespace agentroute;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
+using agentroute::test::script;
 using agentroute::testkit::ScriptedModel;
 
 namespace {
@@ -29,10 +31,6 @@ struct Lookup {
     std::string what;
 };
 BOOST_DESCRIBE_STRUCT(Lookup, (), (what))
-
-std::shared_ptr<ScriptedModel> script(std::vector<testkit::ScriptStep> steps) {
-    return std::make_shared<ScriptedModel>(std::move(steps));
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <agentroute/testing/scripted_model.hpp>
 
 #include <agentroute_test/run_co.hpp>
+#include <agentroute_test/script.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -22,6 +23,7 @@ using namespace agentroute;
 using namespace std::chrono_literals;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
+using agentroute::test::script;
 using agentroute::testkit::ScriptedModel;
 using agentroute::testkit::ScriptedModelOptions;
 using K = RunEvent::Kind;
@@ -65,10 +67,6 @@ private:
     std::chrono::milliseconds gap_;
     std::string name_ = "test/drip";
 };
-
-std::shared_ptr<ScriptedModel> script(std::vector<testkit::ScriptStep> steps, ScriptedModelOptions options = {}) {
-    return std::make_shared<ScriptedModel>(std::move(steps), std::move(options));
-}
 
 template <class T>
 asio::awaitable<std::vector<StreamEvent<T>>> drain(RunStream<T>& stream) {
