@@ -3,6 +3,11 @@
 //
 //   FAKE_URL=https://127.0.0.1:PORT/api/v1 FAKE_CA=ca.pem agentroute_bench_load N [--threads T]
 //   BENCH_STREAM=1      stream the answers (SSE)
+//   BENCH_STREAM=on_event  stream, and hand every event to RunOptions::on_event, which keeps
+//                       the answer's text deltas (today's observed path)
+//   BENCH_STREAM=pull   stream, and pull every event through Agent::stream() from a consumer
+//                       coroutine that keeps the text deltas (bench/stream_consumers.sh
+//                       compares the two)
 //   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
 //   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
 //   BENCH_PRECONNECT=0  open connections as the runs need them, instead of opening N first
@@ -116,6 +121,41 @@ Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
     return agent;
 }
 
+// How a run's events are consumed.
+enum class Consumer { none, on_event, pull };
+
+// The run, observed through a callback that keeps the streamed text.
+boost::asio::awaitable<Result<std::string>> run_with_on_event(const Agent<>& agent) {
+    RunOptions options;
+    options.on_event = [text = std::make_shared<std::string>()](const RunEvent& event) {
+        if (event.kind == RunEvent::Kind::text_delta) text->append(event.text);
+    };
+    co_return co_await agent.run(prompt, std::move(options));
+}
+
+// The run, pulled event by event by a consumer that keeps the streamed text.
+boost::asio::awaitable<Result<std::string>> run_pulled(const Agent<>& agent) {
+    auto stream = agent.stream(prompt);
+    std::string text;
+    std::optional<Result<std::string>> result;
+    while (auto event = co_await stream.next()) {
+        if (event->kind == RunEvent::Kind::text_delta) text += event->text;
+        if (event->kind == RunEvent::Kind::completed) result = std::move(event->result);
+        if (event->kind == RunEvent::Kind::failed || event->kind == RunEvent::Kind::cancelled) event->rethrow();
+    }
+    if (!result || result->output != text) throw std::runtime_error("the stream's text is not the answer");
+    co_return std::move(*result);
+}
+
+boost::asio::awaitable<Result<std::string>> one_run(const Agent<>& agent, Consumer consumer) {
+    switch (consumer) {
+        case Consumer::on_event: return run_with_on_event(agent);
+        case Consumer::pull: return run_pulled(agent);
+        case Consumer::none: break;
+    }
+    return agent.run(prompt);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,7 +168,11 @@ int main(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     }
-    const bool stream = std::getenv("BENCH_STREAM") && std::string(std::getenv("BENCH_STREAM")) == "1";
+    const std::string stream_mode = std::getenv("BENCH_STREAM") ? std::getenv("BENCH_STREAM") : "";
+    const bool stream = stream_mode == "1" || stream_mode == "on_event" || stream_mode == "pull";
+    const Consumer consumer = stream_mode == "on_event" ? Consumer::on_event
+                            : stream_mode == "pull"     ? Consumer::pull
+                                                        : Consumer::none;
     const bool sequential = std::getenv("BENCH_SEQUENTIAL") && std::string(std::getenv("BENCH_SEQUENTIAL")) == "1";
 
     rlimit files{};
@@ -181,7 +225,7 @@ int main(int argc, char** argv) {
         boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
             for (long i = 0; i < n; ++i) {
                 try {
-                    Result<std::string> r = co_await agent.run(prompt);
+                    Result<std::string> r = co_await one_run(agent, consumer);
                     done(nullptr, r);
                 } catch (...) {
                     done(std::current_exception(), {});
@@ -198,7 +242,7 @@ int main(int argc, char** argv) {
                 setup = std::chrono::steady_clock::now() - t0;
                 getrusage(RUSAGE_SELF, &after_setup);
             }
-            for (long i = 0; i < n; ++i) boost::asio::co_spawn(executor_for_run(), agent.run(prompt), done);
+            for (long i = 0; i < n; ++i) boost::asio::co_spawn(executor_for_run(), one_run(agent, consumer), done);
         };
         if (threads <= 1) {
             boost::asio::io_context io{1};
@@ -214,6 +258,9 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
     boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "" : "-http1") + (stream ? "-stream" : "") +
+                                          (consumer == Consumer::on_event ? "-on_event"
+                                           : consumer == Consumer::pull   ? "-pull"
+                                                                          : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "") +
                                           (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},

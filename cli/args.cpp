@@ -101,6 +101,7 @@ bool is_any(const std::exception& e) {
 
 int exit_code(const std::exception& e) {
     if (is_any<UsageError>(e)) return usage_error;
+    if (is_any<ErrorCancelled>(e)) return interrupted;
     if (is_any<ErrorConfig, ErrorAuth>(e)) return config_error;
     if (is_any<ErrorBudget, ErrorMaxTurns, ErrorRetries>(e)) return guard_stop;
     if (is_any<ErrorHttp, ErrorNetwork, ErrorProtocol>(e)) return remote_error;
@@ -115,6 +116,10 @@ int report(std::exception_ptr error) {
     } catch (const std::exception& e) {
         const int code = exit_code(e);
         std::cerr << "agentroute: " << e.what() << (code == usage_error ? " (see --help)" : "") << "\n";
+        // What the run spent before it ended is still spent.
+        if (const auto* agent_error = dynamic_cast<const ErrorAgent*>(&e); agent_error && agent_error->usage() != Usage{}) {
+            std::cerr << "agentroute: spent " << agent_error->usage() << "\n";
+        }
         return code;
     }
 }

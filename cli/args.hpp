@@ -16,6 +16,7 @@ enum Exit : int {
     config_error = 3,  // missing/wrong key, unknown model, bad URL or CA file
     guard_stop = 4,    // max_cost, max_turns or retries stopped the run
     remote_error = 5,  // HTTP, network, timeout or protocol error
+    interrupted = 130, // SIGINT or SIGTERM cancelled the run (128 + SIGINT, as shells say)
 };
 
 struct UsageError : std::runtime_error {

@@ -4,8 +4,13 @@
 #include <agentroute/net/openrouter_model.hpp>
 #include <agentroute/resolve_model.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
+#include <csignal>
 #include <iostream>
 
 namespace agentroute::cli {
@@ -17,12 +22,75 @@ constexpr const char* help = R"(usage: agentroute run [options] PROMPT...
   --instructions TEXT   the system message
   --max-cost USD        stop the run past this cost
   --max-turns N         at most N model calls (default 10)
-  --json                print {"output", "usage", "run_id"} as JSON
+  --json                print {"output", "usage", "calls", "run_id"} as JSON
   --no-stream           do not stream the answer
+
+The answer prints as it streams; tool calls are announced on stderr. Ctrl-C (or SIGTERM)
+cancels the run: it ends with exit code 130 and prints what it spent.
 
 The key comes from AGENTROUTE_API_KEY, OPENROUTER_API_KEY or ~/.agentroute/config;
 AGENTROUTE_BASE_URL and AGENTROUTE_CA_FILE point it at another server (e.g. fake-server).
 )";
+
+namespace asio = boost::asio;
+
+// Pulls the run's events as they come: text to stdout, tool calls to stderr. SIGINT and
+// SIGTERM cancel the run, which still ends with its terminal event (and its usage).
+asio::awaitable<Result<std::string>> print_as_it_streams(const Agent<>& agent, std::string prompt, bool quiet) {
+    auto stream = agent.stream(std::move(prompt));
+    asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+    signals.async_wait([&stream](const boost::system::error_code& ec, int) {
+        if (!ec) stream.cancel();
+    });
+    std::optional<Result<std::string>> result;
+    std::exception_ptr error;
+    while (auto event = co_await stream.next()) {
+        switch (event->kind) {
+            case RunEvent::Kind::text_delta:
+                if (!quiet) std::cout << event->text << std::flush;
+                break;
+            case RunEvent::Kind::tool_call:
+                if (!quiet) std::cerr << "[tool " << event->call.name << " " << event->call.arguments << "]\n";
+                break;
+            case RunEvent::Kind::completed: result = std::move(event->result); break;
+            case RunEvent::Kind::failed:
+            case RunEvent::Kind::cancelled: error = event->error; break;
+            default: break;
+        }
+    }
+    signals.cancel();  // its handler runs with operation_aborted and leaves the stream alone
+    if (error) std::rethrow_exception(error);
+    co_return std::move(*result);
+}
+
+boost::json::object usage_json(const Usage& u) {
+    return {{"input_tokens", u.input_tokens},
+            {"output_tokens", u.output_tokens},
+            {"cached_input_tokens", u.cached_input_tokens},
+            {"cache_write_tokens", u.cache_write_tokens},
+            {"reasoning_tokens", u.reasoning_tokens},
+            {"total_cost_usd", u.total_cost_usd},
+            {"cost_estimated", u.cost_estimated},
+            {"cost_unknown", u.cost_unknown},
+            {"model_calls", u.model_calls}};
+}
+
+void print_json(const Result<std::string>& result) {
+    boost::json::array calls;
+    for (const CallUsage& c : result.calls) {
+        calls.push_back({{"model", c.model},
+                         {"generation_id", c.generation_id},
+                         {"usage", usage_json(c.usage)},
+                         {"cost_source", to_string(c.cost_source)},
+                         {"latency_ms", static_cast<double>(c.latency.count()) / 1000.0},
+                         {"attempts", c.attempts}});
+    }
+    std::cout << boost::json::serialize(boost::json::object{{"output", result.output},
+                                                            {"usage", usage_json(result.usage)},
+                                                            {"calls", std::move(calls)},
+                                                            {"run_id", result.run_id}})
+              << "\n";
+}
 
 }  // namespace
 
@@ -48,25 +116,22 @@ int cmd_run(const Args& args) {
     Agent agent(std::move(options));
 
     const bool json = args.flag("json");
-    RunOptions run;
-    if (!json) {
-        run.on_event = [](const RunEvent& e) {
-            if (e.kind == RunEvent::Kind::text_delta) std::cout << e.text << std::flush;
-        };
-    }
-    auto result = agent.run_sync(prompt, run);
+    asio::io_context io{1};
+    std::optional<Result<std::string>> result;
+    std::exception_ptr error;
+    asio::co_spawn(io, print_as_it_streams(agent, std::move(prompt), json),
+                   [&](std::exception_ptr e, std::optional<Result<std::string>> r) {
+                       error = e;
+                       result = std::move(r);
+                   });
+    io.run();
+    if (error) std::rethrow_exception(error);
     if (json) {
-        boost::json::object usage{{"input_tokens", result.usage.input_tokens},
-                                  {"output_tokens", result.usage.output_tokens},
-                                  {"total_cost_usd", result.usage.total_cost_usd},
-                                  {"cost_estimated", result.usage.cost_estimated},
-                                  {"model_calls", result.usage.model_calls}};
-        std::cout << boost::json::serialize(boost::json::object{
-                         {"output", result.output}, {"usage", usage}, {"run_id", result.run_id}})
-                  << "\n";
+        print_json(*result);
     } else {
-        if (result.messages.back().content != result.output) std::cout << result.output;
-        std::cout << "\n" << result.usage << "\n";
+        // Printed already when it streamed (the last message is the answer's text).
+        if (result->messages.back().content != result->output) std::cout << result->output;
+        std::cout << "\n" << result->usage << "\n";
     }
     return ok;
 }

@@ -19,7 +19,8 @@ commands:
 `agentroute <command> --help` describes each command.
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 configuration (key, model, URL),
-            4 stopped by a guard (max_cost, max_turns, retries), 5 HTTP/network/protocol error
+            4 stopped by a guard (max_cost, max_turns, retries), 5 HTTP/network/protocol error,
+            130 interrupted (SIGINT/SIGTERM cancelled the run; what it spent is printed)
 )";
 
 }  // namespace

@@ -19,10 +19,17 @@ enum class Key : std::uint8_t {
     other, id, model, usage, error, choices, finish_reason, message, content, reasoning,
     reasoning_details, tool_calls, index, function, name, arguments, prompt_tokens,
     completion_tokens, cost,
+    // usage's details
+    prompt_tokens_details, completion_tokens_details, cost_details, cached_tokens,
+    cache_write_tokens, reasoning_tokens, upstream_cost, upstream_prompt_cost,
+    upstream_completion_cost,
 };
 
 // Where the current number goes, besides a text.
-enum class NumberSpot : std::uint8_t { none, call_index, prompt_tokens, completion_tokens, cost };
+enum class NumberSpot : std::uint8_t {
+    none, call_index, prompt_tokens, completion_tokens, cost, cached_tokens, cache_write_tokens,
+    reasoning_tokens, upstream_cost, upstream_prompt_cost, upstream_completion_cost,
+};
 
 constexpr std::size_t tracked_levels = 7;  // choices[0].message.tool_calls[i].function.arguments
 
@@ -108,11 +115,21 @@ private:
             case 8: return k == "function" ? Key::function : Key::other;
             case 9: return k == "reasoning" ? Key::reasoning : k == "arguments" ? Key::arguments : Key::other;
             case 10: return k == "tool_calls" ? Key::tool_calls : Key::other;
-            case 13: return k == "finish_reason" ? Key::finish_reason : k == "prompt_tokens" ? Key::prompt_tokens : Key::other;
+            case 12: return k == "cost_details" ? Key::cost_details : Key::other;
+            case 13:
+                return k == "finish_reason" ? Key::finish_reason : k == "prompt_tokens" ? Key::prompt_tokens
+                     : k == "cached_tokens" ? Key::cached_tokens : Key::other;
+            case 16: return k == "reasoning_tokens" ? Key::reasoning_tokens : Key::other;
             case 17:
                 return k == "reasoning_details" ? Key::reasoning_details
                      : k == "completion_tokens" ? Key::completion_tokens
                                                 : Key::other;
+            case 18: return k == "cache_write_tokens" ? Key::cache_write_tokens : Key::other;
+            case 21: return k == "prompt_tokens_details" ? Key::prompt_tokens_details : Key::other;
+            case 23: return k == "upstream_inference_cost" ? Key::upstream_cost : Key::other;
+            case 25: return k == "completion_tokens_details" ? Key::completion_tokens_details : Key::other;
+            case 30: return k == "upstream_inference_prompt_cost" ? Key::upstream_prompt_cost : Key::other;
+            case 35: return k == "upstream_inference_completions_cost" ? Key::upstream_completion_cost : Key::other;
             default: return Key::other;
         }
     }
@@ -134,6 +151,26 @@ private:
                     facts_.usage.cost_known = true;
                 }
                 return;
+            case NumberSpot::cached_tokens: return keep_detail(facts_.usage.cached_tokens, whole, real);
+            case NumberSpot::cache_write_tokens: return keep_detail(facts_.usage.cache_write_tokens, whole, real);
+            case NumberSpot::reasoning_tokens: return keep_detail(facts_.usage.reasoning_tokens, whole, real);
+            case NumberSpot::upstream_cost:
+                return keep_amount(facts_.usage.cost_details.upstream_inference_cost, real);
+            case NumberSpot::upstream_prompt_cost:
+                return keep_amount(facts_.usage.cost_details.upstream_prompt_cost, real);
+            case NumberSpot::upstream_completion_cost:
+                return keep_amount(facts_.usage.cost_details.upstream_completion_cost, real);
+        }
+    }
+
+    // A detail is informative, not billed: one that is no count is left at 0, not an error.
+    static void keep_detail(std::int64_t& into, std::optional<std::int64_t> whole, double real) {
+        if (whole && *whole >= 0 && real == std::trunc(real)) into = *whole;
+    }
+    void keep_amount(double& into, double real) {
+        if (const auto amount = finite_amount(real)) {
+            into = *amount;
+            facts_.usage.has_cost_details = true;
         }
     }
 
@@ -178,6 +215,9 @@ private:
                 }
                 return;
             case 3:
+                if (path_[0].key == Key::usage && !path_[1].array && !path_[2].array) {
+                    return keep_usage_detail(path_[1].key, path_[2].key);
+                }
                 if (!in_first_choice()) return;
                 if (path_[2].key == Key::finish_reason) return keep_text(facts_.finish_reason);
                 if (path_[2].key == Key::message) facts_.has_message = kind == Kind::object;
@@ -233,6 +273,20 @@ private:
                 return;
             default: return;
         }
+    }
+
+    // usage.<details>.<member>: where its number goes.
+    void keep_usage_detail(Key details, Key member) {
+        using enum NumberSpot;
+        const NumberSpot spot = details == Key::prompt_tokens_details && member == Key::cached_tokens ? cached_tokens
+                              : details == Key::prompt_tokens_details && member == Key::cache_write_tokens ? cache_write_tokens
+                              : details == Key::completion_tokens_details && member == Key::reasoning_tokens ? reasoning_tokens
+                              : details != Key::cost_details ? none
+                              : member == Key::upstream_cost ? upstream_cost
+                              : member == Key::upstream_prompt_cost ? upstream_prompt_cost
+                              : member == Key::upstream_completion_cost ? upstream_completion_cost
+                                                                        : none;
+        number_ = spot;
     }
 
     // A repeated key's last value wins, as in a DOM.

@@ -7,6 +7,8 @@
 
 #include "wire_numbers.hpp"
 
+#include <agentroute/usage.hpp>
+
 #include <boost/container/small_vector.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -39,6 +41,12 @@ struct UsageFacts {
     std::int64_t prompt_tokens = 0, completion_tokens = 0;
     double cost = 0;
     bool cost_known = false;  ///< `cost` is a finite number of zero or more
+    /// `prompt_tokens_details.{cached_tokens,cache_write_tokens}` and
+    /// `completion_tokens_details.reasoning_tokens`; a detail that is no count reads as 0.
+    std::int64_t cached_tokens = 0, cache_write_tokens = 0, reasoning_tokens = 0;
+    /// `cost_details.upstream_inference_{,prompt_,completions_}cost`, when `has_cost_details`.
+    CostDetails cost_details{};
+    bool has_cost_details = false;
     /// The first token count that is a number but no count (negative, fractional, too large),
     /// e.g. "usage.prompt_tokens"; null when none.
     const char* invalid = nullptr;

@@ -1,6 +1,6 @@
 #include <agentroute/net/openrouter_model.hpp>
 
-#include "abandoned_bill.hpp"
+#include "call_bill.hpp"
 #include "catalogue.hpp"
 #include "error_mapping.hpp"
 #include "http_client.hpp"
@@ -18,6 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <variant>
@@ -54,18 +55,45 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
     co_await timer.async_wait(asio::use_awaitable);  // cancellable: the run's cancel/deadline
 }
 
-// A billed call without a cost gets an estimate from the catalogue, marked as such. The call
-// is counted before the price is awaited: a run cancelled meanwhile keeps it.
-asio::awaitable<void> add_usage(OpenRouterModel& model, Usage& spent, const WireUsage& call) {
-    Usage u = call.usage;
-    const bool estimate = !call.cost_known && (u.input_tokens > 0 || u.output_tokens > 0);
-    u.cost_estimated = estimate;
-    spent += u;
-    if (!estimate) co_return;
-    if (auto price = co_await model.price()) {
-        spent.total_cost_usd += static_cast<double>(u.input_tokens) * price->prompt +
-                                static_cast<double>(u.output_tokens) * price->completion + price->request;
+// What one call has been billed, all its attempts together, and where the cost comes from:
+// the least certain source of any attempt.
+struct CallBill {
+    Usage usage;
+    CostSource source = CostSource::billed;
+    std::optional<CostDetails> details;
+    std::string generation_id;  ///< the last attempt's that had one
+    int attempts = 0;
+
+    void add(const Bill& bill) {
+        usage += bill.usage;
+        source = std::max(source, bill.source);
     }
+    void add_details(const CostDetails& d) {
+        CostDetails& sum = details.emplace(details.value_or(CostDetails{}));
+        sum.upstream_inference_cost += d.upstream_inference_cost;
+        sum.upstream_prompt_cost += d.upstream_prompt_cost;
+        sum.upstream_completion_cost += d.upstream_completion_cost;
+    }
+};
+
+BillDesk bill_desk(OpenRouterModel& model, const OpenRouterModel::Impl& impl) {
+    return BillDesk{*impl.client, impl.url, impl.fields, [&model] { return model.price(); }};
+}
+
+// An answer's usage joins the bill. One without a cost (older answers, some providers) is
+// priced: OpenRouter's bill for the generation, else the catalogue, else marked unknown.
+// `answered`: a real answer, which was billed even when it says nothing of its usage; an error
+// without a usage object was not.
+asio::awaitable<void> add_usage(OpenRouterModel& model, const OpenRouterModel::Impl& impl, CallBill& bill,
+                                const WireUsage& call, const std::string& generation_id, bool answered) {
+    if (call.cost_details) bill.add_details(*call.cost_details);
+    if (call.cost_known) {
+        bill.add(Bill{call.usage, CostSource::billed});
+        co_return;
+    }
+    if (!call.present && !answered) co_return;
+    bill.add(co_await bill_for_answer(bill_desk(model, impl), generation_id, call.usage, call.present,
+                                      impl.options.https.settle_timeout));
 }
 
 bool is_cancellation(const boost::system::error_code& ec) { return ec == asio::error::operation_aborted; }
@@ -156,12 +184,27 @@ using Verdict = std::variant<ModelResponse, std::chrono::milliseconds, Cancelled
     }
 }
 
+// The record a failed call's error carries.
+CallUsage failed_call(const OpenRouterOptions& o, const CallBill& bill) {
+    CallUsage call;
+    call.model = o.model;
+    call.generation_id = bill.generation_id;
+    call.usage = bill.usage;
+    call.cost_source = bill.source;
+    call.cost_details = bill.details;
+    call.attempts = bill.attempts;
+    call.failed = true;
+    return call;
+}
+
 // Everything after the answer arrived, in a coroutine of its own: its locals (the parsed
 // answer, error bodies) live only while it runs, not in the frame that waits for the answer.
 asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::Impl& impl, ExchangeResult result,
-                                Received& received, int attempt, Usage& spent, bool streams_text) {
+                                Received& received, int attempt, CallBill& bill, bool streams_text) {
     const OpenRouterOptions& o = impl.options;
     const std::string generation_id = result.head.header("x-generation-id");
+    if (!generation_id.empty()) bill.generation_id = generation_id;
+    Usage& spent = bill.usage;
     if (result.ec) {
         const bool before_response = !result.response_started;
         if (auto delay = retry_delay(o.retry, attempt, before_response && is_retryable(result.ec), -1)) co_return *delay;
@@ -182,7 +225,10 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
         // Its text quotes the body, which may echo the key.
         throw ErrorProtocol(redact_secrets(e.what(), o.api_key), spent);
     }
-    co_await add_usage(model, spent, outcome.usage);
+    if (outcome.response && !outcome.response->generation_id.empty()) {
+        bill.generation_id = outcome.response->generation_id;  // the body's id when no header had one
+    }
+    co_await add_usage(model, impl, bill, outcome.usage, bill.generation_id, outcome.response.has_value());
     if (outcome.usage.invalid != nullptr) {
         throw ErrorProtocol(std::string(outcome.usage.invalid) + " in the answer is not a token count", spent);
     }
@@ -199,17 +245,21 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
     ModelResponse& response = std::get<ModelResponse>(verdict);
     response.usage = spent;
     response.usage.model_calls = std::max<std::int64_t>(1, spent.model_calls);
+    response.cost_source = bill.source;
+    response.cost_details = bill.details;
+    response.attempts = bill.attempts;
     co_return verdict;
 }
 
 // A call its run abandoned after sending it may be billed all the same: its bill (or an
-// estimate) joins `spent`. An answer that was an error (its head said so) is not billed.
+// estimate) joins the call's. An answer that was an error (its head said so) is not billed.
 asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterModel::Impl& impl,
-                                      const ExchangeResult& result, std::size_t request_bytes, Usage& spent) {
+                                      const ExchangeResult& result, std::size_t request_bytes, CallBill& bill) {
     if (!result.request_sent || (result.head.status != 0 && result.head.status != 200)) co_return;
-    AbandonedCall call{*impl.client, impl.url, impl.fields, result.head.header("x-generation-id"), request_bytes,
-                       [&model] { return model.price(); }};
-    spent += co_await abandoned_call_usage(std::move(call), impl.options.https.settle_timeout);
+    std::string generation_id = result.head.header("x-generation-id");
+    if (!generation_id.empty()) bill.generation_id = generation_id;
+    bill.add(co_await bill_for_abandoned(bill_desk(model, impl), std::move(generation_id), request_bytes,
+                                         impl.options.https.settle_timeout));
 }
 
 // Everything after an exchange, with throw_if_cancelled off (the caller's, or the abandoned
@@ -218,15 +268,15 @@ asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterMo
 // back on however it ends. A coroutine of its own, so that what it holds is not in the frame
 // that waits for the answer.
 asio::awaitable<Verdict> conclude(OpenRouterModel& model, const OpenRouterModel::Impl& impl, ExchangeResult result,
-                                  Received& received, int attempt, Usage& spent, bool streams_text,
+                                  Received& received, int attempt, CallBill& bill, bool streams_text,
                                   std::size_t request_bytes) {
     Verdict verdict{std::in_place_type<Cancelled>};
     std::exception_ptr failure;
     if (result.abandoned) {
-        co_await count_abandoned(model, impl, result, request_bytes, spent);
+        co_await count_abandoned(model, impl, result, request_bytes, bill);
     } else if (!is_cancellation(result.ec)) {  // cancelled before the request was whole: not billed
         try {
-            verdict = co_await settle(model, impl, std::move(result), received, attempt, spent, streams_text);
+            verdict = co_await settle(model, impl, std::move(result), received, attempt, bill, streams_text);
         } catch (...) {
             failure = std::current_exception();
         }
@@ -257,32 +307,40 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.rebuild_body = [&request, &wire = impl->wire] { return build_chat_request(request, wire); };
     http.billable = true;
     const std::size_t request_bytes = http.body.size();
-    // Every billed attempt reaches `spent`, and `spent` reaches the caller however this ends: a
+    // Every billed attempt reaches `bill`, and the bill reaches the caller however this ends: a
     // cancellation (the run's, or its deadline's) ends in ErrorCancelled carrying it, also when
-    // it strikes in a back-off or while an answer's price is looked up.
-    Usage spent;
-    for (int attempt = 0;; ++attempt) {
-        Received received(o.stream, request);
-        bool cancelled = false;
-        try {
-            // Both initialized from their co_await: no second answer or result in this frame,
-            // which every call in flight holds.
-            ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
-            co_await asio::this_coro::throw_if_cancelled(false);  // see conclude
-            Verdict verdict = co_await conclude(*this, *impl, std::move(result), received, attempt, spent,
-                                                request.on_text_delta != nullptr || request.on_delta != nullptr,
-                                                request_bytes);
-            if (auto* answer = std::get_if<ModelResponse>(&verdict)) co_return std::move(*answer);
-            if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
-                co_await sleep_for(*delay);
-                continue;
+    // it strikes in a back-off or while an answer's price is looked up; every error carries the
+    // call's record.
+    CallBill bill;
+    try {
+        for (int attempt = 0;; ++attempt) {
+            bill.attempts = attempt + 1;
+            Received received(o.stream, request);
+            bool cancelled = false;
+            try {
+                // Both initialized from their co_await: no second answer or result in this frame,
+                // which every call in flight holds.
+                ExchangeResult result = co_await impl->client->exchange(impl->url.endpoint, http, received.sink);
+                co_await asio::this_coro::throw_if_cancelled(false);  // see conclude
+                Verdict verdict = co_await conclude(*this, *impl, std::move(result), received, attempt, bill,
+                                                    request.on_text_delta != nullptr || request.on_delta != nullptr,
+                                                    request_bytes);
+                if (auto* answer = std::get_if<ModelResponse>(&verdict)) co_return std::move(*answer);
+                if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
+                    co_await sleep_for(*delay);
+                    continue;
+                }
+                cancelled = true;
+            } catch (const boost::system::system_error& e) {
+                if (!is_cancellation(e.code())) throw;
+                cancelled = true;
             }
-            cancelled = true;
-        } catch (const boost::system::system_error& e) {
-            if (!is_cancellation(e.code())) throw;
-            cancelled = true;
+            if (cancelled) throw ErrorCancelled(bill.usage);
         }
-        if (cancelled) throw ErrorCancelled(spent);
+    } catch (ErrorAgent& e) {
+        e.set_usage(bill.usage);
+        e.set_calls({failed_call(o, bill)});
+        throw;
     }
 }
 

@@ -115,9 +115,14 @@ WireError read_error(const json::object& error, int http_status) {
 
 void read_usage(const UsageFacts& usage, WireUsage& out) {
     if (!usage.present) return;
+    out.present = true;
     out.invalid = usage.invalid;
     out.usage.input_tokens = usage.prompt_tokens;
     out.usage.output_tokens = usage.completion_tokens;
+    out.usage.cached_input_tokens = usage.cached_tokens;
+    out.usage.cache_write_tokens = usage.cache_write_tokens;
+    out.usage.reasoning_tokens = usage.reasoning_tokens;
+    if (usage.has_cost_details) out.cost_details = usage.cost_details;
     if (usage.cost_known) {
         out.usage.total_cost_usd = usage.cost;
         out.cost_known = true;

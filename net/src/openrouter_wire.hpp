@@ -52,7 +52,9 @@ struct WireError {
 /// Usage as OpenRouter bills it; cost_known is false when the body had no `usage.cost`.
 struct WireUsage {
     Usage usage;
+    bool present = false;  ///< the answer had a `usage` object
     bool cost_known = false;
+    std::optional<CostDetails> cost_details;
     /// A token count that is no count (e.g. "usage.prompt_tokens": negative): the answer is a
     /// protocol error, raised once what can be known of the call's usage is counted.
     const char* invalid = nullptr;

@@ -58,23 +58,32 @@ void seed_messages(RunState& state, std::string prompt, std::vector<Message> sto
     state.sync_context();
 }
 
-// Every way a run can fail leaves as an ErrorAgent carrying the usage spent so far.
+template <class Error>
+std::exception_ptr with_calls(Error error, const RunState& state) {
+    error.set_calls(state.calls);
+    return std::make_exception_ptr(std::move(error));
+}
+
+// Every way a run can fail leaves as an ErrorAgent carrying the usage spent so far and the
+// record of every call.
 std::exception_ptr as_agent_error(std::exception_ptr error, const RunState& state,
                                   bool cancelled) {
     try {
         std::rethrow_exception(error);
     } catch (ErrorAgent& e) {
         e.set_usage(state.usage);
+        e.set_calls(state.calls);
         return std::current_exception();
     } catch (const boost::system::system_error& e) {
         if (cancelled || e.code() == boost::asio::error::operation_aborted) {
-            return std::make_exception_ptr(ErrorCancelled(state.usage));
+            return with_calls(ErrorCancelled(state.usage), state);
         }
-        return std::make_exception_ptr(ErrorAgent(e.what(), state.usage));
+        return with_calls(ErrorAgent(e.what(), state.usage), state);
     } catch (const std::exception& e) {
         try {
             std::throw_with_nested(ErrorTool("output validator", e.what(), state.usage));
-        } catch (...) {
+        } catch (ErrorAgent& nested) {
+            nested.set_calls(state.calls);
             return std::current_exception();
         }
     }
@@ -119,7 +128,8 @@ RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
         std::rethrow_exception(error);
     }
     state.emit({.kind = RunEvent::Kind::completed, .usage = state.usage});
-    return RunOutcome{std::move(output), state.usage, std::move(state.messages), state.ctx.run_id()};
+    return RunOutcome{std::move(output), state.usage, std::move(state.messages), state.ctx.run_id(),
+                      std::move(state.calls)};
 }
 
 }  // namespace

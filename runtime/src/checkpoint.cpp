@@ -3,6 +3,16 @@
 #include <boost/asio/this_coro.hpp>
 
 namespace agentroute::detail {
+namespace {
+
+std::string model_of_unknown_cost(const RunState& state) {
+    for (const CallUsage& call : state.calls) {
+        if (call.cost_source == CostSource::unknown) return call.model.empty() ? "the history policy's model" : call.model;
+    }
+    return state.model->name();
+}
+
+}  // namespace
 
 boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) {
     auto cancellation = co_await boost::asio::this_coro::cancellation_state;
@@ -17,6 +27,9 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     }
     if (!state.max_cost) co_return std::nullopt;
 
+    if (state.usage.cost_unknown && !state.core->options().allow_unknown_cost) {
+        throw ErrorCostUnknown(state.usage.total_cost_usd, *state.max_cost, model_of_unknown_cost(state), state.usage);
+    }
     check_budget(state);
     std::optional<ModelPrice> price = co_await state.model->price();
     if (!price || price->completion <= 0) co_return std::nullopt;

@@ -7,6 +7,25 @@
 namespace agentroute::detail {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+CostSource source_of(const Usage& usage) noexcept {
+    return usage.cost_unknown ? CostSource::unknown : usage.cost_estimated ? CostSource::estimated : CostSource::billed;
+}
+
+// What the history policy spent (a summary's calls) is one record of its own; a policy that
+// failed keeps what its failed call was billed.
+void count_history_calls(RunState& state, const Usage& spent, bool failed = false) {
+    if (spent == Usage{}) return;
+    CallUsage call;
+    call.usage = spent;
+    call.cost_source = source_of(spent);
+    call.attempts = static_cast<int>(spent.model_calls);
+    call.failed = failed;
+    call.purpose = CallPurpose::history;
+    state.count_call(std::move(call));
+}
+
 // What goes to the model this turn: the history policy's view of the conversation, repaired so
 // that every tool call has its result. `storage` holds it when it differs from the original.
 boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
@@ -14,8 +33,13 @@ boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
     std::span<const Message> view = state.messages;
     if (const auto& policy = state.core->options().history) {
         Usage spent;
-        storage = co_await policy->apply(view, spent);
-        state.usage += spent;
+        try {
+            storage = co_await policy->apply(view, spent);
+        } catch (const ErrorAgent& e) {
+            count_history_calls(state, spent + e.usage(), true);
+            throw;
+        }
+        count_history_calls(state, spent);
         check_budget(state);
         view = storage;
     }
@@ -31,13 +55,42 @@ boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
 // waits for the model.
 
 // Counts the answer and keeps its message; throws when the budget is spent.
-void record_answer(RunState& state, ModelResponse&& response) {
+void record_answer(RunState& state, ModelResponse&& response, Clock::time_point sent) {
     ++state.turn;
-    state.usage += response.usage;
-    state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage});
+    CallUsage call;
+    call.model = std::move(response.model);
+    call.generation_id = std::move(response.generation_id);
+    call.usage = response.usage;
+    call.cost_source = std::max(response.cost_source, source_of(response.usage));  // a model may set only the flags
+    call.cost_details = response.cost_details;
+    call.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
+    call.attempts = response.attempts;
+    state.count_call(std::move(call));
+    state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage, .model_call = &state.calls.back()});
     state.messages.push_back(std::move(response.message));
     state.sync_context();
     check_budget(state);
+}
+
+// A failed call keeps what it was billed: the model's record of it when it gives one.
+void record_failed_call(RunState& state, const ErrorAgent& error, Clock::time_point sent) {
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
+    if (error.calls().empty()) {
+        if (error.usage() == Usage{}) return;  // not billed, nothing to say
+        CallUsage call;
+        call.model = state.model->name();
+        call.usage = error.usage();
+        call.cost_source = source_of(error.usage());
+        call.latency = latency;
+        call.failed = true;
+        state.count_call(std::move(call));
+        return;
+    }
+    for (CallUsage call : error.calls()) {
+        if (call.latency.count() == 0) call.latency = latency;
+        call.failed = true;
+        state.count_call(std::move(call));
+    }
 }
 
 // The last message's tool calls, announced. A copy: the results go into `state.messages`.
@@ -122,15 +175,16 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
             request.on_delta = parts->on_delta;
         }
         bool answered = false;
+        const Clock::time_point sent = Clock::now();
         try {
             // Initialized from the co_await itself: no second ModelResponse in the frame.
             ModelResponse response = co_await model.request(std::move(request));
             answered = true;
-            record_answer(state, std::move(response));
+            record_answer(state, std::move(response), sent);
         } catch (const ErrorAgent& e) {
             // A failed call may still have been billed; the budget's error carries the run's
             // usage, which already counts this answer.
-            if (!answered) state.usage += e.usage();
+            if (!answered) record_failed_call(state, e, sent);
             throw;
         }
 

@@ -34,6 +34,8 @@ struct RunState {
     /// Index of the first message this run added (the user prompt), for conversation storage.
     std::size_t first_new = 0;
     Usage usage;
+    /// One record per model call; `usage` is their sum.
+    std::vector<CallUsage> calls;
     int turn = 0;
     int retries_used = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline;
@@ -45,6 +47,12 @@ struct RunState {
     bool observed() const noexcept { return options.on_event || observer; }
 
     void sync_context() noexcept { ctx.update(usage, turn, messages); }
+
+    /// Adds one call's record to `calls` and its usage to `usage`.
+    void count_call(CallUsage call) {
+        usage += call.usage;
+        calls.push_back(std::move(call));
+    }
 
     /// Counts one corrective pass; throws `ErrorRetries` when it exceeds `retries`.
     void count_retry(const std::string& message);

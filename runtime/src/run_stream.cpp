@@ -79,6 +79,7 @@ StreamItem owned(const RunEvent& event) {
     if (event.call) item.call = *event.call;
     if (event.message) item.message = *event.message;
     item.usage = event.usage;
+    if (event.model_call) item.model_call = *event.model_call;
     item.index = event.index;
     return item;
 }

@@ -8,6 +8,7 @@
 #include <agentroute/net/openrouter_model.hpp>
 
 #include <agentroute_test/fake_model.hpp>
+#include <agentroute_test/fixtures.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -23,10 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixtures_dir() {
-    const char* shared = std::getenv("AGENTROUTE_SHARED_DIR");
-    return fs::path(shared ? shared : "../shared") / "fixtures" / "openrouter";
-}
+using agentroute::test::fixtures_dir;
 
 std::vector<std::string> fixture_files() {
     std::vector<std::string> files;
@@ -43,8 +41,16 @@ struct Expected {
     std::vector<ToolCall> calls;  // id, name, arguments
     std::int64_t input_tokens = -1, output_tokens = -1;
     std::optional<double> cost;
+    std::int64_t cached_tokens = 0, cache_write_tokens = 0, reasoning_tokens = 0;
+    std::optional<double> upstream_cost;
     int error_status = 0;  // 0: a successful answer
 };
+
+std::int64_t count_in(const json::object& usage, std::string_view details, std::string_view key) {
+    const json::value* d = usage.if_contains(details);
+    const json::value* v = d && d->is_object() ? d->get_object().if_contains(key) : nullptr;
+    return v && v->is_number() ? v->to_number<std::int64_t>() : 0;
+}
 
 std::string str(const json::value* v) { return v && v->is_string() ? std::string(v->get_string()) : std::string(); }
 
@@ -54,6 +60,14 @@ void read_usage(const json::object& root, Expected& x) {
     x.input_tokens = u->at("prompt_tokens").to_number<std::int64_t>();
     x.output_tokens = u->at("completion_tokens").to_number<std::int64_t>();
     if (const auto* c = u->get_object().if_contains("cost"); c && c->is_number()) x.cost = c->to_number<double>();
+    x.cached_tokens = count_in(u->get_object(), "prompt_tokens_details", "cached_tokens");
+    x.cache_write_tokens = count_in(u->get_object(), "prompt_tokens_details", "cache_write_tokens");
+    x.reasoning_tokens = count_in(u->get_object(), "completion_tokens_details", "reasoning_tokens");
+    if (const auto* d = u->get_object().if_contains("cost_details"); d && d->is_object()) {
+        if (const auto* c = d->get_object().if_contains("upstream_inference_cost"); c && c->is_number()) {
+            x.upstream_cost = c->to_number<double>();
+        }
+    }
 }
 
 int error_status(const json::object& error, int http) {
@@ -146,25 +160,18 @@ agentroute::testkit::FakeOpenRouter* FixtureReplay::fake_ = nullptr;
 }  // namespace
 
 TEST_P(FixtureReplay, ParsesLikeTheRecording) {
-    std::ifstream in(fixtures_dir() / GetParam());
-    std::stringstream text;
-    text << in.rdbuf();
-    json::value fixture = json::parse(text.str());
+    const json::value fixture = agentroute::test::read_fixture(GetParam());
     const json::object& request = fixture.at("request").at("body").get_object();
     const json::object& response = fixture.at("response").get_object();
     const Expected expected = expected_from(response);
-
-    agentroute::testkit::RecordedResponse recorded;
-    recorded.status = response.at("status").to_number<int>();
-    recorded.body = std::string(response.at("body_text").get_string());
-    for (const auto& kv : response.at("headers").get_object()) {
-        if (kv.value().is_string()) recorded.headers[std::string(kv.key())] = std::string(kv.value().get_string());
-    }
-    fake_->push_response(recorded);
+    fake_->push_response(agentroute::test::recorded_response(fixture));
 
     OpenRouterOptions o = agentroute::test::fake_options(*fake_, str(request.if_contains("model")), "sk-or-v1-replay");
     o.stream = request.if_contains("stream") && request.at("stream") == true;
     o.retry.max_attempts = 1;  // one recording, one answer
+    // Answers without a cost are priced by asking /generation, which knows none of these:
+    // not for long (tests/integration/cost_sources_test.cpp covers the pricing).
+    o.https.settle_timeout = std::chrono::milliseconds(50);
     OpenRouterModel model(o);
     std::vector<Message> messages{Message::user("replayed")};
     ModelRequest model_request;
@@ -195,9 +202,25 @@ TEST_P(FixtureReplay, ParsesLikeTheRecording) {
         EXPECT_EQ(r.usage.input_tokens, expected.input_tokens);
         EXPECT_EQ(r.usage.output_tokens, expected.output_tokens);
     }
+    EXPECT_EQ(r.usage.cached_input_tokens, expected.cached_tokens);
+    EXPECT_EQ(r.usage.cache_write_tokens, expected.cache_write_tokens);
+    EXPECT_EQ(r.usage.reasoning_tokens, expected.reasoning_tokens);
+    if (expected.upstream_cost) {
+        ASSERT_TRUE(r.cost_details);
+        EXPECT_DOUBLE_EQ(r.cost_details->upstream_inference_cost, *expected.upstream_cost);
+    }
     if (expected.cost) {
         EXPECT_DOUBLE_EQ(r.usage.total_cost_usd, *expected.cost);
         EXPECT_FALSE(r.usage.cost_estimated);
+        EXPECT_EQ(r.cost_source, CostSource::billed);
+    } else {
+        // No cost in the answer and no bill at /generation: an estimate from the catalogue
+        // (for the models it lists) or said to be unknown, never a silent $0.
+        EXPECT_NE(r.cost_source, CostSource::billed);
+        if (r.cost_source == CostSource::estimated) {
+            EXPECT_GT(r.usage.total_cost_usd, 0);
+        }
+        EXPECT_EQ(r.usage.cost_unknown, r.cost_source == CostSource::unknown);
     }
     EXPECT_FALSE(r.finish_reason.empty());
     EXPECT_EQ(r.usage.model_calls, 1);

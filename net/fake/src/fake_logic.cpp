@@ -376,8 +376,10 @@ Plan FakeLogic::fault(const FakeFault& f, bool stream, const std::string& genera
 Plan FakeLogic::models() const {
     json::array data;
     const std::string price = std::to_string(options_.price_per_token);
-    for (const char* id : {"anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4", "anthropic/claude-haiku-4.5",
-                           "openai/gpt-4o-mini", "openai/gpt-5-mini", "google/gemini-2.5-flash", "fake/model"}) {
+    std::vector<std::string> ids{"anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4", "anthropic/claude-haiku-4.5",
+                                 "openai/gpt-4o-mini", "openai/gpt-5-mini", "google/gemini-2.5-flash", "fake/model"};
+    ids.insert(ids.end(), options_.catalogue_models.begin(), options_.catalogue_models.end());
+    for (const std::string& id : ids) {
         data.push_back(json::object{{"id", id},
                                     {"name", id},
                                     {"context_length", 200000},
@@ -389,13 +391,29 @@ Plan FakeLogic::models() const {
     return p;
 }
 
-Plan FakeLogic::generation(const std::string& target) const {
+void FakeLogic::add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
+                               std::int64_t completion_tokens, int not_found_first) {
+    std::lock_guard lock(mutex_);
+    generations_[id] = Generation{cost, prompt_tokens, completion_tokens, not_found_first};
+}
+
+std::size_t FakeLogic::generation_lookups() const {
+    std::lock_guard lock(mutex_);
+    return generation_lookups_;
+}
+
+Plan FakeLogic::generation(const std::string& target) {
     const auto q = target.find("id=");
     const std::string id = q == std::string::npos ? std::string() : target.substr(q + 3);
     Plan p;
     p.headers.emplace_back("Content-Type", "application/json");
     std::lock_guard lock(mutex_);
+    ++generation_lookups_;
     auto it = generations_.find(id);
+    if (it != generations_.end() && it->second.not_found_first > 0) {
+        --it->second.not_found_first;  // OpenRouter's moment of 404 after a request ends
+        it = generations_.end();
+    }
     if (it == generations_.end()) {
         p.status = 404;
         p.chunks.push_back(error_body(404, "Generation not found"));

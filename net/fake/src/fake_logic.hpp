@@ -62,13 +62,16 @@ public:
     double billed_usd() const;
     std::string last_request_body() const;
     std::map<std::string, std::string> last_request_headers() const;
+    void add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
+                        std::int64_t completion_tokens, int not_found_first);
+    std::size_t generation_lookups() const;
 
 private:
     Plan chat(FakeRequest request);
     Plan scenario(const ChatFacts& facts, std::size_t body_size, const std::string& generation_id);
     Plan fault(const FakeFault& f, bool stream, const std::string& generation_id);
     Plan models() const;
-    Plan generation(const std::string& target) const;
+    Plan generation(const std::string& target);
     Plan key() const;
     void load_replay(const std::string& dir);
     double bill(std::int64_t prompt_tokens, std::int64_t completion_tokens, const std::string& generation_id);
@@ -81,7 +84,9 @@ private:
     struct Generation {
         double cost = 0;
         std::int64_t prompt_tokens = 0, completion_tokens = 0;
+        int not_found_first = 0;  // lookups answered 404 before this bill shows
     };
+    std::size_t generation_lookups_ = 0;
     std::map<std::string, Generation> generations_;  // what GET /generation answers
     std::size_t chat_requests_ = 0;
     std::uint64_t next_generation_ = 0;

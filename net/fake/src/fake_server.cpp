@@ -399,6 +399,11 @@ void FakeOpenRouter::push_fault(FakeFault fault) { impl_->logic.push_fault(std::
 void FakeOpenRouter::push_response(RecordedResponse response) { impl_->logic.push_response(std::move(response)); }
 std::size_t FakeOpenRouter::chat_requests() const { return impl_->logic.chat_requests(); }
 double FakeOpenRouter::billed_usd() const { return impl_->logic.billed_usd(); }
+void FakeOpenRouter::add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
+                                    std::int64_t completion_tokens, int not_found_first) {
+    impl_->logic.add_generation(id, cost, prompt_tokens, completion_tokens, not_found_first);
+}
+std::size_t FakeOpenRouter::generation_lookups() const { return impl_->logic.generation_lookups(); }
 std::size_t FakeOpenRouter::connections() const { return impl_->connections; }
 std::size_t FakeOpenRouter::resumed_handshakes() const { return impl_->resumed; }
 std::size_t FakeOpenRouter::http2_connections() const { return impl_->http2; }

@@ -146,8 +146,8 @@ private:
     }
 
     static Result<T> to_result(detail::RunOutcome&& out) {
-        return Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage,
-                         std::move(out.messages), std::move(out.run_id)};
+        return Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage, std::move(out.messages),
+                         std::move(out.run_id), std::move(out.calls)};
     }
 
     std::shared_ptr<detail::AgentCore> core_;

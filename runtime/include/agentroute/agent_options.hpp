@@ -56,6 +56,10 @@ struct AgentOptions {
     /// OpenRouter key for model names; otherwise `AGENTROUTE_API_KEY`, `OPENROUTER_API_KEY`,
     /// then `~/.agentroute/config`. Never logged.
     std::optional<std::string> api_key{};
+    /// With `max_cost` set, a call whose cost is unknown (`CostSource::unknown`) stops the run
+    /// with `ErrorCostUnknown` before its next model call. true: run on, the ceiling then only
+    /// counts the costs that are known.
+    bool allow_unknown_cost = false;
 };
 
 }  // namespace agentroute

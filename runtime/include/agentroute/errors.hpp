@@ -3,8 +3,11 @@
 #include <agentroute/usage.hpp>
 
 #include <exception>
+#include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace agentroute {
 
@@ -21,8 +24,20 @@ public:
     /// Replaces the carried usage; the run loop calls it when an error leaves a run.
     void set_usage(const Usage& usage) noexcept { usage_ = usage; }
 
+    /// The model calls of the run up to the error, one record each, in order (the failed call
+    /// last, when it was billed); `usage()` is their sum. From a `Model` directly: the record
+    /// of the one failed call.
+    std::span<const CallUsage> calls() const noexcept {
+        return calls_ ? std::span<const CallUsage>(*calls_) : std::span<const CallUsage>();
+    }
+    void set_calls(std::vector<CallUsage> calls) {
+        calls_ = std::make_shared<const std::vector<CallUsage>>(std::move(calls));
+    }
+
 private:
     Usage usage_;
+    // Shared: an exception is copied as it is thrown and caught, the records are not.
+    std::shared_ptr<const std::vector<CallUsage>> calls_;
 };
 
 /// The run's accumulated cost crossed `max_cost`, or the next call could not fit under it.
@@ -34,9 +49,22 @@ public:
     /// The run's ceiling, `AgentOptions::max_cost`.
     double limit() const noexcept { return limit_; }
 
+protected:
+    ErrorBudget(const std::string& what, double spent, double limit, Usage usage)
+        : ErrorAgent(what, usage), spent_(spent), limit_(limit) {}
+
 private:
     double spent_;
     double limit_;
+};
+
+/// `max_cost` is set and a call's cost is unknown (no `usage.cost` in the answer, no bill from
+/// `GET /generation`, no catalogue price): the run stops before its next model call rather
+/// than spend blind, unless `AgentOptions::allow_unknown_cost` is set. `spent()` is the part
+/// of the cost that is known; `calls()` shows which call is unknown.
+class ErrorCostUnknown : public ErrorBudget {
+public:
+    ErrorCostUnknown(double spent, double limit, const std::string& model, Usage usage);
 };
 
 /// The run needed more model calls than `max_turns`.

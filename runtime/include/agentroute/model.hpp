@@ -88,6 +88,12 @@ struct ModelResponse {
     std::string model{};
     /// The provider's generation id, when it has one.
     std::string generation_id{};
+    /// Where `usage.total_cost_usd` comes from.
+    CostSource cost_source = CostSource::billed;
+    /// OpenRouter's `usage.cost_details`, when the answer has them.
+    std::optional<CostDetails> cost_details{};
+    /// HTTP attempts the call took.
+    int attempts = 1;
 };
 
 /// A language model. Implementations: the OpenRouter model in `net/`, and the in-process
@@ -101,7 +107,8 @@ public:
     /// The model's name or slug, e.g. "anthropic/claude-sonnet-4".
     virtual const std::string& name() const noexcept = 0;
 
-    /// Sends one request. Throws an `ErrorAgent` subclass on failure.
+    /// Sends one request. Throws an `ErrorAgent` subclass on failure, carrying what the call
+    /// was billed (`usage()`) and, where the model keeps one, the call's record (`calls()`).
     /// Cancellation: honours the awaiting coroutine's cancellation slot.
     virtual boost::asio::awaitable<ModelResponse> request(ModelRequest request) = 0;
 

@@ -22,6 +22,9 @@ struct Result {
     std::vector<Message> messages{};
     /// The run's id.
     std::string run_id{};
+    /// One record per model call, in order: the model that answered, its generation id,
+    /// tokens, cost and where the cost comes from, latency, attempts. `usage` is their sum.
+    std::vector<CallUsage> calls{};
 };
 
 /// The output as text: the answer itself for `Result<std::string>`, JSON for typed outputs.

@@ -25,7 +25,8 @@ struct RunEvent {
         tool_call_delta,    ///< `text`, `index`: a fragment of that call's arguments
         tool_call,          ///< `call`: the model asked for a tool (arguments complete)
         tool_result,        ///< `message`: a tool's result (or a correction) going back
-        usage,              ///< `usage`: the run's usage after a model call
+        usage,              ///< `usage`: the run's usage after a model call; `model_call`:
+                            ///< that call's record
         partial_output,     ///< `text`: for a typed output, the JSON object of the fields
                             ///< parsed so far from the streamed answer, whenever they change
         completed,          ///< terminal: the run produced its output
@@ -39,6 +40,8 @@ struct RunEvent {
     Usage usage{};
     /// The tool call's position in the answer, for `tool_call_started` and `tool_call_delta`.
     int index = 0;
+    /// For `usage`: the record of the call just made.
+    const CallUsage* model_call = nullptr;
 };
 
 /// True for `completed`, `failed` and `cancelled`: the last event of every run.

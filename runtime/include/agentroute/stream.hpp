@@ -19,8 +19,8 @@ namespace agentroute {
 /// Which fields are set follows `RunEvent`: `text` for deltas, `partial_output` (JSON) and the
 /// terminal events (what() of the error); `call` for `tool_call_started` (id and name) and
 /// `tool_call`; `index` for the call's fragments; `message` for `tool_result`; `usage` for
-/// `usage` and every terminal event. `result` is set on `completed`, `error` on `failed` and
-/// `cancelled`.
+/// `usage` and every terminal event, `model_call` (the call's record) for `usage`. `result` is
+/// set on `completed`, `error` on `failed` and `cancelled`.
 template <class T>
 struct StreamEvent {
     using Kind = RunEvent::Kind;
@@ -32,6 +32,7 @@ struct StreamEvent {
     Usage usage{};
     std::optional<Result<T>> result{};
     std::exception_ptr error{};
+    std::optional<CallUsage> model_call{};
 
     /// True for `completed`, `failed` and `cancelled`: the last event of the stream.
     bool terminal() const noexcept { return is_terminal(kind); }
@@ -79,11 +80,12 @@ private:
 
     static std::optional<StreamEvent<T>> to_event(detail::StreamItem&& item) {
         StreamEvent<T> event{item.kind, std::move(item.text), std::move(item.call), item.index,
-                             std::move(item.message), item.usage, std::nullopt, std::move(item.error)};
+                             std::move(item.message), item.usage, std::nullopt, std::move(item.error),
+                             std::move(item.model_call)};
         if (item.outcome) {
             detail::RunOutcome& out = *item.outcome;
-            event.result = Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage,
-                                     std::move(out.messages), std::move(out.run_id)};
+            event.result = Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage, std::move(out.messages),
+                                     std::move(out.run_id), std::move(out.calls)};
         }
         return event;
     }

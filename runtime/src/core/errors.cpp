@@ -19,6 +19,13 @@ ErrorBudget::ErrorBudget(double spent, double limit, Usage usage)
       spent_(spent),
       limit_(limit) {}
 
+ErrorCostUnknown::ErrorCostUnknown(double spent, double limit, const std::string& model, Usage usage)
+    : ErrorBudget("the cost of a call to " + model + " is unknown (no cost in the answer, no bill from "
+                  "/generation, no catalogue price), so max_cost " + usd(limit) +
+                      " cannot be kept: stopped before the next call with " + usd(spent) +
+                      " known spent (AgentOptions::allow_unknown_cost runs on)",
+                  spent, limit, usage) {}
+
 ErrorMaxTurns::ErrorMaxTurns(int turn, int limit, Usage usage)
     : ErrorAgent("turn limit reached: turn " + std::to_string(turn) + " of max_turns " +
                      std::to_string(limit) + " (raise AgentOptions::max_turns for longer tool chains)",

@@ -9,9 +9,23 @@ std::ostream& operator<<(std::ostream& os, const Usage& usage) {
     std::ios_base::fmtflags flags = os.flags();
     os << "input_tokens=" << usage.input_tokens << " output_tokens=" << usage.output_tokens
        << " total_cost_usd=" << std::fixed << std::setprecision(6) << usage.total_cost_usd
-       << (usage.cost_estimated ? " (estimated)" : "") << " model_calls=" << usage.model_calls;
+       << (usage.cost_unknown ? " (cost unknown)" : usage.cost_estimated ? " (estimated)" : "")
+       << " model_calls=" << usage.model_calls;
+    if (usage.cached_input_tokens != 0) os << " cached_input_tokens=" << usage.cached_input_tokens;
+    if (usage.cache_write_tokens != 0) os << " cache_write_tokens=" << usage.cache_write_tokens;
+    if (usage.reasoning_tokens != 0) os << " reasoning_tokens=" << usage.reasoning_tokens;
     os.flags(flags);
     return os;
+}
+
+const char* to_string(CostSource source) noexcept {
+    switch (source) {
+        case CostSource::billed: return "billed";
+        case CostSource::generation: return "generation";
+        case CostSource::estimated: return "estimated";
+        case CostSource::unknown: return "unknown";
+    }
+    return "unknown";
 }
 
 }  // namespace agentroute

@@ -192,6 +192,47 @@ TEST(OpenRouterWire, ErrorEventInsideAStreamKeepsItsUsage) {
     EXPECT_DOUBLE_EQ(out.usage.usage.total_cost_usd, 0.5);
 }
 
+TEST(OpenRouterWire, UsageDetailsAreReadFromBodiesAndStreams) {
+    // As OpenRouter sends them (fixture 007's usage), a detail that is no count left at 0.
+    const std::string usage =
+        R"("usage":{"prompt_tokens":22,"completion_tokens":3,"cost":0.00000748,)"
+        R"("prompt_tokens_details":{"cached_tokens":6,"cache_write_tokens":2,"audio_tokens":0},)"
+        R"("cost_details":{"upstream_inference_cost":0.00000748,"upstream_inference_prompt_cost":0.00000484,)"
+        R"("upstream_inference_completions_cost":0.00000264},)"
+        R"("completion_tokens_details":{"reasoning_tokens":1,"image_tokens":-1}})";
+    WireOutcome body = parse_chat_body(R"({"choices":[{"message":{"content":"Oi!"}}],)" + usage + "}", "");
+    ASSERT_TRUE(body.response);
+    EXPECT_EQ(body.usage.usage.cached_input_tokens, 6);
+    EXPECT_EQ(body.usage.usage.cache_write_tokens, 2);
+    EXPECT_EQ(body.usage.usage.reasoning_tokens, 1);
+    EXPECT_EQ(body.usage.invalid, nullptr);
+    ASSERT_TRUE(body.usage.cost_details);
+    EXPECT_DOUBLE_EQ(body.usage.cost_details->upstream_inference_cost, 0.00000748);
+    EXPECT_DOUBLE_EQ(body.usage.cost_details->upstream_prompt_cost, 0.00000484);
+    EXPECT_DOUBLE_EQ(body.usage.cost_details->upstream_completion_cost, 0.00000264);
+
+    StreamAccumulator acc;
+    SseParser sse;
+    sse.feed(R"(data: {"choices":[{"delta":{"content":"Oi!"},"finish_reason":"stop"}]})" "\n\n"
+             R"(data: {"choices":[],)" + usage + "}\n\ndata: [DONE]\n\n",
+             acc);
+    WireOutcome stream = acc.finish("");
+    EXPECT_EQ(stream.usage.usage.cached_input_tokens, 6);
+    EXPECT_EQ(stream.usage.usage.reasoning_tokens, 1);
+    ASSERT_TRUE(stream.usage.cost_details);
+    EXPECT_DOUBLE_EQ(stream.usage.cost_details->upstream_prompt_cost, 0.00000484);
+
+    // Detail names elsewhere in the answer are not usage.
+    WireOutcome elsewhere = parse_chat_body(
+        R"({"choices":[{"message":{"content":"x","cost_details":{"upstream_inference_cost":9}}}],)"
+        R"("prompt_tokens_details":{"cached_tokens":9},"usage":{"prompt_tokens":1,"completion_tokens":1}})",
+        "");
+    EXPECT_EQ(elsewhere.usage.usage.cached_input_tokens, 0);
+    EXPECT_FALSE(elsewhere.usage.cost_details);
+    EXPECT_TRUE(elsewhere.usage.present);
+    EXPECT_FALSE(elsewhere.usage.cost_known);
+}
+
 TEST(OpenRouterWire, JsonStringEscapingAndValidation) {
     std::string out;
     append_json_string(out, std::string("a\"b\\c\x1f\xc3\xa9", 8));

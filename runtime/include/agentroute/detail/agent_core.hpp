@@ -42,6 +42,7 @@ struct RunOutcome {
     Usage usage;
     std::vector<Message> messages;
     std::string run_id;
+    std::vector<CallUsage> calls;
 };
 
 /// The non-template part of `Agent<T>`: configuration, tools, and the run loop, compiled once.

@@ -21,6 +21,7 @@ struct StreamItem {
     int index = 0;
     std::optional<Message> message{};
     Usage usage{};
+    std::optional<CallUsage> model_call{};  ///< usage
     std::optional<RunOutcome> outcome{};  ///< completed
     std::exception_ptr error{};           ///< failed, cancelled
 };

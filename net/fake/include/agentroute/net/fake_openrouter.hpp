@@ -75,6 +75,9 @@ struct FakeOpenRouterOptions {
     bool http2 = true;
     /// SETTINGS_MAX_CONCURRENT_STREAMS of an HTTP/2 connection (Cloudflare's value).
     std::uint32_t http2_max_streams = 256;
+    /// More model ids `/models` lists, at `price_per_token` (e.g. the models of replayed
+    /// recordings, for cost estimates).
+    std::vector<std::string> catalogue_models{};
 };
 
 /// A loopback OpenRouter over real HTTPS (a self-signed CA it makes at start), speaking the
@@ -103,6 +106,13 @@ public:
     void push_fault(FakeFault fault);
     /// The next chat request gets this response, verbatim.
     void push_response(RecordedResponse response);
+    /// `GET /generation?id=<id>` answers this bill (for recorded answers that carry no cost),
+    /// after answering 404 to the first `not_found_first` lookups, as OpenRouter does for a
+    /// moment after a request ends.
+    void add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
+                        std::int64_t completion_tokens, int not_found_first = 0);
+    /// `GET /generation` requests answered so far.
+    std::size_t generation_lookups() const;
 
     /// Chat requests answered so far.
     std::size_t chat_requests() const;
