@@ -140,7 +140,7 @@ boost::asio::awaitable<Result<std::string>> run_pulled(const Agent<>& agent) {
     std::optional<Result<std::string>> result;
     while (auto event = co_await stream.next()) {
         if (event->kind == RunEvent::Kind::text_delta) text += event->text;
-        if (event->kind == RunEvent::Kind::completed) result = std::move(event->result);
+        if (event->kind == RunEvent::Kind::completed) result = std::move(*event->result());
         if (event->kind == RunEvent::Kind::failed || event->kind == RunEvent::Kind::cancelled) event->rethrow();
     }
     if (!result || result->output != text) throw std::runtime_error("the stream's text is not the answer");

@@ -50,11 +50,11 @@ asio::awaitable<Result<std::string>> print_as_it_streams(const Agent<>& agent, s
                 if (!quiet) std::cout << event->text << std::flush;
                 break;
             case RunEvent::Kind::tool_call:
-                if (!quiet) std::cerr << "[tool " << event->call.name << " " << event->call.arguments << "]\n";
+                if (!quiet) std::cerr << "[tool " << event->call().name << " " << event->call().arguments << "]\n";
                 break;
-            case RunEvent::Kind::completed: result = std::move(event->result); break;
+            case RunEvent::Kind::completed: result = std::move(*event->result()); break;
             case RunEvent::Kind::failed:
-            case RunEvent::Kind::cancelled: error = event->error; break;
+            case RunEvent::Kind::cancelled: error = event->error(); break;
             default: break;
         }
     }

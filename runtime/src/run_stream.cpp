@@ -4,19 +4,24 @@
 
 #include <agentroute/detail/run_stream_core.hpp>
 
+#include "event_queue.hpp"
+
 #include <agentroute/detail/run_observer.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <deque>
 #include <mutex>
 
 namespace agentroute::detail {
@@ -25,18 +30,48 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A suspended coroutine's completion handler, type-erased (move-only).
+// A suspended coroutine's completion handler, type-erased (move-only). Its memory comes from
+// Asio's per-thread recycling cache, as Asio's own handlers' does: a consumer waits several
+// times per run, and a heap allocation each time shows at tens of thousands of streams.
 struct HandlerBase {
-    virtual ~HandlerBase() = default;
+    /// Frees this, then invokes the handler (Asio's order: no memory held during the upcall).
     virtual void complete(boost::system::error_code ec) = 0;
+    /// Frees this without invoking it.
+    virtual void destroy() noexcept = 0;
+
+protected:
+    ~HandlerBase() = default;
 };
 template <class H>
 struct HandlerOf final : HandlerBase {
+    using Allocator = asio::recycling_allocator<HandlerOf>;
     explicit HandlerOf(H h) : handler(std::move(h)) {}
-    void complete(boost::system::error_code ec) override { std::move(handler)(ec); }
+    static HandlerBase* make(H h) {
+        Allocator allocator;
+        HandlerOf* memory = allocator.allocate(1);
+        try {
+            return new (memory) HandlerOf(std::move(h));
+        } catch (...) {
+            allocator.deallocate(memory, 1);
+            throw;
+        }
+    }
+    void complete(boost::system::error_code ec) override {
+        H h = std::move(handler);
+        destroy();
+        std::move(h)(ec);
+    }
+    void destroy() noexcept override {
+        Allocator allocator;
+        this->~HandlerOf();
+        allocator.deallocate(this, 1);
+    }
     H handler;
 };
-using Handler = std::unique_ptr<HandlerBase>;
+struct HandlerDestroy {
+    void operator()(HandlerBase* h) const noexcept { h->destroy(); }
+};
+using Handler = std::unique_ptr<HandlerBase, HandlerDestroy>;
 
 // One side's suspended wait: the handler and the cancellation slot it came with.
 class Waiter {
@@ -53,9 +88,11 @@ public:
     // handler runs, so a later cancellation of that coroutine never reaches this wait.
     void wake(boost::system::error_code ec) {
         if (!handler_) return;
-        asio::post(executor_, [handler = std::move(handler_), slot = slot_, ec]() mutable {
+        // defer: a continuation of what woke it, queued on the thread that runs it without the
+        // scheduler's lock when that is this thread (post otherwise).
+        asio::defer(executor_, [handler = std::move(handler_), slot = slot_, ec]() mutable {
             if (slot.is_connected()) slot.clear();
-            handler->complete(ec);
+            handler.release()->complete(ec);
         });
         slot_ = {};
         executor_ = {};
@@ -73,40 +110,44 @@ bool coalesces(RunEvent::Kind kind) noexcept {
 }
 
 StreamItem owned(const RunEvent& event) {
-    StreamItem item;
-    item.kind = event.kind;
-    item.text = std::string(event.text);
-    if (event.call) item.call = *event.call;
-    if (event.message) item.message = *event.message;
-    item.usage = event.usage;
-    if (event.model_call) item.model_call = *event.model_call;
-    item.index = event.index;
+    StreamItem item{event.kind, event.index, std::string(event.text), nullptr};
+    if (coalesces(event.kind)) return item;
+    item.details = std::make_unique<StreamDetails>();
+    StreamDetails& d = *item.details;
+    d.usage = event.usage;
+    if (event.call) {
+        d.payload = *event.call;
+    } else if (event.message) {
+        d.payload = *event.message;
+    } else if (event.model_call) {
+        d.payload = *event.model_call;
+    }
     return item;
 }
 
 StreamItem terminal(std::exception_ptr error, RunOutcome&& outcome) {
-    StreamItem item;
+    StreamItem item{RunEvent::Kind::completed, 0, {}, std::make_unique<StreamDetails>()};
+    StreamDetails& d = *item.details;
     if (!error) {
-        item.kind = RunEvent::Kind::completed;
-        item.usage = outcome.usage;
-        item.outcome = std::move(outcome);
+        d.usage = outcome.usage;
+        d.payload = std::move(outcome);
         return item;
     }
     item.kind = RunEvent::Kind::failed;
-    item.error = error;
+    d.error = error;
     try {
         std::rethrow_exception(error);
     } catch (const ErrorCancelled& e) {
         item.kind = RunEvent::Kind::cancelled;
         item.text = e.what();
-        item.usage = e.usage();
+        d.usage = e.usage();
     } catch (const ErrorDeadline& e) {
         item.kind = RunEvent::Kind::cancelled;
         item.text = e.what();
-        item.usage = e.usage();
+        d.usage = e.usage();
     } catch (const ErrorAgent& e) {
         item.text = e.what();
-        item.usage = e.usage();
+        d.usage = e.usage();
     } catch (const std::exception& e) {
         item.text = e.what();
     } catch (...) {
@@ -115,32 +156,64 @@ StreamItem terminal(std::exception_ptr error, RunOutcome&& outcome) {
     return item;
 }
 
+// The io_context behind an executor of one, plain or tracking work (as a coroutine's is).
+asio::io_context* io_context_of(const asio::any_io_executor& executor) {
+    using Plain = asio::io_context::executor_type;
+    using Tracked = asio::io_context::basic_executor_type<std::allocator<void>, 4>;
+    if (const auto* plain = executor.target<Plain>()) return &plain->context();
+    if (const auto* tracked = executor.target<Tracked>()) return &tracked->context();
+    return nullptr;
+}
+
+// Where the run goes. A strand, or an io_context created for one thread (concurrency hint 1,
+// which Asio itself takes at its word), already runs one handler at a time: the run goes on it
+// as it is, and saves a strand's dispatch on every one of its completions. Anything else, a
+// thread pool say, gets a strand of its own, so that cancelling the run never races with it.
+asio::any_io_executor serial(asio::any_io_executor executor) {
+    if (executor.target<asio::strand<asio::any_io_executor>>() ||
+        executor.target<asio::strand<asio::io_context::executor_type>>() ||
+        executor.target<asio::strand<asio::thread_pool::executor_type>>()) {
+        return executor;
+    }
+    if (auto* context = io_context_of(executor)) {
+        if (asio::use_service<asio::detail::scheduler>(*context).concurrency_hint() == 1) return executor;
+    }
+    return asio::make_strand(std::move(executor));
+}
+
 }  // namespace
 
 class StreamChannel final : public RunObserver, public std::enable_shared_from_this<StreamChannel> {
 public:
     StreamChannel(std::shared_ptr<AgentCore> core, std::string prompt, RunOptions options,
                   StreamOptions stream_options)
-        : core_(std::move(core)),
-          prompt_(std::move(prompt)),
-          options_(std::move(options)),
-          buffer_(std::max<std::size_t>(1, stream_options.buffer)),
-          executor_(std::move(stream_options.executor)) {}
+        : pending_(std::make_unique<Pending>(
+              Pending{std::move(core), std::move(prompt), std::move(options), std::move(stream_options.executor)})),
+          buffer_(std::max<std::size_t>(1, stream_options.buffer)) {}
 
     void on_event(const RunEvent& event) override {
         if (is_terminal(event.kind)) return;  // the terminal event comes with the outcome
         std::lock_guard lock(mutex_);
         if (stopped_) return;
-        if (queue_.size() >= buffer_ && coalesces(event.kind) && queue_.back().kind == event.kind &&
-            queue_.back().index == event.index) {
+        // A fragment joins the one before it that the consumer has not taken yet: the consumer
+        // reads what has arrived, as from a socket, in fewer events. A partial output replaces
+        // the one before it only while the buffer is full: each state is worth showing.
+        const bool joins = coalesces(event.kind) && !queue_.empty() && queue_.back().kind == event.kind &&
+                           queue_.back().index == event.index &&
+                           (event.kind != RunEvent::Kind::partial_output || queue_.size() >= buffer_);
+        if (joins) {
             StreamItem& last = queue_.back();
             if (event.kind == RunEvent::Kind::partial_output) {
                 last.text.assign(event.text);  // only the latest state matters
             } else {
+                // Room for more fragments at once: they tend to come in runs.
+                if (last.text.capacity() < last.text.size() + event.text.size()) {
+                    last.text.reserve(std::max<std::size_t>(256, 2 * (last.text.size() + event.text.size())));
+                }
                 last.text.append(event.text);
             }
         } else {
-            queue_.push_back(owned(event));
+            queue_.push(owned(event));
         }
         consumer_.wake({});
     }
@@ -159,38 +232,31 @@ public:
         }
     }
 
-    // `self` is this channel, kept alive while the consumer waits (the stream may be dropped).
-    asio::awaitable<std::optional<StreamItem>> next([[maybe_unused]] std::shared_ptr<StreamChannel> self) {
-        auto executor = co_await asio::this_coro::executor;
+    StreamPoll poll(const asio::any_io_executor& executor) {
+        StreamPoll polled;
         bool start_now = false;
         {
             std::lock_guard lock(mutex_);
             if (!started_ && !stopped_) {
                 started_ = true;
-                run_executor_ = asio::make_strand(executor_ ? *executor_ : executor);
+                run_executor_ = serial(pending_->executor ? *pending_->executor : executor);
                 start_now = true;
+            } else if (!queue_.empty()) {
+                polled.item = queue_.pop();
+                if (is_terminal(polled.item->kind)) delivered_terminal_ = true;
+                if (queue_.size() < buffer_) producer_.wake({});
+            } else {
+                polled.ended = delivered_terminal_ || stopped_;
             }
         }
-        if (start_now) start();
-        for (;;) {
-            std::optional<StreamItem> item;
-            {
-                std::lock_guard lock(mutex_);
-                if (!queue_.empty()) {
-                    item = std::move(queue_.front());
-                    queue_.pop_front();
-                    if (is_terminal(item->kind)) delivered_terminal_ = true;
-                    if (queue_.size() < buffer_) producer_.wake({});
-                } else if (delivered_terminal_ || stopped_) {
-                    co_return std::nullopt;
-                }
-            }
-            if (item) co_return item;
-            co_await asio::async_initiate<decltype(asio::use_awaitable), void(boost::system::error_code)>(
-                // `this` only (see ready); `self` keeps this alive.
-                [this](auto handler) { hold(consumer_, std::move(handler), true); },
-                asio::use_awaitable);
-        }
+        if (start_now) start();  // its first events may be there at once: polled again
+        return start_now ? poll(executor) : std::move(polled);
+    }
+
+    asio::awaitable<void> wait() {
+        return asio::async_initiate<decltype(asio::use_awaitable), void(boost::system::error_code)>(
+            // Captures `this` only (see ready); the caller keeps this alive.
+            [this](auto handler) { hold(consumer_, std::move(handler), true); }, asio::use_awaitable);
     }
 
     // The consumer is gone: nothing more is queued, and a run still going is cancelled.
@@ -231,12 +297,13 @@ public:
 private:
     // Not under the mutex: the run may begin inline, and its first events take the mutex.
     void start() {
-        asio::co_spawn(*run_executor_, core_->run(std::move(prompt_), std::move(options_), shared_from_this()),
+        std::unique_ptr<Pending> pending = std::move(pending_);  // what is left is what runs
+        asio::co_spawn(*run_executor_,
+                       pending->core->run(std::move(pending->prompt), std::move(pending->options), shared_from_this()),
                        asio::bind_cancellation_slot(
                            cancel_run_.slot(), [self = shared_from_this()](std::exception_ptr error, RunOutcome outcome) {
                                self->finish(error, std::move(outcome));
                            }));
-        core_.reset();
     }
 
     void finish(std::exception_ptr error, RunOutcome outcome) {
@@ -248,7 +315,7 @@ private:
         run_executor_.reset();
         cancel_run_.slot().clear();
         if (stopped_) return;
-        queue_.push_back(std::move(item));
+        queue_.push(std::move(item));
         consumer_.wake({});
     }
 
@@ -261,7 +328,7 @@ private:
         asio::any_io_executor executor = asio::get_associated_executor(handler);
         std::lock_guard lock(mutex_);
         const bool ready = consumer ? (!queue_.empty() || stopped_) : (stopped_ || queue_.size() < buffer_);
-        waiter.hold(std::make_unique<HandlerOf<H>>(std::move(handler)), std::move(executor), slot);
+        waiter.hold(Handler(HandlerOf<H>::make(std::move(handler))), std::move(executor), slot);
         if (ready) {
             waiter.wake({});
             return;
@@ -281,15 +348,18 @@ private:
     }
 
     std::mutex mutex_;
-    std::deque<StreamItem> queue_;
+    EventQueue queue_;
     Waiter consumer_, producer_;
     bool started_ = false, finished_ = false, stopped_ = false, delivered_terminal_ = false;
-    // Until the run starts.
-    std::shared_ptr<AgentCore> core_;
-    std::string prompt_;
-    RunOptions options_;
+    // What the run starts with; released when it starts.
+    struct Pending {
+        std::shared_ptr<AgentCore> core;
+        std::string prompt;
+        RunOptions options;
+        std::optional<asio::any_io_executor> executor;  // StreamOptions::executor
+    };
+    std::unique_ptr<Pending> pending_;
     const std::size_t buffer_;
-    std::optional<asio::any_io_executor> executor_;
     // The run's strand while it runs, and what cancels it; emitted only on that strand.
     std::optional<asio::any_io_executor> run_executor_;
     asio::cancellation_signal cancel_run_;
@@ -314,11 +384,14 @@ RunStreamCore::~RunStreamCore() {
     if (channel_) channel_->stop();
 }
 
-asio::awaitable<std::optional<StreamItem>> RunStreamCore::next() {
-    // Not a coroutine: one frame per event fewer.
+std::shared_ptr<StreamChannel> RunStreamCore::channel() const {
     if (!channel_) throw std::logic_error("agentroute: next() on a moved-from RunStream");
-    return channel_->next(channel_);
+    return channel_;
 }
+
+StreamPoll poll(StreamChannel& channel, const asio::any_io_executor& executor) { return channel.poll(executor); }
+
+asio::awaitable<void> wait(StreamChannel& channel) { return channel.wait(); }
 
 void RunStreamCore::cancel() {
     if (channel_) channel_->cancel();

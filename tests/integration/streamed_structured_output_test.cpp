@@ -82,7 +82,7 @@ TEST(StreamedStructuredOutput, ARecordedAnswerStreamsItsFieldsAsTheyComplete) {
     EXPECT_EQ(partials, (std::vector<std::string>{R"({"title":"Apples are tasty"})",
                                                   R"({"title":"Apples are tasty","author":"Hadley Wickham"})"}));
     ASSERT_EQ(events.back().kind, K::completed);
-    const Result<Article>& result = *events.back().result;
+    const Result<Article>& result = *events.back().result();
     EXPECT_EQ(result.output.title, "Apples are tasty");
     EXPECT_EQ(result.output.author, "Hadley Wickham");
     ASSERT_EQ(result.calls.size(), 1u);

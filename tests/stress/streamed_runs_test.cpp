@@ -102,9 +102,9 @@ asio::awaitable<void> consume(RunStream<std::string> stream, Tally& tally) {
                 text += event->text;
                 ++tally.text_events;
                 break;
-            case K::tool_call_started: started = event->call.name == "lookup"; break;
+            case K::tool_call_started: started = event->call().name == "lookup"; break;
             case K::tool_call_delta: arguments += event->text; break;
-            case K::completed: ++terminals; result = std::move(event->result); break;
+            case K::completed: ++terminals; result = std::move(*event->result()); break;
             case K::failed:
             case K::cancelled: ++terminals; break;
             default: break;

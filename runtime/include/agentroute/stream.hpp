@@ -6,40 +6,74 @@
 #include <agentroute/stream_options.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <any>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace agentroute {
 
 /// One event of a streamed run, owned by the consumer (no views into the run).
 ///
-/// Which fields are set follows `RunEvent`: `text` for deltas, `partial_output` (JSON) and the
-/// terminal events (what() of the error); `call` for `tool_call_started` (id and name) and
-/// `tool_call`; `index` for the call's fragments; `message` for `tool_result`; `usage` for
-/// `usage` and every terminal event, `model_call` (the call's record) for `usage`. `result` is
-/// set on `completed`, `error` on `failed` and `cancelled`.
+/// Small to move and hold, as every event of every stream in flight is: the kind, the text
+/// and the index inline; what only a few kinds carry behind accessors. What is set follows
+/// `RunEvent`: `text` for fragments, `partial_output` (JSON) and the terminal events (what()
+/// of the error); `index` for a tool call's fragments; `call()` for `tool_call_started` (id
+/// and name) and `tool_call`; `message()` for `tool_result`; `usage()` for `usage` and every
+/// terminal event; `model_call()` (the call's record) for `usage`; `result()` for `completed`;
+/// `error()` for `failed` and `cancelled`.
 template <class T>
-struct StreamEvent {
+class StreamEvent {
+public:
     using Kind = RunEvent::Kind;
     Kind kind{};
     std::string text{};
-    ToolCall call{};
     int index = 0;
-    std::optional<Message> message{};
-    Usage usage{};
-    std::optional<Result<T>> result{};
-    std::exception_ptr error{};
-    std::optional<CallUsage> model_call{};
+
+    /// The tool call: id and name (`tool_call_started`), arguments too (`tool_call`); empty
+    /// for other events.
+    const ToolCall& call() const noexcept {
+        static const ToolCall none{};
+        const ToolCall* call = payload<ToolCall>();
+        return call ? *call : none;
+    }
+    /// The message going back to the model (`tool_result`), else null.
+    const Message* message() const noexcept { return payload<Message>(); }
+    /// The run's usage so far (`usage` and terminal events), else zero.
+    const Usage& usage() const noexcept {
+        static const Usage none{};
+        return details_ ? details_->usage : none;
+    }
+    /// The record of the call just made (`usage`), else null.
+    const CallUsage* model_call() const noexcept { return payload<CallUsage>(); }
+    /// The run's result (`completed`), else null; it may be moved out.
+    Result<T>* result() noexcept { return result_.get(); }
+    const Result<T>* result() const noexcept { return result_.get(); }
+    /// The run's error (`failed`, `cancelled`), else null.
+    std::exception_ptr error() const noexcept { return details_ ? details_->error : nullptr; }
 
     /// True for `completed`, `failed` and `cancelled`: the last event of the stream.
     bool terminal() const noexcept { return is_terminal(kind); }
     /// Throws the run's error (an `ErrorAgent` subclass) for `failed` and `cancelled`.
     void rethrow() const {
-        if (error) std::rethrow_exception(error);
+        if (auto e = error()) std::rethrow_exception(e);
     }
+
+private:
+    template <class>
+    friend class RunStream;
+
+    template <class P>
+    const P* payload() const noexcept {
+        return details_ ? std::get_if<P>(&details_->payload) : nullptr;
+    }
+
+    std::unique_ptr<detail::StreamDetails> details_{};
+    std::unique_ptr<Result<T>> result_{};
 };
 
 /// A run as an awaitable sequence of events: `Agent::stream`.
@@ -65,27 +99,34 @@ public:
     explicit RunStream(detail::RunStreamCore core) : core_(std::move(core)) {}
 
     /// The next event, or nullopt after the terminal one.
-    boost::asio::awaitable<std::optional<StreamEvent<T>>> next() { return typed(core_.next()); }
+    boost::asio::awaitable<std::optional<StreamEvent<T>>> next() {
+        // Its own share of the channel: the stream may be dropped while this waits (which stops
+        // the run); nothing of `this` is touched after the first suspension.
+        const std::shared_ptr<detail::StreamChannel> channel = core_.channel();
+        const auto executor = co_await boost::asio::this_coro::executor;
+        for (;;) {
+            detail::StreamPoll polled = detail::poll(*channel, executor);
+            if (polled.item) co_return to_event(std::move(*polled.item));
+            if (polled.ended) co_return std::nullopt;
+            co_await detail::wait(*channel);
+        }
+    }
 
     /// Cancels the run; it goes on to its `cancelled` event, which carries its usage.
     void cancel() { core_.cancel(); }
 
 private:
-    static boost::asio::awaitable<std::optional<StreamEvent<T>>> typed(
-        boost::asio::awaitable<std::optional<detail::StreamItem>> next) {
-        std::optional<detail::StreamItem> item = co_await std::move(next);
-        if (!item) co_return std::nullopt;
-        co_return to_event(std::move(*item));
-    }
-
-    static std::optional<StreamEvent<T>> to_event(detail::StreamItem&& item) {
-        StreamEvent<T> event{item.kind, std::move(item.text), std::move(item.call), item.index,
-                             std::move(item.message), item.usage, std::nullopt, std::move(item.error),
-                             std::move(item.model_call)};
-        if (item.outcome) {
-            detail::RunOutcome& out = *item.outcome;
-            event.result = Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage, std::move(out.messages),
-                                     std::move(out.run_id), std::move(out.calls)};
+    static StreamEvent<T> to_event(detail::StreamItem&& item) {
+        StreamEvent<T> event;
+        event.kind = item.kind;
+        event.text = std::move(item.text);
+        event.index = item.index;
+        event.details_ = std::move(item.details);
+        if (auto* out = event.details_ ? std::get_if<detail::RunOutcome>(&event.details_->payload) : nullptr) {
+            event.result_ = std::make_unique<Result<T>>(Result<T>{std::any_cast<T&&>(std::move(out->output)),
+                                                                  out->usage, std::move(out->messages),
+                                                                  std::move(out->run_id), std::move(out->calls)});
+            event.details_->payload = std::monostate{};
         }
         return event;
     }

@@ -159,9 +159,9 @@ TEST(CallUsage, TheStreamsUsageEventCarriesTheCallsRecord) {
     }());
     auto usage = std::find_if(events.begin(), events.end(), [](const auto& e) { return e.kind == RunEvent::Kind::usage; });
     ASSERT_NE(usage, events.end());
-    ASSERT_TRUE(usage->model_call);
-    EXPECT_EQ(usage->model_call->usage, cached);
-    EXPECT_EQ(usage->model_call->model, "test/scripted");
-    ASSERT_TRUE(events.back().result);
-    EXPECT_EQ(events.back().result->calls.size(), 1u);
+    ASSERT_TRUE(usage->model_call());
+    EXPECT_EQ(usage->model_call()->usage, cached);
+    EXPECT_EQ(usage->model_call()->model, "test/scripted");
+    ASSERT_TRUE(events.back().result());
+    EXPECT_EQ(events.back().result()->calls.size(), 1u);
 }

@@ -112,12 +112,12 @@ TEST(Stream, ASuccessfulRunStreamsItsLoopInOrderAndEndsOnceCompleted) {
 
     EXPECT_EQ(kinds_of(events), (std::vector<K>{K::tool_call_started, K::tool_call_delta, K::usage, K::tool_call,
                                                 K::tool_result, K::text_delta, K::usage, K::completed}));
-    EXPECT_EQ(events[0].call.name, "noop");
-    EXPECT_EQ(events[4].message->content, "r");
-    ASSERT_TRUE(events.back().result);
-    EXPECT_EQ(events.back().result->output, "done");
-    EXPECT_EQ(events.back().usage.model_calls, 2);
-    EXPECT_EQ(events.back().result->usage, events.back().usage);
+    EXPECT_EQ(events[0].call().name, "noop");
+    EXPECT_EQ(events[4].message()->content, "r");
+    ASSERT_TRUE(events.back().result());
+    EXPECT_EQ(events.back().result()->output, "done");
+    EXPECT_EQ(events.back().usage().model_calls, 2);
+    EXPECT_EQ(events.back().result()->usage, events.back().usage());
     // After the terminal event the stream stays ended.
     EXPECT_FALSE(run_co(stream.next()).has_value());
 }
@@ -130,7 +130,7 @@ TEST(Stream, AFailingToolEndsTheStreamOnceFailedWithARethrowableError) {
     EXPECT_EQ(terminals(events), 1);
     ASSERT_EQ(events.back().kind, K::failed);
     EXPECT_NE(events.back().text.find("disk on fire"), std::string::npos);
-    EXPECT_EQ(events.back().usage.model_calls, 1);
+    EXPECT_EQ(events.back().usage().model_calls, 1);
     auto e = expect_error<ErrorTool>([&] { events.back().rethrow(); });
     EXPECT_EQ(e.usage().model_calls, 1);
 }
@@ -145,7 +145,7 @@ TEST(Stream, ABudgetStopEndsTheStreamFailedWithErrorBudget) {
     auto events = run_co(drain(stream));
     EXPECT_EQ(terminals(events), 1);
     ASSERT_EQ(events.back().kind, K::failed);
-    EXPECT_DOUBLE_EQ(events.back().usage.total_cost_usd, 0.30);
+    EXPECT_DOUBLE_EQ(events.back().usage().total_cost_usd, 0.30);
     expect_error<ErrorBudget>([&] { events.back().rethrow(); });
 }
 
@@ -160,7 +160,7 @@ TEST(Stream, ACorrectionIsStreamedAsAToolResultAndTheRunGoesOn) {
     ASSERT_EQ(events.back().kind, K::completed);
     auto result = std::find_if(events.begin(), events.end(), [](auto& e) { return e.kind == K::tool_result; });
     ASSERT_NE(result, events.end());
-    EXPECT_EQ(result->message->content, "use another id");
+    EXPECT_EQ(result->message()->content, "use another id");
 }
 
 TEST(Stream, ADeadlineEndsTheStreamOnceCancelled) {
@@ -246,7 +246,7 @@ TEST(Stream, CancelEndsTheRunWithACancelledEventCarryingItsUsage) {
     }());
     EXPECT_EQ(terminals(events), 1);
     ASSERT_EQ(events.back().kind, K::cancelled);
-    EXPECT_DOUBLE_EQ(events.back().usage.total_cost_usd, 0.01);
+    EXPECT_DOUBLE_EQ(events.back().usage().total_cost_usd, 0.01);
     expect_error<ErrorCancelled>([&] { events.back().rethrow(); });
 }
 
@@ -286,7 +286,7 @@ TEST(Stream, ASlowConsumerGetsTextCoalescedNeverLostAndTheReadNeverStalls) {
     for (const auto& p : pieces(1000)) whole += p;
     EXPECT_EQ(text, whole);
     ASSERT_EQ(events.back().kind, K::completed);
-    EXPECT_EQ(events.back().result->output, whole);
+    EXPECT_EQ(events.back().result()->output, whole);
 }
 
 TEST(Stream, TheRunWaitsForAConsumerThatIsBehindBeforeItsNextModelCall) {
@@ -333,7 +333,7 @@ TEST(Stream, RunsOnAThreadPoolStreamToAConsumerOnAnotherThread) {
             while (auto event = co_await stream.next()) {
                 if (event->kind == K::text_delta) text += event->text;
                 if (event->terminal()) ++ends;
-                if (event->kind == K::completed && event->result->output == text && text == whole) ++completed;
+                if (event->kind == K::completed && event->result()->output == text && text == whole) ++completed;
             }
             EXPECT_EQ(ends, 1);
         }, asio::detached);
@@ -357,6 +357,6 @@ TEST(Stream, ATypedRunStreamsTheFieldsParsedSoFar) {
     EXPECT_EQ(partials, (std::vector<std::string>{R"({"city":"Paris, Fr"})", R"({"city":"Paris, Fr","temp":21})",
                                                   R"({"city":"Paris, Fr","temp":21,"tags":["a","b"]})"}));
     ASSERT_EQ(events.back().kind, K::completed);
-    EXPECT_EQ(events.back().result->output.temp, 21);
-    EXPECT_EQ(events.back().result->output.tags.size(), 2u);
+    EXPECT_EQ(events.back().result()->output.temp, 21);
+    EXPECT_EQ(events.back().result()->output.tags.size(), 2u);
 }

@@ -10,23 +10,43 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace agentroute::detail {
+
+/// What the few events that are not fragments carry, apart, so that a fragment (the common
+/// event) is small to queue and move: the usage (`usage` and terminal events) and one of a
+/// tool call (`tool_call_started`, `tool_call`), a message (`tool_result`), a call's record
+/// (`usage`) or the outcome (`completed`); the error of `failed` and `cancelled`.
+struct StreamDetails {
+    Usage usage{};
+    std::variant<std::monostate, ToolCall, Message, CallUsage, RunOutcome> payload{};
+    std::exception_ptr error{};
+};
 
 /// One event of a streamed run, owned; `RunStream<T>` types its outcome.
 struct StreamItem {
     RunEvent::Kind kind{};
-    std::string text{};
-    ToolCall call{};
     int index = 0;
-    std::optional<Message> message{};
-    Usage usage{};
-    std::optional<CallUsage> model_call{};  ///< usage
-    std::optional<RunOutcome> outcome{};  ///< completed
-    std::exception_ptr error{};           ///< failed, cancelled
+    std::string text{};
+    std::unique_ptr<StreamDetails> details{};  ///< null for text, reasoning and argument fragments
 };
 
 class StreamChannel;
+
+/// What a look at the queue found: the next event, or that there is none and will be none.
+struct StreamPoll {
+    std::optional<StreamItem> item{};
+    bool ended = false;
+};
+
+/// Takes the next queued event, without waiting. The first call starts the run, on a strand of
+/// `StreamOptions::executor`, else of `executor` (the consumer's).
+StreamPoll poll(StreamChannel& channel, const boost::asio::any_io_executor& executor);
+
+/// Waits until `poll` has something to say. Throws `operation_aborted` when the stream stops
+/// meanwhile (dropped, or the waiting coroutine cancelled). The caller keeps `channel` alive.
+boost::asio::awaitable<void> wait(StreamChannel& channel);
 
 /// The non-template part of `RunStream<T>`: the run, the bounded buffer between it and the
 /// consumer, and what stops the run when the consumer goes.
@@ -39,8 +59,9 @@ public:
     /// A run still going is cancelled.
     ~RunStreamCore();
 
-    /// The next event; nullopt after the terminal one. Starts the run on the first call.
-    boost::asio::awaitable<std::optional<StreamItem>> next();
+    /// The channel, shared: a pending `next()` holds it, so the stream may be dropped meanwhile.
+    /// Throws `std::logic_error` on a moved-from stream.
+    std::shared_ptr<StreamChannel> channel() const;
     /// Cancels the run, which goes on to its `cancelled` event; a run not started never starts.
     void cancel();
 
