@@ -7,7 +7,9 @@
 //                       the answer's text deltas (today's observed path)
 //   BENCH_STREAM=pull   stream, and pull every event through Agent::stream() from a consumer
 //                       coroutine that keeps the text deltas (bench/stream_consumers.sh
-//                       compares the two)
+//                       compares them)
+//   BENCH_STREAM=pull_text  the same, asking the stream for text deltas only
+//                       (StreamOptions::events), as the on_event consumer uses only those
 //   BENCH_THREADS=T     executor threads (default 1: the fake needs the other core)
 //   BENCH_SEQUENTIAL=1  run the N runs one after another and report RSS growth instead
 //   BENCH_PRECONNECT=0  open connections as the runs need them, instead of opening N first
@@ -122,7 +124,7 @@ Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
 }
 
 // How a run's events are consumed.
-enum class Consumer { none, on_event, pull };
+enum class Consumer { none, on_event, pull, pull_text };
 
 // The run, observed through a callback that keeps the streamed text.
 boost::asio::awaitable<Result<std::string>> run_with_on_event(const Agent<>& agent) {
@@ -134,8 +136,10 @@ boost::asio::awaitable<Result<std::string>> run_with_on_event(const Agent<>& age
 }
 
 // The run, pulled event by event by a consumer that keeps the streamed text.
-boost::asio::awaitable<Result<std::string>> run_pulled(const Agent<>& agent) {
-    auto stream = agent.stream(prompt);
+boost::asio::awaitable<Result<std::string>> run_pulled(const Agent<>& agent, bool text_only) {
+    StreamOptions options;
+    if (text_only) options.events = {RunEvent::Kind::text_delta};
+    auto stream = agent.stream(prompt, RunOptions(), std::move(options));
     std::string text;
     std::optional<Result<std::string>> result;
     while (auto event = co_await stream.next()) {
@@ -150,7 +154,8 @@ boost::asio::awaitable<Result<std::string>> run_pulled(const Agent<>& agent) {
 boost::asio::awaitable<Result<std::string>> one_run(const Agent<>& agent, Consumer consumer) {
     switch (consumer) {
         case Consumer::on_event: return run_with_on_event(agent);
-        case Consumer::pull: return run_pulled(agent);
+        case Consumer::pull: return run_pulled(agent, false);
+        case Consumer::pull_text: return run_pulled(agent, true);
         case Consumer::none: break;
     }
     return agent.run(prompt);
@@ -169,10 +174,11 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     }
     const std::string stream_mode = std::getenv("BENCH_STREAM") ? std::getenv("BENCH_STREAM") : "";
-    const bool stream = stream_mode == "1" || stream_mode == "on_event" || stream_mode == "pull";
-    const Consumer consumer = stream_mode == "on_event" ? Consumer::on_event
-                            : stream_mode == "pull"     ? Consumer::pull
-                                                        : Consumer::none;
+    const Consumer consumer = stream_mode == "on_event"    ? Consumer::on_event
+                            : stream_mode == "pull"      ? Consumer::pull
+                            : stream_mode == "pull_text" ? Consumer::pull_text
+                                                         : Consumer::none;
+    const bool stream = stream_mode == "1" || consumer != Consumer::none;
     const bool sequential = std::getenv("BENCH_SEQUENTIAL") && std::string(std::getenv("BENCH_SEQUENTIAL")) == "1";
 
     rlimit files{};
@@ -258,9 +264,10 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
     boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "" : "-http1") + (stream ? "-stream" : "") +
-                                          (consumer == Consumer::on_event ? "-on_event"
-                                           : consumer == Consumer::pull   ? "-pull"
-                                                                          : "") +
+                                          (consumer == Consumer::on_event    ? "-on_event"
+                                           : consumer == Consumer::pull      ? "-pull"
+                                           : consumer == Consumer::pull_text ? "-pull_text"
+                                                                             : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "") +
                                           (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},

@@ -2,8 +2,9 @@
 # What pulling a run's events through Agent::stream() costs next to handing them to
 # RunOptions::on_event: the load benchmark's scenario (two streamed model calls and a tool per
 # run) at N concurrent runs against our fake, each way in turn, with the plain streamed run
-# (no consumer) as the floor. Prints CPU per model call and peak RSS per run in flight, the
-# medians of the repetitions, and the ratios pull / on_event.
+# (no consumer) as the floor; `pull` takes every event, `pull_text` asks for the text deltas
+# only (what the on_event consumer uses). Prints CPU per model call and peak RSS per run in
+# flight, the medians of the repetitions, and the ratios to on_event.
 #
 # usage: bench/stream_consumers.sh [-n 10000] [-l 200] [-r 3]
 set -euo pipefail
@@ -28,7 +29,8 @@ sed "s|node \"\$here/fake_openrouter.mjs\"|\"$build/cli/agentroute\" fake-server
 results=$work/results.jsonl
 bench=$build/bench/agentroute_bench_load
 bash "$work/run_bench.sh" -n "$n" -l "$lat" -r "$reps" -o "$results" \
-  "env BENCH_STREAM=1 $bench" "env BENCH_STREAM=on_event $bench" "env BENCH_STREAM=pull $bench" >&2
+  "env BENCH_STREAM=1 $bench" "env BENCH_STREAM=on_event $bench" "env BENCH_STREAM=pull $bench" \
+  "env BENCH_STREAM=pull_text $bench" >&2
 
 python3 - "$results" <<'PY'
 import json, statistics, sys
@@ -47,8 +49,10 @@ print(f"{'client':32} {'runs ok':>8} {'CPU us/call':>12} {'RSS KiB/run':>12}")
 for peer in sorted(rows):
     ok = sum(c["ok"] for c in rows[peer]); total = sum(c["n"] for c in rows[peer])
     print(f"{peer:32} {ok:>4}/{total:<4} {med(peer, cpu):>11.1f} {med(peer, rss):>12.2f}")
-pull = [p for p in rows if p.endswith("-pull")]; cb = [p for p in rows if p.endswith("-on_event")]
-if pull and cb:
-    print(f"pull / on_event: CPU per call {med(pull[0], cpu) / med(cb[0], cpu):.3f}, "
-          f"RSS per run {med(pull[0], rss) / med(cb[0], rss):.3f}")
+cb = [p for p in rows if p.endswith("-on_event")]
+for suffix in ("-pull", "-pull_text"):
+    pull = [p for p in rows if p.endswith(suffix)]
+    if pull and cb:
+        print(f"{suffix[1:]} / on_event: CPU per call {med(pull[0], cpu) / med(cb[0], cpu):.3f}, "
+              f"RSS per run {med(pull[0], rss) / med(cb[0], rss):.3f}")
 PY

@@ -165,7 +165,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
     const std::unique_ptr<StreamedParts> parts = streamed_parts(state, output != nullptr);
     std::vector<Message> shaped;
     for (;;) {
-        if (state.observer) co_await state.observer->ready();
+        if (state.observer && state.observer->behind()) co_await state.observer->ready();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);
         ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap};
@@ -190,7 +190,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
 
         if (state.messages.back().has_tool_calls()) {
             const std::vector<ToolCall> calls = announce_tool_calls(state);
-            if (state.observer) co_await state.observer->ready();
+            if (state.observer && state.observer->behind()) co_await state.observer->ready();
             co_await run_tool_calls(state, calls);
             continue;
         }

@@ -189,10 +189,12 @@ public:
                   StreamOptions stream_options)
         : pending_(std::make_unique<Pending>(
               Pending{std::move(core), std::move(prompt), std::move(options), std::move(stream_options.executor)})),
-          buffer_(std::max<std::size_t>(1, stream_options.buffer)) {}
+          buffer_(std::max<std::size_t>(1, stream_options.buffer)),
+          wanted_(stream_options.events) {}
 
     void on_event(const RunEvent& event) override {
-        if (is_terminal(event.kind)) return;  // the terminal event comes with the outcome
+        // The terminal event comes with the outcome.
+        if (is_terminal(event.kind) || !wanted_.contains(event.kind)) return;
         std::lock_guard lock(mutex_);
         if (stopped_) return;
         // A fragment joins the one before it that the consumer has not taken yet: the consumer
@@ -216,6 +218,11 @@ public:
             queue_.push(owned(event));
         }
         consumer_.wake({});
+    }
+
+    bool behind() override {
+        std::lock_guard lock(mutex_);
+        return !stopped_ && queue_.size() >= buffer_;
     }
 
     asio::awaitable<void> ready() override {
@@ -360,6 +367,7 @@ private:
     };
     std::unique_ptr<Pending> pending_;
     const std::size_t buffer_;
+    const EventKinds wanted_;
     // The run's strand while it runs, and what cancels it; emitted only on that strand.
     std::optional<asio::any_io_executor> run_executor_;
     asio::cancellation_signal cancel_run_;

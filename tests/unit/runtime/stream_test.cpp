@@ -122,6 +122,22 @@ TEST(Stream, ASuccessfulRunStreamsItsLoopInOrderAndEndsOnceCompleted) {
     EXPECT_FALSE(run_co(stream.next()).has_value());
 }
 
+TEST(Stream, AConsumerAsksOnlyForTheKindsItWantsAndStillGetsTheEnd) {
+    Agent agent({.name = "a", .model = script({ScriptedModel::tool_call("noop", "{}"), ScriptedModel::text("done")})});
+    agent.tool("noop", "d", [](RunContext&) { return std::string("r"); });
+    auto stream = agent.stream("go", RunOptions(), StreamOptions{.events = {K::text_delta, K::tool_call}});
+    auto events = run_co(drain(stream));
+    EXPECT_EQ(kinds_of(events), (std::vector<K>{K::tool_call, K::text_delta, K::completed}));
+    EXPECT_EQ(events.back().result()->output, "done");
+    EXPECT_EQ(events.back().usage().model_calls, 2);  // the terminal event keeps its usage
+}
+
+TEST(Stream, EventKindsHoldWhatTheyWereGiven) {
+    constexpr EventKinds text{K::text_delta};
+    static_assert(text.contains(K::text_delta) && !text.contains(K::usage));
+    static_assert(EventKinds().contains(K::partial_output) && EventKinds().contains(K::cancelled));
+}
+
 TEST(Stream, AFailingToolEndsTheStreamOnceFailedWithARethrowableError) {
     Agent agent({.name = "a", .model = script({ScriptedModel::tool_call("boom", "{}")})});
     agent.tool("boom", "d", [](RunContext&) -> std::string { throw std::runtime_error("disk on fire"); });

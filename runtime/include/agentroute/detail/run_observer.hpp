@@ -15,8 +15,11 @@ public:
     /// Called synchronously for every event; must not block (the model's read is behind it).
     virtual void on_event(const RunEvent& event) = 0;
 
-    /// Awaited by the run before each model call and before its tools run: an observer that
-    /// is behind (a slow stream consumer) holds the run there, never inside a read.
+    /// Asked by the run before each model call and before its tools run: whether it must
+    /// await `ready()` first (a plain call: the usual answer, no, costs no coroutine).
+    virtual bool behind() = 0;
+    /// Awaited then: an observer that is behind (a slow stream consumer) holds the run there,
+    /// never inside a read.
     virtual boost::asio::awaitable<void> ready() = 0;
 };
 
