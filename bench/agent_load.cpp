@@ -18,6 +18,10 @@
 //                       (our fake does; the peers' Node fake answers HTTP/1.1)
 //   BENCH_LABEL=-x      appended to the reported name (e.g. a run with another allocator
 //                       preloaded, which this program cannot see)
+//   BENCH_ATTEMPTS=K    HTTP attempts per model call (RetryOptions::max_attempts). Default 1:
+//                       retries off, as every peer runs (`maxRetries: 0`), so a failure shows
+//                       as one rather than hiding in a retry. `retries` in the result counts
+//                       the retries taken (from each call's record).
 //
 // By default N connections are opened first (OpenRouterModel::preconnect) and timed apart:
 // setup_s is that phase, run_s the N runs on open connections; wall_s is both, as the
@@ -34,6 +38,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <span>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -109,6 +114,7 @@ std::shared_ptr<OpenRouterModel> make_model(bool stream, bool http2) {
     if (const char* ca = std::getenv("FAKE_CA")) o.https.ca_file = ca;
     o.https.header_timeout = std::chrono::seconds(300);
     o.https.http2 = http2;
+    o.retry.max_attempts = std::getenv("BENCH_ATTEMPTS") ? std::max(1, std::atoi(std::getenv("BENCH_ATTEMPTS"))) : 1;
     return std::make_shared<OpenRouterModel>(o);
 }
 
@@ -191,7 +197,10 @@ int main(int argc, char** argv) {
     const bool http2 = !(std::getenv("BENCH_HTTP1") && std::string(std::getenv("BENCH_HTTP1")) == "1");
     auto model = make_model(stream, http2);
     Agent<> agent = make_agent(model);
-    std::atomic<long> ok{0}, failed{0}, model_calls{0};
+    std::atomic<long> ok{0}, failed{0}, model_calls{0}, retries{0};
+    auto count_retries = [&](std::span<const CallUsage> calls) {
+        for (const CallUsage& c : calls) retries += std::max(0, c.attempts - 1);
+    };
     std::mutex error_mutex;
     std::string first_error;
     if (!sequential) {
@@ -205,6 +214,10 @@ int main(int argc, char** argv) {
             ++failed;
             try {
                 std::rethrow_exception(e);
+            } catch (const ErrorAgent& x) {
+                count_retries(x.calls());
+                std::lock_guard lock(error_mutex);
+                if (first_error.empty()) first_error = x.what();
             } catch (const std::exception& x) {
                 std::lock_guard lock(error_mutex);
                 if (first_error.empty()) first_error = x.what();
@@ -212,6 +225,7 @@ int main(int argc, char** argv) {
             return;
         }
         model_calls += r.usage.model_calls;
+        count_retries(r.calls);
         (r.output == final_text ? ok : failed)++;
     };
 
@@ -279,6 +293,8 @@ int main(int argc, char** argv) {
                              {"cpu_sys_s", round3(seconds(after.ru_stime) - seconds(before.ru_stime))},
                              {"peak_rss_mb", round3(static_cast<double>(after.ru_maxrss) / 1024.0)},
                              {"model_calls", model_calls.load()},
+                             {"attempts_per_call", static_cast<std::int64_t>(model->options().retry.max_attempts)},
+                             {"retries", retries.load()},
                              {"tool_runs", tool_runs.load()},
                              {"base_rss_mb", round3(base_rss)},
                              {"startup_cpu_s", round3(startup_cpu)}};

@@ -23,6 +23,19 @@ def cpu_model() -> str:
 FAKES = {"node": "the peers' Node fake (`shared/peers/fake_openrouter.mjs`)",
          "ours": "our C++ fake (`agentroute fake-server`), the faster one"}
 
+LIKE_FOR_LIKE = {
+    "node": "the Node fake speaks HTTP/1.1 only, so every row here is HTTP/1.1 on both sides, "
+            "one connection per run in flight.",
+    "ours": "our fake answers HTTP/2 to clients that offer it (ours does; the Node peers do not), "
+            "so the `-http1` rows are the like-for-like ones and the other rows of ours show "
+            "what HTTP/2 is worth.",
+}
+
+
+def protocol(fake: str, client: str) -> str:
+    """The protocol a client of ours spoke with this fake."""
+    return "1.1" if fake == "node" or "-http1" in client else "2 vs 1.1"
+
 
 def section(fake: str, results: str, table_file: str) -> str:
     # The driver prints a JSON line per client run, then the table (from its "fake:" line on).
@@ -41,8 +54,8 @@ def section(fake: str, results: str, table_file: str) -> str:
 
     cpu_k = lambda r: (r["cpu_user_s"] + r["cpu_sys_s"]) / r["model_calls"] * 1000
     rss_run = lambda r: (r["peak_rss_mb"] - r.get("base_rss_mb", 0)) * 1024 / r["n"]
-    ratio_lines = ["| latency ms | N | ours | peer | wall ours/peer | CPU per 1k calls ours/peer | RSS per run ours/peer |",
-                   "|---|---|---|---|---|---|---|"]
+    ratio_lines = ["| latency ms | N | ours | peer | HTTP | wall ours/peer | CPU per 1k calls ours/peer | RSS per run ours/peer |",
+                   "|---|---|---|---|---|---|---|---|"]
     for (lat, n) in sorted({(k[0], k[1]) for k in groups}):
         ours = [p for (l, m, p) in groups if (l, m) == (lat, n) and p.startswith("agentroute")]
         peers = [p for (l, m, p) in groups if (l, m) == (lat, n) and not p.startswith("agentroute")]
@@ -50,7 +63,8 @@ def section(fake: str, results: str, table_file: str) -> str:
             for p in sorted(peers):
                 a, b = groups[(lat, n, o)], groups[(lat, n, p)]
                 ratio_lines.append(
-                    f"| {lat} | {n} | {o} | {p} | {med(a, lambda r: r['wall_s']) / med(b, lambda r: r['wall_s']):.2f} "
+                    f"| {lat} | {n} | {o} | {p} | {protocol(fake, o)} "
+                    f"| {med(a, lambda r: r['wall_s']) / med(b, lambda r: r['wall_s']):.2f} "
                     f"| {med(a, cpu_k) / med(b, cpu_k):.3f} (1/{med(b, cpu_k) / med(a, cpu_k):.0f}) "
                     f"| {med(a, rss_run) / med(b, rss_run):.3f} (1/{med(b, rss_run) / max(med(a, rss_run), 1e-9):.0f}) |")
     # Our runs that opened their connections first: the set-up apart from the runs, and what one
@@ -106,7 +120,21 @@ def section(fake: str, results: str, table_file: str) -> str:
             f"| {lat} | {n} | {o} | {failures} | {med(a, cpu_k):.3f} s, {best_cpu:.2f} s, 1/{best_cpu / med(a, cpu_k):.1f} "
             f"| {med(a, rss_run):.0f}, {best_rss:.0f}, 1/{best_rss / max(med(a, rss_run), 1e-9):.1f} |")
 
+    # Retries: every client runs with them off (the peers' `maxRetries: 0`, our
+    # BENCH_ATTEMPTS=1), so a failure counts as one; ours report the retries they took.
+    ours_rows = [r for k, rs in groups.items() if k[2].startswith("agentroute") for r in rs]
+    retries = sum(r.get("retries", 0) for r in ours_rows)
+    attempts = sorted({r.get("attempts_per_call", "?") for r in ours_rows}, key=str)
+    # What else the machine did meanwhile: steal (the hypervisor's) and other processes' CPU.
+    steal = med(rows, lambda r: r.get("host_steal_s", 0)) if rows else 0
+    other = med(rows, lambda r: r.get("other_cpu_s", 0)) if rows else 0
+
     return f"""## Fake server: {FAKES.get(fake, fake)}
+
+Like for like: {LIKE_FOR_LIKE.get(fake, "")} Every client runs with retries off (the peers'
+`maxRetries: 0`; ours with {", ".join(map(str, attempts))} attempt(s) per call): retries taken by
+ours in all these runs: {retries}. Machine during the runs (median per client run): steal
+{steal:.2f} s, other processes' CPU {other:.2f} s.
 
 ### Ratios, ours / peer
 

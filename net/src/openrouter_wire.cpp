@@ -3,6 +3,7 @@
 #include "answer_reader.hpp"
 #include "json_writer.hpp"
 
+#include <agentroute/detail/finite_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -134,7 +135,9 @@ std::string text_of(WireText&& t) { return std::move(t.text); }
 // "reasoning" and "reasoning_details" as one opaque JSON object text, "" when neither.
 // `details` may be null (none).
 std::string reasoning_json(const std::string& text, bool has_text, const json::array* details) {
-    const bool has_details = details != nullptr && !details->empty();
+    // Details holding a number past a double's range cannot be sent back as JSON: dropped, the
+    // reasoning text kept (found by fuzzing).
+    const bool has_details = details != nullptr && !details->empty() && agentroute::detail::all_numbers_finite(*details);
     if (!has_text && !has_details) return {};
     json::object o;
     if (has_text) o["reasoning"] = text;

@@ -1,5 +1,7 @@
 #include "partial_json.hpp"
 
+#include <agentroute/detail/finite_json.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -13,6 +15,7 @@ std::optional<std::string> normalized(std::string_view json) {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(json, ec);
     if (ec || !v.is_object() || v.get_object().empty()) return std::nullopt;
+    if (!all_numbers_finite(v)) return std::nullopt;  // no JSON can say it (found by fuzzing)
     return boost::json::serialize(v);
 }
 

@@ -233,6 +233,17 @@ TEST(OpenRouterWire, UsageDetailsAreReadFromBodiesAndStreams) {
     EXPECT_FALSE(elsewhere.usage.cost_known);
 }
 
+TEST(OpenRouterWire, ReasoningDetailsThatNoJsonCanSayAreDroppedNotSentBackAsInfinity) {
+    // Found by fuzzing: a number past a double's range would be written back as `Infinity`.
+    WireOutcome out = parse_chat_body(
+        R"({"choices":[{"message":{"content":"x","reasoning":"think","reasoning_details":[{"type":"reasoning.text","n":1e400}]}}]})",
+        "");
+    ASSERT_TRUE(out.response);
+    const json::value reasoning = json::parse(out.response->message.reasoning);
+    EXPECT_EQ(reasoning.at("reasoning"), "think");
+    EXPECT_FALSE(reasoning.as_object().contains("reasoning_details"));
+}
+
 TEST(OpenRouterWire, JsonStringEscapingAndValidation) {
     std::string out;
     append_json_string(out, std::string("a\"b\\c\x1f\xc3\xa9", 8));

@@ -42,3 +42,9 @@ TEST(PartialJson, TheFollowerReportsOnlyChanges) {
     EXPECT_FALSE(partial.feed(R"( "b":[1,)"));  // no new member: no event
     EXPECT_EQ(partial.feed(R"(2]})"), R"({"a":1,"b":[1,2]})");
 }
+
+TEST(PartialJson, ANumberPastADoublesRangeIsNeverWrittenAsInfinity) {
+    // Found by fuzz/partial_json.cpp: Boost.JSON reads it as -inf and would write `-Infinity`.
+    EXPECT_EQ(complete_members(R"({"me":"John","age":-1e30930})"), std::nullopt);
+    EXPECT_EQ(complete_members(R"({"me":"John", "age":-1e30930)"), R"({"me":"John"})");
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets (fuzz/), from the recorded OpenRouter exchanges and the
+inputs the tests use: one folder per target under OUT.
+usage: fuzz_seeds.py SHARED_DIR OUT"""
+import json
+import pathlib
+import sys
+
+
+def main() -> None:
+    shared, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    seeds: dict[str, list[bytes]] = {t: [] for t in (
+        "sse_stream", "answer_body", "generation_bill", "partial_json", "tool_arguments", "fts_query", "chat_request")}
+    for f in sorted((shared / "fixtures" / "openrouter").glob("*.json")):
+        fixture = json.loads(f.read_text())
+        body = fixture["response"]["body_text"].encode()
+        request = fixture.get("request", {}).get("body")
+        if b"data:" in body:
+            seeds["sse_stream"].append(b"\x10" + body)  # one choice byte: 17-byte reads
+            seeds["sse_stream"].append(b"\x00" + body)  # byte by byte
+        else:
+            seeds["answer_body"].append(b"\x00" + body)
+            try:
+                message = json.loads(body)["choices"][0]["message"]
+                for call in message.get("tool_calls") or []:
+                    seeds["tool_arguments"].append((call["function"].get("arguments") or "{}").encode())
+                content = message.get("content")
+                if isinstance(content, str) and content.lstrip().startswith("{"):
+                    seeds["partial_json"].append(b"\x03" + content.encode())
+            except (ValueError, KeyError, IndexError, TypeError):
+                pass
+        if request is not None:
+            seeds["chat_request"].append(json.dumps(request).encode())
+    seeds["generation_bill"] += [
+        b'{"data":{"id":"gen-1","total_cost":0.0012,"tokens_prompt":31,"tokens_completion":21,"model":"x"}}',
+        b'{"data":{"total_cost":-1}}', b'{"data":{"total_cost":1e309,"tokens_prompt":1.5}}', b'{"data":null}']
+    seeds["partial_json"] += [b'\x02{"city":"Paris, Fr", "temp": 21, "tags": ["a", "b"]}',
+                              b'\x01Here it is: {"a": {"b": [1, {"c": "}"}]}, "d": "\\"q\\""}']
+    seeds["tool_arguments"] += [
+        b'{"ticket_id":"4821","count":3,"big":9007199254740993,"small":7,"ratio":0.5,"urgent":true,'
+        b'"note":null,"tags":["a"],"items":[{"name":"x","weight":1.5}],"numbers":[1,2]}',
+        b'{"count":1e309}', b'{"count":-2147483649}', b'{"small":-1}', b'{"items":[{"weight":"x"}]}']
+    seeds["fts_query"] += [b"refund policy", b'"NEAR(a b)" OR * -x :y', b"a & b | !c :* <-> d",
+                           "caf\u00e9 na\u00efve \u65e5\u672c".encode(), b"\xff\xfe invalid utf-8 \xc3"]
+    repro = shared / "repro"
+    if repro.is_dir():
+        for f in sorted(repro.iterdir()):
+            if f.is_file() and f.suffix == ".json":
+                seeds["answer_body"].append(b"\x00" + f.read_bytes())
+    for target, items in seeds.items():
+        folder = out / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, data in enumerate(items):
+            (folder / f"seed-{i:03d}").write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()
