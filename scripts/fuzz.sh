@@ -22,13 +22,15 @@ python3 scripts/fuzz_seeds.py "$shared" "$build/seeds"
 mkdir -p "$build/crashes" "$build/logs"
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sse_stream answer_body generation_bill partial_json tool_arguments fts_query chat_request)
+[ ${#targets[@]} -gt 0 ] || targets=(sse_stream answer_body generation_bill partial_json tool_arguments fts_query chat_request
+    config_key)
 failed=0
 printf '%-16s %12s %10s %8s %8s %s\n' target executions corpus cov features result
 for t in "${targets[@]}"; do
     dict=fuzz/dict/json.dict
     [ "$t" = sse_stream ] && dict=fuzz/dict/sse.dict
     [ "$t" = fts_query ] && dict=
+    [ "$t" = config_key ] && dict=
     corpus=$build/corpus/$t
     mkdir -p "$corpus"
     log=$build/logs/$t.log

@@ -10,7 +10,8 @@ import sys
 def main() -> None:
     shared, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     seeds: dict[str, list[bytes]] = {t: [] for t in (
-        "sse_stream", "answer_body", "generation_bill", "partial_json", "tool_arguments", "fts_query", "chat_request")}
+        "sse_stream", "answer_body", "generation_bill", "partial_json", "tool_arguments", "fts_query", "chat_request",
+        "config_key")}
     for f in sorted((shared / "fixtures" / "openrouter").glob("*.json")):
         fixture = json.loads(f.read_text())
         body = fixture["response"]["body_text"].encode()
@@ -42,6 +43,8 @@ def main() -> None:
         b'{"count":1e309}', b'{"count":-2147483649}', b'{"small":-1}', b'{"items":[{"weight":"x"}]}']
     seeds["fts_query"] += [b"refund policy", b'"NEAR(a b)" OR * -x :y', b"a & b | !c :* <-> d",
                            "caf\u00e9 na\u00efve \u65e5\u672c".encode(), b"\xff\xfe invalid utf-8 \xc3"]
+    seeds["config_key"] += [b"api_key = sk-or-v1-0123456789abcdef\n", b"# comment\napi_key: 'sk-or-v1-q'\r\n",
+                            b"other = 1\napi_key=\n api_key = \"sk\" \n", b"api_key"]
     repro = shared / "repro"
     if repro.is_dir():
         for f in sorted(repro.iterdir()):
