@@ -92,8 +92,11 @@ asio::awaitable<void> add_usage(OpenRouterModel& model, const OpenRouterModel::I
         co_return;
     }
     if (!call.present && !answered) co_return;
-    bill.add(co_await bill_for_answer(bill_desk(model, impl), generation_id, call.usage, call.present,
-                                      impl.options.https.settle_timeout));
+    // Named, not a temporary of the co_await: GCC 12 may destroy those twice.
+    const BillDesk desk = bill_desk(model, impl);
+    const Bill priced = co_await bill_for_answer(desk, generation_id, call.usage, call.present,
+                                                 impl.options.https.settle_timeout);
+    bill.add(priced);
 }
 
 bool is_cancellation(const boost::system::error_code& ec) { return ec == asio::error::operation_aborted; }
@@ -258,8 +261,10 @@ asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterMo
     if (!result.request_sent || (result.head.status != 0 && result.head.status != 200)) co_return;
     std::string generation_id = result.head.header("x-generation-id");
     if (!generation_id.empty()) bill.generation_id = generation_id;
-    bill.add(co_await bill_for_abandoned(bill_desk(model, impl), std::move(generation_id), request_bytes,
-                                         impl.options.https.settle_timeout));
+    const BillDesk desk = bill_desk(model, impl);  // named: see add_usage
+    const Bill settled = co_await bill_for_abandoned(desk, std::move(generation_id), request_bytes,
+                                                     impl.options.https.settle_timeout);
+    bill.add(settled);
 }
 
 // Everything after an exchange, with throw_if_cancelled off (the caller's, or the abandoned
