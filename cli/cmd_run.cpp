@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <stdexcept>
 
 namespace agentroute::cli {
 namespace {
@@ -38,7 +39,8 @@ namespace asio = boost::asio;
 // SIGTERM cancel the run, which still ends with its terminal event (and its usage).
 asio::awaitable<Result<std::string>> print_as_it_streams(const Agent<>& agent, std::string prompt, bool quiet) {
     auto stream = agent.stream(std::move(prompt));
-    asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+    const auto executor = co_await asio::this_coro::executor;
+    asio::signal_set signals(executor, SIGINT, SIGTERM);
     signals.async_wait([&stream](const boost::system::error_code& ec, int) {
         if (!ec) stream.cancel();
     });
@@ -60,6 +62,7 @@ asio::awaitable<Result<std::string>> print_as_it_streams(const Agent<>& agent, s
     }
     signals.cancel();  // its handler runs with operation_aborted and leaves the stream alone
     if (error) std::rethrow_exception(error);
+    if (!result) throw std::logic_error("agentroute: the stream ended without its terminal event");
     co_return std::move(*result);
 }
 
