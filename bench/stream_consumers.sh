@@ -16,6 +16,9 @@ while getopts "n:l:r:h" opt; do
   esac
 done
 shared=${AGENTROUTE_SHARED_DIR:-$root/../shared}
+"$root/scripts/install-deps.sh"
+# The peers' driver reads the fake's ready line with Node (no npm packages needed).
+command -v node >/dev/null || { echo "stream_consumers.sh: needs node (apt-get install nodejs)" >&2; exit 2; }
 build=$(realpath -m "${BUILD_DIR:-$root/build/release}")
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAGENTROUTE_BUILD_BENCH=ON \
   -DAGENTROUTE_BUILD_TESTS=OFF -DAGENTROUTE_BUILD_DOC_EXAMPLES=OFF >/dev/null

@@ -43,7 +43,7 @@ def main() -> None:
         b'{"count":1e309}', b'{"count":-2147483649}', b'{"small":-1}', b'{"items":[{"weight":"x"}]}']
     seeds["fts_query"] += [b"refund policy", b'"NEAR(a b)" OR * -x :y', b"a & b | !c :* <-> d",
                            "caf\u00e9 na\u00efve \u65e5\u672c".encode(), b"\xff\xfe invalid utf-8 \xc3"]
-    seeds["config_key"] += [b"api_key = sk-or-v1-0123456789abcdef\n", b"# comment\napi_key: 'sk-or-v1-q'\r\n",
+    seeds["config_key"] += [b"api_key = not-a-real-key-fuzz-seed\n", b"# comment\napi_key: 'sk-or-v1-q'\r\n",
                             b"other = 1\napi_key=\n api_key = \"sk\" \n", b"api_key"]
     repro = shared / "repro"
     if repro.is_dir():

@@ -61,7 +61,7 @@ struct CallBill {
     Usage usage;
     CostSource source = CostSource::billed;
     std::optional<CostDetails> details;
-    std::string generation_id;  ///< the last attempt's that had one
+    std::string generation_id;  ///< the last attempt's (its header's, else its answer's)
     int attempts = 0;
 
     void add(const Bill& bill) {
@@ -205,8 +205,8 @@ CallUsage failed_call(const OpenRouterOptions& o, const CallBill& bill) {
 asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::Impl& impl, ExchangeResult result,
                                 Received& received, int attempt, CallBill& bill, bool streams_text) {
     const OpenRouterOptions& o = impl.options;
-    const std::string generation_id = result.head.header("x-generation-id");
-    if (!generation_id.empty()) bill.generation_id = generation_id;
+    bill.generation_id = result.head.header("x-generation-id");
+    const std::string& generation_id = bill.generation_id;
     Usage& spent = bill.usage;
     if (result.ec) {
         const bool before_response = !result.response_started;
@@ -228,10 +228,10 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
         // Its text quotes the body, which may echo the key.
         throw ErrorProtocol(redact_secrets(e.what(), o.api_key), spent);
     }
-    if (outcome.response && !outcome.response->generation_id.empty()) {
-        bill.generation_id = outcome.response->generation_id;  // the body's id when no header had one
+    if (generation_id.empty() && outcome.response) {
+        bill.generation_id = outcome.response->generation_id;  // the body's id, when no header had one
     }
-    co_await add_usage(model, impl, bill, outcome.usage, bill.generation_id, outcome.response.has_value());
+    co_await add_usage(model, impl, bill, outcome.usage, generation_id, outcome.response.has_value());
     if (outcome.usage.invalid != nullptr) {
         throw ErrorProtocol(std::string(outcome.usage.invalid) + " in the answer is not a token count", spent);
     }
@@ -259,10 +259,9 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
 asio::awaitable<void> count_abandoned(OpenRouterModel& model, const OpenRouterModel::Impl& impl,
                                       const ExchangeResult& result, std::size_t request_bytes, CallBill& bill) {
     if (!result.request_sent || (result.head.status != 0 && result.head.status != 200)) co_return;
-    std::string generation_id = result.head.header("x-generation-id");
-    if (!generation_id.empty()) bill.generation_id = generation_id;
+    bill.generation_id = result.head.header("x-generation-id");
     const BillDesk desk = bill_desk(model, impl);  // named: see add_usage
-    const Bill settled = co_await bill_for_abandoned(desk, std::move(generation_id), request_bytes,
+    const Bill settled = co_await bill_for_abandoned(desk, bill.generation_id, request_bytes,
                                                      impl.options.https.settle_timeout);
     bill.add(settled);
 }

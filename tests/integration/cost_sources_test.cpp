@@ -10,10 +10,12 @@
 
 #include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/fixtures.hpp>
+#include <agentroute_test/usage_sum.hpp>
 #include <boost/describe.hpp>
 #include <gtest/gtest.h>
 
 using namespace agentroute;
+using agentroute::test::sum;
 using agentroute::testkit::FakeOpenRouter;
 namespace json = boost::json;
 
@@ -65,12 +67,6 @@ Recorded recorded(const json::value& fixture) {
     }
     r.tool_call = answer.at("choices").at(0).at("message").get_object().contains("tool_calls");
     return r;
-}
-
-Usage sum(std::span<const CallUsage> calls) {
-    Usage total;
-    for (const CallUsage& c : calls) total += c.usage;
-    return total;
 }
 
 class CostSources : public ::testing::TestWithParam<Case> {

@@ -7,23 +7,19 @@
 
 #include <agentroute_test/run_co.hpp>
 #include <agentroute_test/script.hpp>
+#include <agentroute_test/usage_sum.hpp>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 using namespace agentroute;
+using agentroute::test::sum;
 using agentroute::test::expect_error;
 using agentroute::test::run_co;
 using agentroute::test::script;
 using agentroute::testkit::ScriptedModel;
 
 namespace {
-
-Usage sum(std::span<const CallUsage> calls) {
-    Usage total;
-    for (const CallUsage& c : calls) total += c.usage;
-    return total;
-}
 
 Usage unknown_cost() {
     Usage u{40, 8, 0.0, 1};
