@@ -18,6 +18,10 @@
 //                       (our fake does; the peers' Node fake answers HTTP/1.1)
 //   BENCH_LABEL=-x      appended to the reported name (e.g. a run with another allocator
 //                       preloaded, which this program cannot see)
+//   BENCH_TREE=1        each run is a tree: the agent hands each of its tool calls to a child
+//                       agent (the tool `research`, `Agent::as_tool`) that has the lookup tool.
+//                       With the fake answering three tool calls at once (`fake-server
+//                       --tool-calls 3`) that is 8 model calls a tree: bench/agent_trees.sh
 //   BENCH_ATTEMPTS=K    HTTP attempts per model call (RetryOptions::max_attempts). Default 1:
 //                       retries off, as every peer runs (`maxRetries: 0`), so a failure shows
 //                       as one rather than hiding in a retry. `retries` in the result counts
@@ -129,6 +133,14 @@ Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
     return agent;
 }
 
+// The tree: the same agent, whose tool is a child agent that has the lookup tool.
+Agent<> make_tree(std::shared_ptr<OpenRouterModel> model) {
+    Agent<> child = make_agent(model);
+    Agent parent({.name = "triage", .model = std::move(model), .instructions = instructions, .max_turns = 5});
+    parent.tool(child.as_tool("research", "Research one ticket in depth."));
+    return parent;
+}
+
 // How a run's events are consumed.
 enum class Consumer { none, on_event, pull, pull_text };
 
@@ -196,7 +208,8 @@ int main(int argc, char** argv) {
     const bool preconnect = !(std::getenv("BENCH_PRECONNECT") && std::string(std::getenv("BENCH_PRECONNECT")) == "0");
     const bool http2 = !(std::getenv("BENCH_HTTP1") && std::string(std::getenv("BENCH_HTTP1")) == "1");
     auto model = make_model(stream, http2);
-    Agent<> agent = make_agent(model);
+    const bool tree = std::getenv("BENCH_TREE") && std::string(std::getenv("BENCH_TREE")) == "1";
+    Agent<> agent = tree ? make_tree(model) : make_agent(model);
     std::atomic<long> ok{0}, failed{0}, model_calls{0}, retries{0};
     auto count_retries = [&](std::span<const CallUsage> calls) {
         for (const CallUsage& c : calls) retries += std::max(0, c.attempts - 1);
@@ -205,7 +218,7 @@ int main(int argc, char** argv) {
     std::string first_error;
     if (!sequential) {
         timeline.on = true;
-        timeline.first_answers.reserve(static_cast<std::size_t>(n));
+        timeline.first_answers.reserve(static_cast<std::size_t>(n) * (tree ? 9 : 1));
         timeline.ends.reserve(static_cast<std::size_t>(n));
     }
     auto done = [&](std::exception_ptr e, const Result<std::string>& r) {
@@ -282,7 +295,7 @@ int main(int argc, char** argv) {
                                            : consumer == Consumer::pull      ? "-pull"
                                            : consumer == Consumer::pull_text ? "-pull_text"
                                                                              : "") +
-                                          (!sequential && !preconnect ? "-lazy" : "") +
+                                          (!sequential && !preconnect ? "-lazy" : "") + (tree ? "-tree" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "") +
                                           (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},
                              {"n", n},

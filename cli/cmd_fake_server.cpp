@@ -14,12 +14,13 @@ int cmd_fake_server(const Args& args) {
     if (args.flag("help")) {
         std::cout << R"(usage: agentroute fake-server [--port N] [--host ADDR] [--latency-ms N] [--price USD]
                               [--threads N] [--replay DIR] [--cert-dir DIR] [--api-key KEY]
-                              [--no-http2]
+                              [--no-http2] [--tool-calls N]
 
 Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JSON line
 {"ready":true,"url":...,"ca":...} when listening: point clients at url and trust ca
 (AGENTROUTE_BASE_URL / AGENTROUTE_CA_FILE). On exit prints {"event":"exit","served":...}.
 Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.1 only.
+--tool-calls N: the scenario's tool-call answer calls the first offered tool N times at once.
 )";
         return ok;
     }
@@ -46,6 +47,8 @@ Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.
     o.cert_dir = args.value("cert-dir").value_or("");
     o.api_key = args.value("api-key").value_or("");
     o.http2 = !args.flag("no-http2");
+    o.tool_calls_per_answer = static_cast<int>(args.number("tool-calls", 1));
+    if (o.tool_calls_per_answer < 1) throw UsageError("--tool-calls must be at least 1");
     testkit::FakeOpenRouter fake(o);
     std::cout << boost::json::serialize(boost::json::object{
                      {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})

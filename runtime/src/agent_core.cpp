@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace agentroute::detail {
@@ -19,7 +20,8 @@ struct AgentCore::Resolved {
     std::shared_ptr<Model> model;
 };
 
-AgentCore::AgentCore(AgentOptions options) : options_(std::move(options)) {
+AgentCore::AgentCore(AgentOptions options)
+    : options_(std::move(options)), display_name_(options_.name.empty() ? "agent" : options_.name) {
     if (options_.model.model()) {
         model_ = options_.model.model();
     } else if (!options_.model.name().empty()) {
@@ -93,14 +95,86 @@ void AgentCore::ensure_configurable() const {
 
 void AgentCore::add_tool(ToolEntry tool) {
     ensure_configurable();
-    for (const ToolEntry& existing : tools_) {
-        if (existing.definition.name == tool.definition.name) {
-            throw std::logic_error("agentroute: tool '" + tool.definition.name +
-                                   "' is registered twice");
-        }
-    }
+    ensure_new_tool_name(tool.definition.name);
     definitions_.push_back(tool.definition);
     tools_.push_back(std::move(tool));
+}
+
+void AgentCore::ensure_new_tool_name(const std::string& name) const {
+    for (const ToolDefinition& existing : definitions_) {
+        if (existing.name == name) {
+            throw std::logic_error("agentroute: tool '" + name + "' is registered twice");
+        }
+    }
+}
+
+namespace {
+
+// OpenAI-style tool names: letters, digits, '_' and '-', at most 64 bytes.
+std::string transfer_tool_name(const std::string& target) {
+    std::string name = "transfer_to_";
+    for (char c : target) {
+        const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        name += kept ? c : '_';
+    }
+    if (name.size() > 64) name.resize(64);
+    return name;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Whether `to` is reachable from `from` through strong handoff edges.
+bool reaches(const AgentCore& from, const AgentCore* to, std::vector<const AgentCore*>& seen) {
+    if (&from == to) return true;
+    if (std::find(seen.begin(), seen.end(), &from) != seen.end()) return false;
+    seen.push_back(&from);
+    for (const HandoffTarget& edge : from.handoffs()) {
+        if (edge.strong && reaches(*edge.strong, to, seen)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void AgentCore::add_handoff(std::shared_ptr<AgentCore> target, HandoffOptions options) {
+    ensure_configurable();
+    if (!target) throw std::logic_error("agentroute: handoff to no agent");
+    HandoffTarget edge;
+    edge.tool_name = options.tool_name.empty() ? transfer_tool_name(target->display_name()) : options.tool_name;
+    ensure_new_tool_name(edge.tool_name);
+    std::string description = options.description;
+    if (description.empty()) {
+        description = target->display_name();
+        if (!target->options().instructions.empty()) description += ": " + first_line(target->options().instructions);
+    }
+    definitions_.push_back(ToolDefinition{edge.tool_name,
+                                          "Hand the conversation over to " + target->display_name() + ". " + description,
+                                          R"({"type":"object","properties":{},"additionalProperties":false})"});
+    // An edge back to an agent that already reaches this one closes a cycle: held weakly, or
+    // the agents of the cycle would keep each other alive forever.
+    std::vector<const AgentCore*> seen;
+    if (reaches(*target, this, seen)) {
+        edge.weak = target;
+    } else {
+        edge.strong = std::move(target);
+    }
+    edge.options = std::move(options);
+    handoffs_.push_back(std::move(edge));
+}
+
+const HandoffTarget* AgentCore::find_handoff(std::string_view tool_name) const noexcept {
+    for (const HandoffTarget& edge : handoffs_) {
+        if (edge.tool_name == tool_name) return &edge;
+    }
+    return nullptr;
+}
+
+std::shared_ptr<AgentCore> HandoffTarget::target(const AgentCore& from) const {
+    if (strong) return strong;
+    if (auto alive = weak.lock()) return alive;
+    throw ErrorConfig("the agent '" + from.display_name() + "' hands off with '" + tool_name +
+                      "' to an agent that no longer exists: keep the agents of a handoff cycle "
+                      "alive while they run (docs/multi-agent.md)");
 }
 
 void AgentCore::set_output(std::optional<OutputSchema> schema, OutputParser parser) {

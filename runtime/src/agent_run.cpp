@@ -128,21 +128,23 @@ RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
         std::rethrow_exception(error);
     }
     state.emit({.kind = RunEvent::Kind::completed, .usage = state.usage});
-    return RunOutcome{std::move(output), state.usage, std::move(state.messages), state.ctx.run_id(),
-                      std::move(state.calls)};
+    return RunOutcome{std::move(output),         state.usage,          std::move(state.messages),
+                      state.ctx.run_id(),        std::move(state.calls), state.core->options().name,
+                      std::move(state.handoffs)};
 }
 
 }  // namespace
 
 boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options,
-                                                  std::shared_ptr<RunObserver> observer) {
+                                                  std::shared_ptr<RunObserver> observer, RunState* parent) {
     frozen_.store(true, std::memory_order_release);
     auto executor = co_await boost::asio::this_coro::executor;
-    RunState state(shared_from_this(), std::move(options), std::move(executor), std::move(observer));
+    RunState state(shared_from_this(), std::move(options), std::move(executor), std::move(observer), parent);
     Memory* memory = conversation_memory(state);
     std::vector<Message> stored;
     if (memory) stored = co_await memory->load_conversation(*state.options.conversation_id);
     seed_messages(state, std::move(prompt), std::move(stored));
+    resume_holder(state);
 
     std::exception_ptr error;
     std::any output;

@@ -25,11 +25,20 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     if (state.turn >= state.max_turns) {
         throw ErrorMaxTurns(state.turn + 1, state.max_turns, state.usage);
     }
-    if (!state.max_cost) co_return std::nullopt;
-
-    if (state.usage.cost_unknown && !state.core->options().allow_unknown_cost) {
-        throw ErrorCostUnknown(state.usage.total_cost_usd, *state.max_cost, model_of_unknown_cost(state), state.usage);
+    // The tightest ceiling of this run and the runs it is a child of: each bounds its tree.
+    const RunState* limiting = nullptr;
+    for (const RunState* level = &state; level; level = level->parent) {
+        if (!level->max_cost) continue;
+        if (level->usage.cost_unknown && !level->core->options().allow_unknown_cost) {
+            throw ErrorCostUnknown(level->usage.total_cost_usd, *level->max_cost, model_of_unknown_cost(*level),
+                                   level->usage);
+        }
+        if (!limiting || *level->max_cost - level->usage.total_cost_usd <
+                             *limiting->max_cost - limiting->usage.total_cost_usd) {
+            limiting = level;
+        }
     }
+    if (!limiting) co_return std::nullopt;
     check_budget(state);
     std::optional<ModelPrice> price = co_await state.model->price();
     if (!price || price->completion <= 0) co_return std::nullopt;
@@ -37,10 +46,10 @@ boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state) 
     // The prompt's cost is known before sending only by estimate; the answer's worst case is
     // bounded exactly by capping max_tokens at what the rest buys.
     const double prompt_cost = static_cast<double>(estimated_prompt_tokens(state)) * price->prompt + price->request;
-    const double left = *state.max_cost - state.usage.total_cost_usd - prompt_cost;
+    const double left = *limiting->max_cost - limiting->usage.total_cost_usd - prompt_cost;
     const double affordable = left / price->completion;
     if (affordable < 1.0) {
-        throw ErrorBudget(state.usage.total_cost_usd, *state.max_cost, state.usage);
+        throw ErrorBudget(limiting->usage.total_cost_usd, *limiting->max_cost, limiting->usage);
     }
     co_return static_cast<std::int64_t>(std::min(affordable, 1e9));
 }
@@ -66,9 +75,11 @@ std::int64_t estimated_prompt_tokens(const RunState& state) {
 }
 
 void check_budget(const RunState& state) {
-    const auto& limit = state.max_cost;
-    if (limit && state.usage.total_cost_usd > *limit) {
-        throw ErrorBudget(state.usage.total_cost_usd, *limit, state.usage);
+    for (const RunState* level = &state; level; level = level->parent) {
+        const auto& limit = level->max_cost;
+        if (limit && level->usage.total_cost_usd > *limit) {
+            throw ErrorBudget(level->usage.total_cost_usd, *limit, level->usage);
+        }
     }
 }
 

@@ -30,7 +30,7 @@ void count_history_calls(RunState& state, const Usage& spent, bool failed = fals
 // that every tool call has its result. `storage` holds it when it differs from the original.
 boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
                                                               std::vector<Message>& storage) {
-    std::span<const Message> view = state.messages;
+    std::span<const Message> view = handoff_view(state, storage);
     if (const auto& policy = state.core->options().history) {
         Usage spent;
         try {
@@ -159,12 +159,14 @@ std::unique_ptr<StreamedParts> streamed_parts(RunState& state, bool typed) {
 }  // namespace
 
 boost::asio::awaitable<std::any> run_loop(RunState& state) {
-    AgentCore& core = *state.core;
-    Model& model = *state.model;
-    const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
-    const std::unique_ptr<StreamedParts> parts = streamed_parts(state, output != nullptr);
+    // Agents a handoff passes the conversation between share the output type.
+    const std::unique_ptr<StreamedParts> parts = streamed_parts(state, state.core->output_schema().has_value());
     std::vector<Message> shaped;
     for (;;) {
+        // Read each turn: a handoff changes the agent, and with it the model.
+        AgentCore& core = *state.core;
+        Model& model = *state.model;
+        const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
         if (state.observer && state.observer->behind()) co_await state.observer->ready();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);

@@ -4,22 +4,51 @@
 
 namespace agentroute::detail {
 
+namespace {
+
+std::string path_of(const AgentCore& core, const RunState* parent) {
+    if (!parent) return core.display_name();
+    return parent->path + " > " + core.display_name();
+}
+
+// A child shares its parent's memory unless it has one of its own.
+Memory* memory_of(const AgentCore& core, const RunState* parent) {
+    if (Memory* own = core.options().memory.get()) return own;
+    return parent && parent->ctx.has_memory() ? &parent->ctx.memory() : nullptr;
+}
+
+}  // namespace
+
 RunState::RunState(std::shared_ptr<AgentCore> core_in, RunOptions options_in,
-                   boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer_in)
+                   boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer_in,
+                   RunState* parent_in)
     : core(std::move(core_in)),
+      entry(core),
+      parent(parent_in),
+      path(path_of(*core, parent)),
       options(std::move(options_in)),
       model(core->model_for(options)),
       observer(std::move(observer_in)),
       max_cost(options.max_cost ? options.max_cost : core->options().max_cost),
       max_turns(options.max_turns.value_or(core->options().max_turns)),
       ctx(options.run_id.empty() ? make_run_id() : options.run_id, core->options().name,
-          core->options().memory.get(), std::move(executor), std::move(options.deps)) {
+          memory_of(*core, parent), std::move(executor), std::move(options.deps)) {
+    ctx.run_ = this;
     if (options.max_turns && *options.max_turns < 1) throw ErrorConfig("RunOptions::max_turns must be at least 1");
     if (options.max_cost && !(*options.max_cost > 0)) {
         throw ErrorConfig("RunOptions::max_cost must be a positive number of USD");
     }
     if (options.deadline) deadline = std::chrono::steady_clock::now() + *options.deadline;
+    // A child ends by its parent's deadline at the latest.
+    if (parent && parent->deadline && (!deadline || *parent->deadline < *deadline)) deadline = parent->deadline;
 }
+
+void RunState::enter_agent(const AgentCore& agent) {
+    ctx.agent_name_ = agent.options().name;
+    if (Memory* own = agent.options().memory.get()) ctx.memory_ = own;
+}
+
+RunState* run_state_of(const RunContext& ctx) noexcept { return ctx.run_; }
 
 void RunState::count_retry(const std::string& message) {
     ++retries_used;

@@ -20,9 +20,21 @@ namespace agentroute::detail {
 /// registry of runs. Only the run's own coroutine mutates it; parallel tool children read it.
 struct RunState {
     RunState(std::shared_ptr<AgentCore> core, RunOptions options,
-             boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer);
+             boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer,
+             RunState* parent = nullptr);
+    RunState(const RunState&) = delete;
+    RunState& operator=(const RunState&) = delete;
 
+    /// The agent running: the run's own, or the one a handoff passed the conversation to.
     std::shared_ptr<AgentCore> core;
+    /// The run's own agent; keeps every agent it hands off to reachable.
+    std::shared_ptr<AgentCore> entry;
+    /// The run this one is a child of (an agent used as a tool), which outlives it: a child
+    /// is awaited inside one of its parent's tool calls.
+    RunState* parent = nullptr;
+    /// Who the run's events and calls come from: the agent's name, after its parent's path
+    /// and " > " for a child.
+    std::string path;
     RunOptions options;
     std::shared_ptr<Model> model;  ///< resolved as the run starts (`AgentCore::model_for`)
     std::shared_ptr<RunObserver> observer;
@@ -39,17 +51,42 @@ struct RunState {
     int turn = 0;
     int retries_used = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::vector<Handoff> handoffs;
+    /// After a handoff with an input filter: what the agent that took over sees of the
+    /// messages before `view_from` (the system message aside).
+    std::vector<Message> filtered_before;
+    std::size_t view_from = 0;
 
-    void emit(const RunEvent& event) const {
+    /// Delivers an event, tagged with this run's path, to the run's observers; a child's go
+    /// to its parent's (all but its terminal event, which the parent's tool result stands for).
+    void emit(RunEvent event) const {
+        event.agent = path;
+        deliver(event);
+    }
+    void deliver(const RunEvent& event) const {
+        if (parent) {
+            if (!is_terminal(event.kind)) parent->deliver(event);
+            return;
+        }
         if (options.on_event) options.on_event(event);
         if (observer) observer->on_event(event);
     }
-    bool observed() const noexcept { return options.on_event || observer; }
+    bool observed() const noexcept { return parent ? parent->observed() : (options.on_event || observer); }
 
     void sync_context() noexcept { ctx.update(usage, turn, messages); }
+    /// The context tools see names the agent running now and reaches its memory (or keeps
+    /// the one it had, when the agent has none).
+    void enter_agent(const AgentCore& agent);
 
-    /// Adds one call's record to `calls` and its usage to `usage`.
+    /// Adds one call's record to `calls` and its usage to `usage`, here and in every run this
+    /// one is a child of: a parent's usage is its tree's, live, so that every checkpoint of the
+    /// tree sees what the whole tree has spent.
     void count_call(CallUsage call) {
+        call.agent = path;
+        for (RunState* up = parent; up; up = up->parent) {
+            up->usage += call.usage;
+            up->calls.push_back(call);
+        }
         usage += call.usage;
         calls.push_back(std::move(call));
     }
@@ -70,7 +107,8 @@ std::int64_t estimated_prompt_tokens(const RunState& state);
 /// model's price is known.
 boost::asio::awaitable<std::optional<std::int64_t>> checkpoint(RunState& state);
 
-/// The guard after every model call: the cost ceiling.
+/// The guard after every model call: the cost ceiling, of this run and of every run it is a
+/// child of.
 void check_budget(const RunState& state);
 
 /// Runs the tool calls of one assistant message (concurrently when there are several) and
@@ -79,5 +117,17 @@ boost::asio::awaitable<void> run_tool_calls(RunState& state, const std::vector<T
 
 /// The loop itself: model call, tools, final answer, until output or error.
 boost::asio::awaitable<std::any> run_loop(RunState& state);
+
+/// The conversation passes to `target`, which continues the run from its next model call.
+void take_over(RunState& state, std::shared_ptr<AgentCore> target, const HandoffTarget& via);
+
+/// A run continuing a conversation (stored, or given as history) that an earlier run handed
+/// to another agent continues with that agent.
+void resume_holder(RunState& state);
+
+/// What the model sees this turn before the history policy: the messages, or after a handoff
+/// with an input filter, the filtered view of those before it. Returns `state.messages`, or
+/// `storage` filled.
+std::span<const Message> handoff_view(const RunState& state, std::vector<Message>& storage);
 
 }  // namespace agentroute::detail

@@ -5,6 +5,7 @@
 #include <agentroute/detail/run_stream_core.hpp>
 
 #include "event_queue.hpp"
+#include "serial_executor.hpp"
 
 #include <agentroute/detail/run_observer.hpp>
 #include <agentroute/errors.hpp>
@@ -12,17 +13,17 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace agentroute::detail {
 
@@ -109,8 +110,8 @@ bool coalesces(RunEvent::Kind kind) noexcept {
            kind == RunEvent::Kind::tool_call_delta || kind == RunEvent::Kind::partial_output;
 }
 
-StreamItem owned(const RunEvent& event) {
-    StreamItem item{event.kind, event.index, std::string(event.text), nullptr};
+StreamItem owned(const RunEvent& event, AgentPathRef agent) {
+    StreamItem item{event.kind, event.index, std::string(event.text), nullptr, std::move(agent)};
     if (coalesces(event.kind)) return item;
     item.details = std::make_unique<StreamDetails>();
     StreamDetails& d = *item.details;
@@ -156,31 +157,6 @@ StreamItem terminal(std::exception_ptr error, RunOutcome&& outcome) {
     return item;
 }
 
-// The io_context behind an executor of one, plain or tracking work (as a coroutine's is).
-asio::io_context* io_context_of(const asio::any_io_executor& executor) {
-    using Plain = asio::io_context::executor_type;
-    using Tracked = asio::io_context::basic_executor_type<std::allocator<void>, 4>;
-    if (const auto* plain = executor.target<Plain>()) return &plain->context();
-    if (const auto* tracked = executor.target<Tracked>()) return &tracked->context();
-    return nullptr;
-}
-
-// Where the run goes. A strand, or an io_context created for one thread (concurrency hint 1,
-// which Asio itself takes at its word), already runs one handler at a time: the run goes on it
-// as it is, and saves a strand's dispatch on every one of its completions. Anything else, a
-// thread pool say, gets a strand of its own, so that cancelling the run never races with it.
-asio::any_io_executor serial(asio::any_io_executor executor) {
-    if (executor.target<asio::strand<asio::any_io_executor>>() ||
-        executor.target<asio::strand<asio::io_context::executor_type>>() ||
-        executor.target<asio::strand<asio::thread_pool::executor_type>>()) {
-        return executor;
-    }
-    if (auto* context = io_context_of(executor)) {
-        if (asio::use_service<asio::detail::scheduler>(*context).concurrency_hint() == 1) return executor;
-    }
-    return asio::make_strand(std::move(executor));
-}
-
 }  // namespace
 
 class StreamChannel final : public RunObserver, public std::enable_shared_from_this<StreamChannel> {
@@ -193,15 +169,20 @@ public:
           wanted_(stream_options.events) {}
 
     void on_event(const RunEvent& event) override {
-        // The terminal event comes with the outcome.
-        if (is_terminal(event.kind) || !wanted_.contains(event.kind)) return;
+        if (!is_terminal(event.kind) && !wanted_.contains(event.kind)) return;
         std::lock_guard lock(mutex_);
         if (stopped_) return;
+        AgentPathRef agent = intern(event.agent);
+        if (is_terminal(event.kind)) {
+            terminal_agent_ = std::move(agent);  // the terminal event itself comes with the outcome
+            return;
+        }
         // A fragment joins the one before it that the consumer has not taken yet: the consumer
         // reads what has arrived, as from a socket, in fewer events. A partial output replaces
         // the one before it only while the buffer is full: each state is worth showing.
+        // Fragments of agents running side by side stay apart.
         const bool joins = coalesces(event.kind) && !queue_.empty() && queue_.back().kind == event.kind &&
-                           queue_.back().index == event.index &&
+                           queue_.back().index == event.index && queue_.back().agent == agent &&
                            (event.kind != RunEvent::Kind::partial_output || queue_.size() >= buffer_);
         if (joins) {
             StreamItem& last = queue_.back();
@@ -215,7 +196,7 @@ public:
                 last.text.append(event.text);
             }
         } else {
-            queue_.push(owned(event));
+            queue_.push(owned(event, std::move(agent)));
         }
         consumer_.wake({});
     }
@@ -234,7 +215,7 @@ public:
             co_await asio::async_initiate<decltype(asio::use_awaitable), void(boost::system::error_code)>(
                 // Captures `this` only: GCC 12 destroys a lambda's captures twice when the lambda
                 // is a temporary of a co_await expression. The run's RunState keeps this alive.
-                [this](auto handler) { hold(producer_, std::move(handler), false); },
+                [this](auto handler) { hold_producer(std::move(handler)); },
                 asio::use_awaitable);
         }
     }
@@ -246,12 +227,12 @@ public:
             std::lock_guard lock(mutex_);
             if (!started_ && !stopped_) {
                 started_ = true;
-                run_executor_ = serial(pending_->executor ? *pending_->executor : executor);
+                run_executor_ = one_at_a_time(pending_->executor ? *pending_->executor : executor);
                 start_now = true;
             } else if (!queue_.empty()) {
                 polled.item = queue_.pop();
                 if (is_terminal(polled.item->kind)) delivered_terminal_ = true;
-                if (queue_.size() < buffer_) producer_.wake({});
+                if (queue_.size() < buffer_) wake_producers();
             } else {
                 polled.ended = delivered_terminal_ || stopped_;
             }
@@ -263,7 +244,7 @@ public:
     asio::awaitable<void> wait() {
         return asio::async_initiate<decltype(asio::use_awaitable), void(boost::system::error_code)>(
             // Captures `this` only (see ready); the caller keeps this alive.
-            [this](auto handler) { hold(consumer_, std::move(handler), true); }, asio::use_awaitable);
+            [this](auto handler) { hold_consumer(std::move(handler)); }, asio::use_awaitable);
     }
 
     // The consumer is gone: nothing more is queued, and a run still going is cancelled.
@@ -276,7 +257,7 @@ public:
             running = run_executor_;
             queue_.clear();
             consumer_.wake(asio::error::operation_aborted);
-            producer_.wake({});
+            wake_producers();
         }
         if (running) {
             asio::post(*running, [self = shared_from_this()] {
@@ -316,6 +297,7 @@ private:
     void finish(std::exception_ptr error, RunOutcome outcome) {
         StreamItem item = terminal(error, std::move(outcome));
         std::lock_guard lock(mutex_);
+        item.agent = std::move(terminal_agent_);
         finished_ = true;
         // The strand goes with the run: a stream may outlive the execution context it ran on.
         // (The run's cancellation handler in our signal holds a copy of it too.)
@@ -326,37 +308,89 @@ private:
         consumer_.wake({});
     }
 
-    // Parks a side's handler, unless what it waits for is already there. The consumer's
-    // cancellation stops the run (the consumer has gone); the run's own cancellation (its
-    // deadline, or stop()) just ends its wait.
+    // Parks the consumer's handler, unless there is something for it already. Its cancellation
+    // stops the run (the consumer has gone).
     template <class H>
-    void hold(Waiter& waiter, H handler, bool consumer) {
+    void hold_consumer(H handler) {
         auto slot = asio::get_associated_cancellation_slot(handler);
         asio::any_io_executor executor = asio::get_associated_executor(handler);
         std::lock_guard lock(mutex_);
-        const bool ready = consumer ? (!queue_.empty() || stopped_) : (stopped_ || queue_.size() < buffer_);
-        waiter.hold(Handler(HandlerOf<H>::make(std::move(handler))), std::move(executor), slot);
-        if (ready) {
-            waiter.wake({});
+        consumer_.hold(Handler(HandlerOf<H>::make(std::move(handler))), std::move(executor), slot);
+        if (!queue_.empty() || stopped_) {
+            consumer_.wake({});
             return;
         }
         if (slot.is_connected()) {
-            slot.assign([weak = weak_from_this(), consumer](asio::cancellation_type) {
-                auto self = weak.lock();
-                if (!self) return;
-                if (consumer) {
-                    self->stop();
-                } else {
-                    std::lock_guard lock(self->mutex_);
-                    self->producer_.wake(asio::error::operation_aborted);
-                }
+            slot.assign([weak = weak_from_this()](asio::cancellation_type) {
+                if (auto self = weak.lock()) self->stop();
             });
         }
     }
 
+    // Parks a producer's handler until the buffer has room: the run's, or one of its child
+    // agents' (several at once when they run side by side). A producer's own cancellation (a
+    // deadline, stop()) ends its wait only.
+    template <class H>
+    void hold_producer(H handler) {
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        asio::any_io_executor executor = asio::get_associated_executor(handler);
+        std::lock_guard lock(mutex_);
+        const std::uint64_t id = ++last_producer_;
+        Producer& producer = producers_.emplace_back();
+        producer.id = id;
+        producer.waiter.hold(Handler(HandlerOf<H>::make(std::move(handler))), std::move(executor), slot);
+        if (stopped_ || queue_.size() < buffer_) {
+            wake_producers();
+            return;
+        }
+        if (slot.is_connected()) {
+            slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
+                auto self = weak.lock();
+                if (!self) return;
+                std::lock_guard lock(self->mutex_);
+                auto& all = self->producers_;
+                auto it = std::find_if(all.begin(), all.end(), [id](const Producer& p) { return p.id == id; });
+                if (it == all.end()) return;
+                it->waiter.wake(asio::error::operation_aborted);
+                all.erase(it);
+            });
+        }
+    }
+
+    // Under the mutex.
+    void wake_producers() {
+        for (Producer& producer : producers_) producer.waiter.wake({});
+        producers_.clear();
+    }
+
+    // One shared path per agent the stream has heard from (a few), so that an event holds a
+    // pointer, not a string. Under the mutex.
+    AgentPathRef intern(std::string_view path) {
+        for (const AgentPathRef& known : paths_) {
+            if (known->text == path) return known;
+        }
+        AgentPathRef fresh(new AgentPath(path));
+        if (paths_.size() < max_paths) {
+            paths_.push_back(fresh);
+        } else {
+            paths_[next_path_++ % max_paths] = fresh;
+        }
+        return fresh;
+    }
+
     std::mutex mutex_;
     EventQueue queue_;
-    Waiter consumer_, producer_;
+    Waiter consumer_;
+    struct Producer {
+        std::uint64_t id = 0;
+        Waiter waiter;
+    };
+    std::vector<Producer> producers_;
+    std::uint64_t last_producer_ = 0;
+    static constexpr std::size_t max_paths = 16;
+    std::vector<AgentPathRef> paths_;
+    std::size_t next_path_ = 0;
+    AgentPathRef terminal_agent_;
     bool started_ = false, finished_ = false, stopped_ = false, delivered_terminal_ = false;
     // What the run starts with; released when it starts.
     struct Pending {

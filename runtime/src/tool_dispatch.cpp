@@ -1,4 +1,5 @@
 #include "run_state.hpp"
+#include "serial_executor.hpp"
 
 #include <agentroute/detail/describe_json.hpp>
 
@@ -8,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace agentroute::detail {
 namespace {
@@ -16,6 +18,29 @@ struct ToolOutcome {
     std::string content;
     bool correction = false;
 };
+
+// The answer's first transfer call wins; the others are told so. Found before any tool runs.
+struct HandoffCall {
+    std::size_t index = 0;
+    const HandoffTarget* via = nullptr;
+};
+
+std::optional<HandoffCall> first_handoff(const AgentCore& core, const std::vector<ToolCall>& calls) {
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (const HandoffTarget* via = core.find_handoff(calls[i].name)) return HandoffCall{i, via};
+    }
+    return std::nullopt;
+}
+
+bool runs_an_agent(const AgentCore& core, const std::vector<ToolCall>& calls) {
+    for (const ToolEntry& tool : core.tools()) {
+        if (!tool.runs_agent) continue;
+        for (const ToolCall& call : calls) {
+            if (call.name == tool.definition.name) return true;
+        }
+    }
+    return false;
+}
 
 const ToolEntry* find_tool(const AgentCore& core, const std::string& name) {
     for (const ToolEntry& tool : core.tools()) {
@@ -30,12 +55,17 @@ std::string tool_names(const AgentCore& core) {
         names += names.empty() ? "" : ", ";
         names += tool.definition.name;
     }
+    for (const HandoffTarget& edge : core.handoffs()) {
+        names += names.empty() ? "" : ", ";
+        names += edge.tool_name;
+    }
     return names.empty() ? "(none)" : names;
 }
 
 // One call. Mistakes the model can fix (unknown tool, bad JSON, arguments that do not fit,
 // Retry) come back as a correction; anything else fails the run.
 boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& call) {
+    if (state.core->find_handoff(call.name)) co_return ToolOutcome{};  // answered by run_tool_calls
     const ToolEntry* tool = find_tool(*state.core, call.name);
     if (!tool) {
         co_return ToolOutcome{"Unknown tool '" + call.name + "'. Available tools: " +
@@ -78,6 +108,9 @@ boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& cal
 }  // namespace
 
 boost::asio::awaitable<void> run_tool_calls(RunState& state, const std::vector<ToolCall>& calls) {
+    const std::optional<HandoffCall> handoff = first_handoff(*state.core, calls);
+    // Resolved before any tool runs: a target that is gone fails the turn before it spends.
+    std::shared_ptr<AgentCore> target = handoff ? handoff->via->target(*state.core) : nullptr;
     std::vector<ToolOutcome> outcomes;
     outcomes.reserve(calls.size());
     if (calls.size() == 1) {
@@ -85,7 +118,10 @@ boost::asio::awaitable<void> run_tool_calls(RunState& state, const std::vector<T
         outcomes.push_back(std::move(outcome));
     } else {
         // Children return values and only this coroutine merges them, so no lock is needed.
-        auto executor = co_await boost::asio::this_coro::executor;
+        // Agents used as tools share this run's state (its usage, calls and observers): on a
+        // multi-threaded executor their calls run one at a time, on a strand.
+        boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+        if (runs_an_agent(*state.core, calls)) executor = one_at_a_time(std::move(executor));
         using Op = decltype(boost::asio::co_spawn(executor, run_one(state, calls.front()),
                                                   boost::asio::deferred));
         std::vector<Op> ops;
@@ -93,15 +129,27 @@ boost::asio::awaitable<void> run_tool_calls(RunState& state, const std::vector<T
         for (const ToolCall& call : calls) {
             ops.push_back(boost::asio::co_spawn(executor, run_one(state, call), boost::asio::deferred));
         }
+        // The first error cancels the calls still going: the run ends with it, and a child
+        // agent must not go on spending.
         auto [order, errors, results] =
             co_await boost::asio::experimental::make_parallel_group(std::move(ops))
-                .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
-        for (const std::exception_ptr& error : errors) {
-            if (error) std::rethrow_exception(error);
+                .async_wait(boost::asio::experimental::wait_for_one_error(), boost::asio::use_awaitable);
+        for (std::size_t i : order) {
+            if (errors[i]) std::rethrow_exception(errors[i]);
         }
         for (ToolOutcome& outcome : results) outcomes.push_back(std::move(outcome));
     }
 
+    for (std::size_t i = 0; handoff && i < calls.size(); ++i) {
+        if (i == handoff->index) {
+            // The form the OpenAI Agents SDK uses; a later run reads it to find who holds a
+            // continued conversation (resume_holder).
+            outcomes[i].content = boost::json::serialize(boost::json::object{{"assistant", target->display_name()}});
+        } else if (state.core->find_handoff(calls[i].name)) {
+            outcomes[i].content = "Only one handoff is taken per answer: the conversation goes to " +
+                                  target->display_name() + ".";
+        }
+    }
     std::string last_correction;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (outcomes[i].correction) last_correction = outcomes[i].content;
@@ -111,6 +159,7 @@ boost::asio::awaitable<void> run_tool_calls(RunState& state, const std::vector<T
     }
     state.sync_context();
     if (!last_correction.empty()) state.count_retry(last_correction);
+    if (target) take_over(state, std::move(target), *handoff->via);
 }
 
 }  // namespace agentroute::detail

@@ -248,10 +248,13 @@ Plan FakeLogic::scenario(const ChatFacts& facts, std::size_t body_size, const st
     if (tool_call) {
         answer.tool_name = facts.tool_name;
         answer.arguments = arguments;
+        answer.tool_calls = std::max(1, options_.tool_calls_per_answer);
     }
     answer.prompt_tokens = static_cast<std::int64_t>(body_size / 4);
     answer.completion_tokens = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>((tool_call ? arguments.size() + facts.tool_name.size() : answer.text.size()) / 4));
+        1, static_cast<std::int64_t>((tool_call ? answer.tool_calls * (arguments.size() + facts.tool_name.size())
+                                                : answer.text.size()) /
+                                     4));
     if (facts.max_tokens > 0 && answer.completion_tokens > facts.max_tokens) {
         // As a model does: the answer stops at max_tokens (four bytes a token here, cut between
         // UTF-8 characters), finish_reason "length". A tool call is billed as cut but sent

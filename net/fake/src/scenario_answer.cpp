@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string>
 
 namespace agentroute::testkit::detail {
 
@@ -38,9 +39,13 @@ void append_usage(std::string& out, const ScenarioAnswer& a) {
     out += R"(,"is_byok":false})";
 }
 
-void append_call_id(std::string& out, const ScenarioAnswer& a) {
+void append_call_id(std::string& out, const ScenarioAnswer& a, int k) {
     out += R"("call_)";
     out += a.generation_id;  // "gen-fake-<n>": nothing to escape
+    if (k > 0) {
+        out += '_';
+        out += std::to_string(k);
+    }
     out += '"';
 }
 
@@ -81,13 +86,19 @@ std::string answer_body(const ScenarioAnswer& a) {
            : a.cut_at_max_tokens ? R"(,"choices":[{"index":0,"finish_reason":"length","native_finish_reason":"length",)"
                                  : R"(,"choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop",)";
     if (tool_call) {
-        out += R"("message":{"role":"assistant","content":null,"tool_calls":[{"id":)";
-        append_call_id(out, a);
-        out += R"(,"type":"function","index":0,"function":{"name":)";
-        append_json_string(out, a.tool_name);
-        out += R"(,"arguments":)";
-        append_json_string(out, a.arguments);
-        out += "}}]}}],";
+        out += R"("message":{"role":"assistant","content":null,"tool_calls":[)";
+        for (int k = 0; k < a.tool_calls; ++k) {
+            out += k ? R"(,{"id":)" : R"({"id":)";
+            append_call_id(out, a, k);
+            out += R"(,"type":"function","index":)";
+            out += std::to_string(k);
+            out += R"(,"function":{"name":)";
+            append_json_string(out, a.tool_name);
+            out += R"(,"arguments":)";
+            append_json_string(out, a.arguments);
+            out += "}}";
+        }
+        out += "]}}],";
     } else {
         out += R"("message":{"role":"assistant","content":)";
         append_json_string(out, a.text);
@@ -102,12 +113,14 @@ std::string answer_events(const ScenarioAnswer& a) {
     std::string out(keepalive_comment);
     out.reserve(4096);
     std::string delta;
-    if (!a.tool_name.empty()) {
+    for (int k = 0; !a.tool_name.empty() && k < a.tool_calls; ++k) {
         for (std::size_t i = 0; i < 3; ++i) {
-            delta = R"("role":"assistant","content":null,"tool_calls":[{"index":0,"type":"function",)";
+            delta = R"("role":"assistant","content":null,"tool_calls":[{"index":)";
+            delta += std::to_string(k);
+            delta += R"(,"type":"function",)";
             if (i == 0) {
                 delta += R"("id":)";
-                append_call_id(delta, a);
+                append_call_id(delta, a, k);
                 delta += ',';
             }
             delta += R"("function":{"arguments":)";
@@ -119,6 +132,8 @@ std::string answer_events(const ScenarioAnswer& a) {
             delta += "}}]";
             append_event(out, a, delta, "null");
         }
+    }
+    if (!a.tool_name.empty()) {
         append_event(out, a, R"("role":"assistant","content":"")", R"("tool_calls")");
     } else {
         for (std::size_t i = 0; i < 10; ++i) {

@@ -21,6 +21,7 @@ struct ScenarioAnswer {
     std::int64_t completion_tokens = 0;
     double cost = 0;
     bool cut_at_max_tokens = false;  ///< finish_reason "length": `text` was cut at max_tokens
+    int tool_calls = 1;              ///< calls of `tool_name` in one answer (parallel tool calls)
 };
 
 /// A chat completion, after the blank lines OpenRouter sends while a model thinks.

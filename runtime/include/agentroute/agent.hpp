@@ -1,11 +1,14 @@
 #pragma once
 
 #include <agentroute/agent_options.hpp>
+#include <agentroute/agent_tool.hpp>
 #include <agentroute/detail/agent_core.hpp>
 #include <agentroute/detail/braced_run_options.hpp>
+#include <agentroute/detail/make_result.hpp>
 #include <agentroute/detail/structured_output.hpp>
 #include <agentroute/detail/tool_adapter.hpp>
 #include <agentroute/errors.hpp>
+#include <agentroute/handoff.hpp>
 #include <agentroute/json_schema.hpp>
 #include <agentroute/result.hpp>
 #include <agentroute/run_context.hpp>
@@ -61,6 +64,48 @@ public:
         core_->add_tool(detail::ToolEntry{
             ToolDefinition{std::move(name), std::move(description), json_schema<Args>()},
             detail::make_tool_invoker<Args>(std::move(handler), options)});
+        return *this;
+    }
+
+    /// Registers an agent as a tool of this one (`child.as_tool(...)`).
+    Agent& tool(AgentTool agent_tool) {
+        core_->add_tool(std::move(agent_tool.entry_));
+        return *this;
+    }
+
+    /// This agent as a tool of another: `parent.tool(child.as_tool("research", "Look a topic
+    /// up in depth"))`. A call runs this agent as a child of the caller's run, and its output
+    /// (the text, or `T` as JSON) is the tool's result. `Args` is what the calling model
+    /// passes: `AgentToolInput` (one `input` string, the child's prompt) or a Boost.Describe'd
+    /// struct, whose JSON is the prompt.
+    ///
+    /// The child shares the caller's budget (`max_cost` bounds the whole tree; its own, when
+    /// set, bounds it too), deadline, cancellation, dependencies, API key and memory (unless
+    /// it has its own); its calls count in the caller's usage, tagged with its path
+    /// (`CallUsage::agent`), and its events reach the caller's observers. An `ErrorAgent` of
+    /// the child ends the caller's run with it. See docs/multi-agent.md.
+    template <class Args = AgentToolInput>
+    AgentTool as_tool(std::string name, std::string description) const {
+        detail::ToolInvoker invoke = [core = core_](RunContext& ctx,
+                                                    const boost::json::value& json) -> boost::asio::awaitable<std::string> {
+            const Args args = detail::from_json<Args>(json);
+            std::string prompt = detail::agent_tool_prompt(args);
+            std::shared_ptr<detail::AgentCore> child = core;
+            detail::RunOutcome out = co_await detail::run_child(std::move(child), ctx, std::move(prompt));
+            co_return detail::output_text(std::any_cast<const T&>(out.output));
+        };
+        return AgentTool(detail::ToolEntry{ToolDefinition{std::move(name), std::move(description), json_schema<Args>()},
+                                           std::move(invoke), true});
+    }
+
+    /// Lets this agent hand the conversation to `target`: the model sees a transfer tool for
+    /// it, and once it calls it, `target` (its instructions, model, tools and validators)
+    /// continues the same run, and its answer ends it. `Result::agent` names who answered,
+    /// `Result::handoffs` the chain; `max_turns` counts model calls across the agents. A
+    /// handoff back (a cycle) is allowed: see docs/multi-agent.md for who keeps such agents
+    /// alive.
+    Agent& handoff(const Agent& target, HandoffOptions options = {}) {
+        core_->add_handoff(target.core_, std::move(options));
         return *this;
     }
 
@@ -146,9 +191,11 @@ private:
     }
 
     static Result<T> to_result(detail::RunOutcome&& out) {
-        return Result<T>{std::any_cast<T&&>(std::move(out.output)), out.usage, std::move(out.messages),
-                         std::move(out.run_id), std::move(out.calls)};
+        return detail::make_result<T>(std::move(out));
     }
+
+    template <class>
+    friend class Agent;
 
     std::shared_ptr<detail::AgentCore> core_;
 };

@@ -3,6 +3,7 @@
 /// Everything public, in one include.
 
 #include <agentroute/agent.hpp>
+#include <agentroute/agent_tool.hpp>
 #include <agentroute/api_key.hpp>
 #include <agentroute/deps.hpp>
 #include <agentroute/errors.hpp>
@@ -10,6 +11,7 @@
 #include <agentroute/history/sliding_window.hpp>
 #include <agentroute/history/summarize.hpp>
 #include <agentroute/history/tool_pairs.hpp>
+#include <agentroute/handoff.hpp>
 #include <agentroute/history/truncate.hpp>
 #include <agentroute/json_schema.hpp>
 #include <agentroute/memory/memory.hpp>

@@ -33,6 +33,8 @@ public:
     void set_calls(std::vector<CallUsage> calls) {
         calls_ = std::make_shared<const std::vector<CallUsage>>(std::move(calls));
     }
+    /// What each agent of the run's tree spent up to the error (`usage_by_agent`).
+    std::vector<AgentUsage> usage_by_agent() const { return agentroute::usage_by_agent(calls()); }
 
 private:
     Usage usage_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/detail/output_text.hpp>
+#include <agentroute/handoff.hpp>
 #include <agentroute/messages.hpp>
 #include <agentroute/usage.hpp>
 
@@ -25,6 +26,14 @@ struct Result {
     /// One record per model call, in order: the model that answered, its generation id,
     /// tokens, cost and where the cost comes from, latency, attempts. `usage` is their sum.
     std::vector<CallUsage> calls{};
+    /// The agent that gave the answer: the run's own, or the last one a handoff passed the
+    /// conversation to (`AgentOptions::name`).
+    std::string agent{};
+    /// The handoffs of the run, in order; empty when the run's own agent answered.
+    std::vector<Handoff> handoffs{};
+
+    /// What each agent of the run's tree spent (agents used as tools included).
+    std::vector<AgentUsage> usage_by_agent() const { return agentroute::usage_by_agent(calls); }
 };
 
 /// The output as text: the answer itself for `Result<std::string>`, JSON for typed outputs.

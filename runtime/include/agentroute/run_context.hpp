@@ -12,6 +12,12 @@
 namespace agentroute {
 
 class Memory;
+class RunContext;
+namespace detail {
+struct RunState;
+/// The run `ctx` is the context of; null for a context built outside a run.
+RunState* run_state_of(const RunContext& ctx) noexcept;
+}  // namespace detail
 
 /// What a tool handler or an output validator sees of the run that called it.
 ///
@@ -29,7 +35,7 @@ public:
 
     /// The run's unique id (also sent to OpenRouter as `session_id`).
     const std::string& run_id() const noexcept { return run_id_; }
-    /// `AgentOptions::name`.
+    /// `AgentOptions::name` of the agent running: after a handoff, the one it went to.
     const std::string& agent_name() const noexcept { return agent_name_; }
     /// True when the agent has a memory.
     bool has_memory() const noexcept { return memory_ != nullptr; }
@@ -60,6 +66,9 @@ public:
     }
 
 private:
+    friend struct detail::RunState;
+    friend detail::RunState* detail::run_state_of(const RunContext& ctx) noexcept;
+
     std::string run_id_;
     std::string agent_name_;
     Memory* memory_;
@@ -68,6 +77,8 @@ private:
     Usage usage_;
     int turn_ = 0;
     std::span<const Message> messages_;
+    detail::RunState* run_ = nullptr;  // the run this is the context of, for child runs
 };
+
 
 }  // namespace agentroute

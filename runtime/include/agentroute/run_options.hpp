@@ -32,6 +32,8 @@ struct RunEvent {
         completed,          ///< terminal: the run produced its output
         failed,             ///< terminal: the run ended in an error (`text` is what())
         cancelled,          ///< terminal: the run was cancelled or its deadline passed
+        handoff,            ///< `text`: the agent the conversation was handed to; `agent` is
+                            ///< the one that handed it over
     };
     Kind kind{};
     std::string_view text{};
@@ -42,6 +44,11 @@ struct RunEvent {
     int index = 0;
     /// For `usage`: the record of the call just made.
     const CallUsage* model_call = nullptr;
+    /// The agent the event comes from, as a path from the run's agent: "triage", or
+    /// "research > web" for an agent used as a tool. Its events come in order; those of
+    /// agents running side by side interleave. Only the run's own terminal event is terminal:
+    /// a child's outcome arrives as the `tool_result` of the call that ran it.
+    std::string_view agent{};
 };
 
 /// True for `completed`, `failed` and `cancelled`: the last event of every run.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <agentroute/detail/make_result.hpp>
 #include <agentroute/detail/run_stream_core.hpp>
 #include <agentroute/result.hpp>
 #include <agentroute/run_options.hpp>
@@ -31,8 +32,8 @@ class StreamEvent {
 public:
     using Kind = RunEvent::Kind;
     Kind kind{};
+    int index = 0;  // next to `kind`: the two share one word
     std::string text{};
-    int index = 0;
 
     /// The tool call: id and name (`tool_call_started`), arguments too (`tool_call`); empty
     /// for other events.
@@ -56,6 +57,10 @@ public:
     /// The run's error (`failed`, `cancelled`), else null.
     std::exception_ptr error() const noexcept { return details_ ? details_->error : nullptr; }
 
+    /// The agent the event comes from: "triage", or "research > web" for an agent used as a
+    /// tool (`RunEvent::agent`).
+    std::string_view agent() const noexcept { return agent_ ? std::string_view(agent_->text) : std::string_view(); }
+
     /// True for `completed`, `failed` and `cancelled`: the last event of the stream.
     bool terminal() const noexcept { return is_terminal(kind); }
     /// Throws the run's error (an `ErrorAgent` subclass) for `failed` and `cancelled`.
@@ -74,6 +79,7 @@ private:
 
     std::unique_ptr<detail::StreamDetails> details_{};
     std::unique_ptr<Result<T>> result_{};
+    detail::AgentPathRef agent_{};
 };
 
 /// A run as an awaitable sequence of events: `Agent::stream`.
@@ -122,10 +128,9 @@ private:
         event.text = std::move(item.text);
         event.index = item.index;
         event.details_ = std::move(item.details);
+        event.agent_ = std::move(item.agent);
         if (auto* out = event.details_ ? std::get_if<detail::RunOutcome>(&event.details_->payload) : nullptr) {
-            event.result_ = std::make_unique<Result<T>>(Result<T>{std::any_cast<T&&>(std::move(out->output)),
-                                                                  out->usage, std::move(out->messages),
-                                                                  std::move(out->run_id), std::move(out->calls)});
+            event.result_ = std::make_unique<Result<T>>(detail::make_result<T>(std::move(*out)));
             event.details_->payload = std::monostate{};
         }
         return event;

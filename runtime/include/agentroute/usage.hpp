@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace agentroute {
 
@@ -89,7 +91,22 @@ struct CallUsage {
     /// The call ended in an error; what it was billed still counts.
     bool failed = false;
     CallPurpose purpose = CallPurpose::answer;
+    /// The agent that made the call, as a path from the run's agent: "triage", or
+    /// "research > web" for a call of an agent used as a tool (docs/multi-agent.md).
+    std::string agent{};
 };
+
+/// What one agent of a run's tree spent: `usage_by_agent`.
+struct AgentUsage {
+    /// The agent's path, as in `CallUsage::agent`.
+    std::string agent{};
+    /// Its own calls only (not those of the agents it called).
+    Usage usage{};
+};
+
+/// The calls grouped by agent, in the order each agent first called a model. Token and call
+/// counts add up to the run's usage exactly; costs do up to floating-point rounding.
+std::vector<AgentUsage> usage_by_agent(std::span<const CallUsage> calls);
 
 /// "billed", "generation", "estimated", "unknown".
 const char* to_string(CostSource source) noexcept;

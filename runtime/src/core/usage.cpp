@@ -1,5 +1,6 @@
 #include <agentroute/usage.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <ostream>
 
@@ -26,6 +27,16 @@ const char* to_string(CostSource source) noexcept {
         case CostSource::unknown: return "unknown";
     }
     return "unknown";
+}
+
+std::vector<AgentUsage> usage_by_agent(std::span<const CallUsage> calls) {
+    std::vector<AgentUsage> agents;
+    for (const CallUsage& call : calls) {
+        auto it = std::find_if(agents.begin(), agents.end(), [&](const AgentUsage& a) { return a.agent == call.agent; });
+        if (it == agents.end()) it = agents.insert(agents.end(), AgentUsage{call.agent, {}});
+        it->usage += call.usage;
+    }
+    return agents;
 }
 
 }  // namespace agentroute

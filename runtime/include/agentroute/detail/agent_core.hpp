@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/agent_options.hpp>
+#include <agentroute/handoff.hpp>
 #include <agentroute/model.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
@@ -15,11 +16,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentroute::detail {
 
 class RunObserver;
+struct RunState;
+class AgentCore;
 
 /// A type-erased tool: parses its arguments and runs the handler. Throws `SchemaMismatch` for
 /// arguments that do not fit, `Retry` to correct the model, anything else to fail the run.
@@ -29,6 +33,22 @@ using ToolInvoker =
 struct ToolEntry {
     ToolDefinition definition;
     ToolInvoker invoke;
+    /// The tool runs an agent (`Agent::as_tool`): its calls in one answer run one at a time
+    /// on a multi-threaded executor (on a strand), since they share the caller's run.
+    bool runs_agent = false;
+};
+
+/// An agent a conversation may be handed to, and the tool the model uses to do it.
+struct HandoffTarget {
+    std::string tool_name;
+    HandoffOptions options;
+    /// Strong, unless the edge closes a cycle of handoffs (which would then never be freed):
+    /// such a target is kept alive by whoever holds the agents of the cycle.
+    std::shared_ptr<AgentCore> strong;
+    std::weak_ptr<AgentCore> weak;
+
+    /// The target; throws `ErrorConfig` when it is gone.
+    std::shared_ptr<AgentCore> target(const AgentCore& from) const;
 };
 
 /// Turns the final text into the output type (held in `std::any`); throws `Retry` when the text
@@ -43,6 +63,8 @@ struct RunOutcome {
     std::vector<Message> messages;
     std::string run_id;
     std::vector<CallUsage> calls;
+    std::string agent;
+    std::vector<Handoff> handoffs;
 };
 
 /// The non-template part of `Agent<T>`: configuration, tools, and the run loop, compiled once.
@@ -54,9 +76,14 @@ public:
     void add_tool(ToolEntry tool);
     void set_output(std::optional<OutputSchema> schema, OutputParser parser);
     void add_validator(OutputValidator validator);
+    /// `target` joins this agent's handoffs; its transfer tool joins the tools the model sees.
+    void add_handoff(std::shared_ptr<AgentCore> target, HandoffOptions options);
 
+    /// A run. With `parent`, the run is a child of that run (an agent used as a tool): it draws
+    /// on the parent's budget and deadline, and its events and calls reach the parent's.
     boost::asio::awaitable<RunOutcome> run(std::string prompt, RunOptions options,
-                                           std::shared_ptr<RunObserver> observer = nullptr);
+                                           std::shared_ptr<RunObserver> observer = nullptr,
+                                           RunState* parent = nullptr);
     RunOutcome run_sync(std::string prompt, RunOptions options);
 
     const AgentOptions& options() const noexcept { return options_; }
@@ -75,9 +102,14 @@ public:
     const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
     const OutputParser& output_parser() const noexcept { return parser_; }
     const std::vector<OutputValidator>& validators() const noexcept { return validators_; }
+    const std::vector<HandoffTarget>& handoffs() const noexcept { return handoffs_; }
+    const HandoffTarget* find_handoff(std::string_view tool_name) const noexcept;
+    /// `AgentOptions::name`, or "agent" when it has none: how paths and handoffs name it.
+    const std::string& display_name() const noexcept { return display_name_; }
 
 private:
     void ensure_configurable() const;
+    void ensure_new_tool_name(const std::string& name) const;
 
     AgentOptions options_;
     std::shared_ptr<Model> model_;  // given, or resolved with an explicit key
@@ -92,7 +124,13 @@ private:
     std::optional<OutputSchema> output_schema_;
     OutputParser parser_;
     std::vector<OutputValidator> validators_;
+    std::vector<HandoffTarget> handoffs_;
+    std::string display_name_;
     mutable std::atomic<bool> frozen_{false};
 };
+
+/// Runs `core` as a child of the run `ctx` belongs to (`Agent::as_tool`). Throws
+/// `std::logic_error` for a context that belongs to no run.
+boost::asio::awaitable<RunOutcome> run_child(std::shared_ptr<AgentCore> core, RunContext& ctx, std::string prompt);
 
 }  // namespace agentroute::detail

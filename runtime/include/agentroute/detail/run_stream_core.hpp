@@ -5,6 +5,8 @@
 #include <agentroute/stream_options.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include <exception>
 #include <memory>
@@ -24,12 +26,21 @@ struct StreamDetails {
     std::exception_ptr error{};
 };
 
+/// The agent path of a streamed run's events (`RunEvent::agent`), shared by the events of
+/// one agent: one pointer per event, one string per agent.
+struct AgentPath : boost::intrusive_ref_counter<AgentPath, boost::thread_safe_counter> {
+    explicit AgentPath(std::string_view path) : text(path) {}
+    const std::string text;
+};
+using AgentPathRef = boost::intrusive_ptr<const AgentPath>;
+
 /// One event of a streamed run, owned; `RunStream<T>` types its outcome.
 struct StreamItem {
     RunEvent::Kind kind{};
     int index = 0;
     std::string text{};
     std::unique_ptr<StreamDetails> details{};  ///< null for text, reasoning and argument fragments
+    AgentPathRef agent{};
 };
 
 class StreamChannel;

@@ -78,6 +78,9 @@ struct FakeOpenRouterOptions {
     /// More model ids `/models` lists, at `price_per_token` (e.g. the models of replayed
     /// recordings, for cost estimates).
     std::vector<std::string> catalogue_models{};
+    /// The scenario's tool-call answer calls the first offered tool this many times at once
+    /// (parallel tool calls, ids `call_<generation>`, `call_<generation>_1`, ...).
+    int tool_calls_per_answer = 1;
 };
 
 /// A loopback OpenRouter over real HTTPS (a self-signed CA it makes at start), speaking the
