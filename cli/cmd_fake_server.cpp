@@ -14,13 +14,18 @@ int cmd_fake_server(const Args& args) {
     if (args.flag("help")) {
         std::cout << R"(usage: agentroute fake-server [--port N] [--host ADDR] [--latency-ms N] [--price USD]
                               [--threads N] [--replay DIR] [--cert-dir DIR] [--api-key KEY]
-                              [--no-http2] [--tool-calls N]
+                              [--no-http2] [--tool-calls N] [--fault-rate P] [--fault-seed N]
+                              [--fault-seconds S] [--extra-latency-ms N]
 
 Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JSON line
 {"ready":true,"url":...,"ca":...} when listening: point clients at url and trust ca
 (AGENTROUTE_BASE_URL / AGENTROUTE_CA_FILE). On exit prints {"event":"exit","served":...}.
 Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.1 only.
 --tool-calls N: the scenario's tool-call answer calls the first offered tool N times at once.
+--fault-rate P: each chat request gets a random fault with probability P (429, 5xx, resets,
+truncated, stalled or erroring streams, garbage; seeded by --fault-seed), for the first
+--fault-seconds S only when given; --extra-latency-ms N: answers wait up to N ms more, at
+random. For soaks (bench/soak.sh).
 )";
         return ok;
     }
@@ -49,6 +54,11 @@ Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.
     o.http2 = !args.flag("no-http2");
     o.tool_calls_per_answer = static_cast<int>(args.number("tool-calls", 1));
     if (o.tool_calls_per_answer < 1) throw UsageError("--tool-calls must be at least 1");
+    o.random_fault_rate = args.number("fault-rate", 0);
+    if (o.random_fault_rate < 0 || o.random_fault_rate > 1) throw UsageError("--fault-rate must be between 0 and 1");
+    o.random_fault_seed = static_cast<std::uint64_t>(args.number("fault-seed", 1));
+    o.random_faults_for = std::chrono::milliseconds(static_cast<long long>(args.number("fault-seconds", 0) * 1000));
+    o.random_extra_latency = std::chrono::milliseconds(static_cast<long long>(args.number("extra-latency-ms", 0)));
     testkit::FakeOpenRouter fake(o);
     std::cout << boost::json::serialize(boost::json::object{
                      {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})
@@ -69,7 +79,8 @@ Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.
                                                             {"cpu_user_s", secs(usage.ru_utime)},
                                                             {"cpu_sys_s", secs(usage.ru_stime)},
                                                             {"peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0},
-                                                            {"billed_usd", fake.billed_usd()}})
+                                                            {"billed_usd", fake.billed_usd()},
+                                                            {"random_faults", fake.random_faults()}})
               << std::endl;
     std::cerr << "served " << fake.chat_requests() << " requests\n";
     return ok;

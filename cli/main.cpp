@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
         if (command == "fake-server") {
             return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http", "no-http2"},
                                         {"host", "port", "latency-ms", "price", "threads", "workers", "replay",
-                                         "cert-dir", "api-key", "tool-calls"}));
+                                         "cert-dir", "api-key", "tool-calls", "fault-rate", "fault-seed",
+                                         "fault-seconds", "extra-latency-ms"}));
         }
         throw UsageError("unknown command '" + command + "'");
     } catch (...) {

@@ -23,7 +23,7 @@ mkdir -p "$build/crashes" "$build/logs"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(sse_stream answer_body generation_bill partial_json tool_arguments fts_query chat_request
-    config_key)
+    config_key h2_frames)
 failed=0
 printf '%-16s %12s %10s %8s %8s %s\n' target executions corpus cov features result
 for t in "${targets[@]}"; do
@@ -31,6 +31,7 @@ for t in "${targets[@]}"; do
     [ "$t" = sse_stream ] && dict=fuzz/dict/sse.dict
     [ "$t" = fts_query ] && dict=
     [ "$t" = config_key ] && dict=
+    [ "$t" = h2_frames ] && dict=
     corpus=$build/corpus/$t
     mkdir -p "$corpus"
     log=$build/logs/$t.log

@@ -14,6 +14,8 @@
 // response; HTTP/2 reads on its strand while a writer may send from another thread
 // (`write_some_now`): a mutex keeps their OpenSSL calls apart.
 
+#include "socket_bio.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
@@ -62,9 +64,12 @@ public:
         error_code ec;
         socket_.non_blocking(true, ec);
         if (ec) return ec;
-        if (SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle())) != 1) {
+        // Not SSL_set_fd: its BIO writes with write(2), and a peer gone raises SIGPIPE.
+        BIO* bio = new_socket_bio(static_cast<int>(socket_.native_handle()));
+        if (bio == nullptr) {
             return error_code(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
         }
+        SSL_set_bio(ssl_, bio, bio);
         return ec;
     }
 

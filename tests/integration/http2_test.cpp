@@ -319,3 +319,78 @@ INSTANTIATE_TEST_SUITE_P(Faults, HostileHttp2,
                                     : info.param == K::settings_flood     ? std::string("SettingsFlood")
                                                                           : std::string("PingFlood");
                          });
+
+namespace {
+
+std::string h2_frame(std::uint8_t type, std::uint8_t flags, std::uint32_t stream, const std::string& payload) {
+    std::string f;
+    f += static_cast<char>((payload.size() >> 16) & 0xff);
+    f += static_cast<char>((payload.size() >> 8) & 0xff);
+    f += static_cast<char>(payload.size() & 0xff);
+    f += static_cast<char>(type);
+    f += static_cast<char>(flags);
+    for (int shift = 24; shift >= 0; shift -= 8) f += static_cast<char>((stream >> shift) & 0xff);
+    return f + payload;
+}
+
+}  // namespace
+
+// Frames the fake writes raw (FakeFault::Kind::raw_h2_frames, what the h2_frames fuzz target
+// drives): a well-formed answer on stream 1 is an answer, and a connection that closes halfway
+// through one ends the call with an ErrorAgent at once; the next call gets a fresh connection.
+TEST(Http2, RawFramesOfAWholeAnswerAreAnAnswerAndACutOneAnError) {
+    FakeOpenRouter fake;
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.stream = false;
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    const std::string body =
+        R"({"id":"gen-raw","object":"chat.completion","model":"fake/model","choices":[{"index":0,)"
+        R"("finish_reason":"stop","message":{"role":"assistant","content":"framed by hand"}}],)"
+        R"("usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5,"cost":0.25}})";
+    // HPACK: :status 200 (static index 8), content-type (index 31) as a literal.
+    const std::string headers = std::string("\x88\x0f\x10", 3) + static_cast<char>(16) + "application/json";
+    agentroute::testkit::FakeFault whole{.kind = agentroute::testkit::FakeFault::Kind::raw_h2_frames};
+    whole.frames = h2_frame(1, 0x4, 1, headers) + h2_frame(0, 0x1, 1, body);
+    fake.push_fault(whole);
+    Result<std::string> answered = agent.run_sync("hello");
+    EXPECT_EQ(answered.output, "framed by hand");
+    EXPECT_EQ(answered.usage.total_cost_usd, 0.25);
+
+    agentroute::testkit::FakeFault cut{.kind = agentroute::testkit::FakeFault::Kind::raw_h2_frames};
+    cut.frames = h2_frame(1, 0x4, 1, headers) + h2_frame(0, 0, 1, body.substr(0, 40));
+    fake.push_fault(cut);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(agent.run_sync("hello"), ErrorAgent);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the connection's end, not a timer, ends it";
+    EXPECT_FALSE(agent.run_sync("again").output.empty());
+}
+
+// Found by the h2_frames fuzz target: a server that writes an answer and closes at once made
+// the client's next write (its acknowledgements) raise SIGPIPE from inside OpenSSL, which kills
+// a process that has not ignored the signal (this test binary has not). The client's writes
+// now fail with EPIPE instead (socket_bio.cpp), and the call ends in an answer or an error.
+TEST(Http2, AServerClosingBeforeTheClientsAcknowledgementsDoesNotRaiseSigpipe) {
+    FakeOpenRouter fake;
+    OpenRouterOptions o = agentroute::test::fake_options(fake);
+    o.retry.max_attempts = 1;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(o)});
+    const std::string headers = std::string("\x88\x0f\x10", 3) + static_cast<char>(17) + "text/event-stream";
+    const std::string data = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n";
+    const std::string ping = h2_frame(6, 0, 0, "12345678");
+    const std::string settings = h2_frame(4, 0, 0, std::string("\x00\x03\x00\x00\x00\x01", 6));
+    int ended = 0;
+    for (int i = 0; i < 30; ++i) {
+        agentroute::testkit::FakeFault fault{.kind = agentroute::testkit::FakeFault::Kind::raw_h2_frames};
+        // Frames that each ask the client to answer (PING, SETTINGS), then the server is gone.
+        fault.frames = h2_frame(1, 0x4, 1, headers) + h2_frame(0, 0, 1, data) + ping + settings + ping;
+        fake.push_fault(fault);
+        try {
+            agent.run_sync("hello");
+        } catch (const ErrorAgent&) {
+        }
+        ++ended;
+    }
+    EXPECT_EQ(ended, 30);
+    EXPECT_FALSE(agent.run_sync("again").output.empty());
+}

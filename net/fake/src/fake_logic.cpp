@@ -89,7 +89,7 @@ json::object chunk_envelope(const std::string& id) {
 
 }  // namespace
 
-FakeLogic::FakeLogic(const FakeOpenRouterOptions& options) : options_(options) {
+FakeLogic::FakeLogic(const FakeOpenRouterOptions& options) : options_(options), random_(options.random_fault_seed) {
     if (!options_.replay_dir.empty()) load_replay(options_.replay_dir);
 }
 
@@ -154,9 +154,58 @@ double FakeLogic::bill(std::int64_t prompt_tokens, std::int64_t completion_token
     const double cost = static_cast<double>(prompt_tokens + completion_tokens) * options_.price_per_token;
     std::lock_guard lock(mutex_);
     billed_ += cost;
-    generations_[generation_id] = Generation{cost, prompt_tokens, completion_tokens};
-    if (generations_.size() > 10000) generations_.erase(generations_.begin());
+    keep_generation(generation_id, Generation{cost, prompt_tokens, completion_tokens});
     return cost;
+}
+
+// Under the mutex. The last 10,000 bills answer GET /generation: enough for any lookup, which
+// comes within seconds of its call, and bounded however long the fake serves.
+void FakeLogic::keep_generation(const std::string& id, Generation generation) {
+    auto [it, fresh] = generations_.insert_or_assign(id, generation);
+    if (!fresh) return;
+    generation_order_.push_back(id);
+    if (generation_order_.size() > 10000) {
+        generations_.erase(generation_order_.front());
+        generation_order_.pop_front();
+    }
+}
+
+std::optional<FakeFault> FakeLogic::draw_random_fault() {
+    const bool over = options_.random_faults_for.count() > 0 &&
+                      std::chrono::steady_clock::now() - started_ >= options_.random_faults_for;
+    if (over || options_.random_fault_rate <= 0 ||
+        std::uniform_real_distribution<double>(0, 1)(random_) >= options_.random_fault_rate) {
+        return std::nullopt;
+    }
+    using K = FakeFault::Kind;
+    FakeFault f;
+    switch (std::uniform_int_distribution<int>(0, 11)(random_)) {
+        case 0: f = {K::status, 429, "0"}; break;  // Retry-After: 0, so back-offs stay short
+        case 1: f = {K::status, 429, "1"}; break;
+        case 2: f = {K::status, 500}; break;
+        case 3: f = {K::status, 502}; break;
+        case 4: f = {K::availability, 503, "0"}; break;
+        case 5: f.kind = K::reset_mid_body; break;
+        case 6: f.kind = K::truncated_stream; break;
+        case 7: f.kind = K::stall_keepalive; break;
+        case 8: f = {K::error_in_stream, 502}; break;
+        case 9: f.kind = K::garbage_json; break;
+        case 10: f = {K::error_in_200_body, 503}; break;
+        default: f.kind = K::huge_content_length; break;
+    }
+    ++random_faults_;
+    return f;
+}
+
+std::chrono::milliseconds FakeLogic::draw_extra_latency() {
+    if (options_.random_extra_latency.count() <= 0) return {};
+    return std::chrono::milliseconds(
+        std::uniform_int_distribution<std::int64_t>(0, options_.random_extra_latency.count())(random_));
+}
+
+std::size_t FakeLogic::random_faults() const {
+    std::lock_guard lock(mutex_);
+    return random_faults_;
 }
 
 Plan FakeLogic::handle(FakeRequest request) {
@@ -194,6 +243,7 @@ Plan FakeLogic::chat(FakeRequest request) {
     std::optional<FakeFault> f;
     std::optional<RecordedResponse> recorded;
     std::string generation_id;
+    std::chrono::milliseconds extra_latency{};
     {
         std::lock_guard lock(mutex_);
         ++chat_requests_;
@@ -209,6 +259,9 @@ Plan FakeLogic::chat(FakeRequest request) {
         } else if (!responses_.empty()) {
             recorded = std::move(responses_.front());
             responses_.pop_front();
+        } else {
+            f = draw_random_fault();
+            extra_latency = draw_extra_latency();
         }
     }
     if (ec && !f && !recorded) return error_plan(400, "request body is not a JSON object");
@@ -232,7 +285,9 @@ Plan FakeLogic::chat(FakeRequest request) {
         return p;
     }
     if (f) return fault(*f, !ec && facts.stream, generation_id);
-    return scenario(facts, body_size, generation_id);
+    Plan answer = scenario(facts, body_size, generation_id);
+    answer.latency += extra_latency;
+    return answer;
 }
 
 Plan FakeLogic::scenario(const ChatFacts& facts, std::size_t body_size, const std::string& generation_id) {
@@ -319,6 +374,13 @@ Plan FakeLogic::fault(const FakeFault& f, bool stream, const std::string& genera
             p.end = Plan::End::close_unfinished;
             return p;
         }
+        case K::raw_h2_frames:
+            p.status = 500;  // what HTTP/1.1 gets
+            p.headers.emplace_back("Content-Type", "application/json");
+            p.chunks.push_back(error_body(500, "an HTTP/2 fault over HTTP/1.1"));
+            p.raw_h2_frames = f.frames;
+            p.raw_h2 = true;
+            return p;
         case K::settings_flood:
         case K::ping_flood:
         case K::window_update_overflow: {
@@ -397,7 +459,7 @@ Plan FakeLogic::models() const {
 void FakeLogic::add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
                                std::int64_t completion_tokens, int not_found_first) {
     std::lock_guard lock(mutex_);
-    generations_[id] = Generation{cost, prompt_tokens, completion_tokens, not_found_first};
+    keep_generation(id, Generation{cost, prompt_tokens, completion_tokens, not_found_first});
 }
 
 std::size_t FakeLogic::generation_lookups() const {

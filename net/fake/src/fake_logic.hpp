@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -43,6 +44,8 @@ struct Plan {
     std::optional<std::uint64_t> announced_length;
     /// HTTP/2: frames written raw on the connection in place of an answer (a hostile server).
     std::string raw_h2_frames;
+    /// HTTP/2: `raw_h2_frames` (even none) in place of an answer, then the connection closes.
+    bool raw_h2 = false;
     std::chrono::milliseconds latency{0};
     /// The status and headers go out as soon as the request is read, the body after the
     /// latency: OpenRouter sends a chat answer's head (its X-Generation-Id) at once.
@@ -59,6 +62,7 @@ public:
     void push_fault(FakeFault fault);
     void push_response(RecordedResponse response);
     std::size_t chat_requests() const;
+    std::size_t random_faults() const;
     double billed_usd() const;
     std::string last_request_body() const;
     std::map<std::string, std::string> last_request_headers() const;
@@ -67,6 +71,12 @@ public:
     std::size_t generation_lookups() const;
 
 private:
+    struct Generation {
+        double cost = 0;
+        std::int64_t prompt_tokens = 0, completion_tokens = 0;
+        int not_found_first = 0;  // lookups answered 404 before this bill shows
+    };
+
     Plan chat(FakeRequest request);
     Plan scenario(const ChatFacts& facts, std::size_t body_size, const std::string& generation_id);
     Plan fault(const FakeFault& f, bool stream, const std::string& generation_id);
@@ -75,19 +85,22 @@ private:
     Plan key() const;
     void load_replay(const std::string& dir);
     double bill(std::int64_t prompt_tokens, std::int64_t completion_tokens, const std::string& generation_id);
+    void keep_generation(const std::string& id, Generation generation);
+    // Under the mutex.
+    std::optional<FakeFault> draw_random_fault();
+    std::chrono::milliseconds draw_extra_latency();
 
     FakeOpenRouterOptions options_;
     mutable std::mutex mutex_;
     std::deque<FakeFault> faults_;
     std::deque<RecordedResponse> responses_;
     std::unordered_map<std::string, RecordedResponse> replay_;  // canonical messages -> response
-    struct Generation {
-        double cost = 0;
-        std::int64_t prompt_tokens = 0, completion_tokens = 0;
-        int not_found_first = 0;  // lookups answered 404 before this bill shows
-    };
     std::size_t generation_lookups_ = 0;
     std::map<std::string, Generation> generations_;  // what GET /generation answers
+    std::deque<std::string> generation_order_;       // the oldest is forgotten first
+    std::mt19937_64 random_;                         // random faults and latencies
+    const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::size_t random_faults_ = 0;
     std::size_t chat_requests_ = 0;
     std::uint64_t next_generation_ = 0;
     double billed_ = 0;

@@ -229,6 +229,7 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     std::unique_ptr<detail::H2ServerSession> session;
     std::deque<Due> due;
     std::string raw;  // frames a hostile plan writes past the session
+    bool close_after_raw = false;  // and then the connection closes
     bool timer_armed = false;
     bool writing = false;
     bool closed = false;
@@ -240,6 +241,12 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
         asio::co_spawn(executor, [self = shared_from_this()]() -> asio::awaitable<void> {
             for (;;) {
                 std::string out = std::exchange(self->raw, {}) + self->session->output();
+                if (out.empty() && self->close_after_raw && !self->closed) {
+                    self->closed = true;
+                    boost::system::error_code ignored;
+                    self->stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+                    break;
+                }
                 if (out.empty() || self->closed) break;
                 auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(out), tuple_awaitable);
                 if (ec) {
@@ -252,8 +259,9 @@ struct H2Link : std::enable_shared_from_this<H2Link> {
     }
 
     void queue(std::int32_t id, detail::Plan plan) {
-        if (!plan.raw_h2_frames.empty()) {
-            raw += plan.raw_h2_frames;  // and no answer: the stream stays open
+        if (plan.raw_h2 || !plan.raw_h2_frames.empty()) {
+            raw += plan.raw_h2_frames;  // and no answer: the stream stays open, or the connection closes
+            close_after_raw = close_after_raw || plan.raw_h2;
             flush();
             return;
         }
@@ -398,6 +406,7 @@ std::uint16_t FakeOpenRouter::port() const { return impl_->acceptor.local_endpoi
 void FakeOpenRouter::push_fault(FakeFault fault) { impl_->logic.push_fault(std::move(fault)); }
 void FakeOpenRouter::push_response(RecordedResponse response) { impl_->logic.push_response(std::move(response)); }
 std::size_t FakeOpenRouter::chat_requests() const { return impl_->logic.chat_requests(); }
+std::size_t FakeOpenRouter::random_faults() const { return impl_->logic.random_faults(); }
 double FakeOpenRouter::billed_usd() const { return impl_->logic.billed_usd(); }
 void FakeOpenRouter::add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
                                     std::int64_t completion_tokens, int not_found_first) {

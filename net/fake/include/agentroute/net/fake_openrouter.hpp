@@ -27,6 +27,7 @@ struct FakeFault {
         settings_flood,          ///< 200,000 SETTINGS frames
         ping_flood,              ///< 100,000 PING frames
         window_update_overflow,  ///< a WINDOW_UPDATE that takes the connection window past 2^31-1
+        raw_h2_frames,           ///< `frames` as they are, in place of an answer, then the connection closes
     };
     Kind kind = Kind::status;
     int status = 500;
@@ -35,6 +36,9 @@ struct FakeFault {
     bool retryable = true;
     /// Serve this many chat requests normally first (0: the very next one gets the fault).
     int skip = 0;
+    /// For `raw_h2_frames`: the bytes written after the server's own frames (a request on a
+    /// fresh connection is stream 1).
+    std::string frames{};
 };
 
 /// One recorded exchange to serve verbatim (the response half of a fixture file).
@@ -81,6 +85,18 @@ struct FakeOpenRouterOptions {
     /// The scenario's tool-call answer calls the first offered tool this many times at once
     /// (parallel tool calls, ids `call_<generation>`, `call_<generation>_1`, ...).
     int tool_calls_per_answer = 1;
+    /// Soak testing: a chat request given no queued fault or response gets a random fault
+    /// with this probability: 429 with Retry-After, 500, 502, availability, a reset mid-body,
+    /// a truncated or stalled stream, an error inside the stream or a 200 body, garbage, a
+    /// never-ending body (the kinds from `status` to `huge_content_length`), drawn from a
+    /// generator seeded with `random_fault_seed`.
+    double random_fault_rate = 0;
+    std::uint64_t random_fault_seed = 1;
+    /// Random faults only this long after the fake starts (zero: for as long as it serves), so
+    /// that a soak can check the client's health once they stop.
+    std::chrono::milliseconds random_faults_for{0};
+    /// Soak testing: each scenario answer waits a random extra time up to this (slow answers).
+    std::chrono::milliseconds random_extra_latency{0};
 };
 
 /// A loopback OpenRouter over real HTTPS (a self-signed CA it makes at start), speaking the
@@ -119,6 +135,8 @@ public:
 
     /// Chat requests answered so far.
     std::size_t chat_requests() const;
+    /// Random faults injected so far (`random_fault_rate`).
+    std::size_t random_faults() const;
     /// USD billed in `usage.cost` so far.
     double billed_usd() const;
     /// TCP connections accepted so far.
