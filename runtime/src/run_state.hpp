@@ -17,7 +17,9 @@
 namespace agentroute::detail {
 
 /// Everything one run owns. Lives in the run's coroutine frame and dies with it: there is no
-/// registry of runs. Only the run's own coroutine mutates it; parallel tool children read it.
+/// registry of runs. Only the run's own coroutine mutates it, but for its usage and calls,
+/// which its child runs (agents used as tools) add theirs to while it awaits them, one child at a
+/// time (run_tool_calls puts such calls on a strand); parallel tool children read it.
 struct RunState {
     RunState(std::shared_ptr<AgentCore> core, RunOptions options,
              boost::asio::any_io_executor executor, std::shared_ptr<RunObserver> observer,
