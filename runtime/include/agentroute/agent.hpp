@@ -194,9 +194,6 @@ private:
         return detail::make_result<T>(std::move(out));
     }
 
-    template <class>
-    friend class Agent;
-
     std::shared_ptr<detail::AgentCore> core_;
 };
 
