@@ -142,13 +142,11 @@ void AgentCore::add_handoff(std::shared_ptr<AgentCore> target, HandoffOptions op
     HandoffTarget edge;
     edge.tool_name = options.tool_name.empty() ? transfer_tool_name(target->display_name()) : options.tool_name;
     ensure_new_tool_name(edge.tool_name);
-    std::string description = options.description;
-    if (description.empty()) {
-        description = target->display_name();
-        if (!target->options().instructions.empty()) description += ": " + first_line(target->options().instructions);
-    }
+    const std::string description =
+        options.description.empty() ? first_line(target->options().instructions) : options.description;
     definitions_.push_back(ToolDefinition{edge.tool_name,
-                                          "Hand the conversation over to " + target->display_name() + ". " + description,
+                                          "Hand the conversation over to " + target->display_name() + "." +
+                                              (description.empty() ? "" : " " + description),
                                           R"({"type":"object","properties":{},"additionalProperties":false})"});
     // An edge back to an agent that already reaches this one closes a cycle: held weakly, or
     // the agents of the cycle would keep each other alive forever.

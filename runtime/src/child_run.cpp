@@ -4,7 +4,6 @@
 
 #include "run_state.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace agentroute::detail {

@@ -91,10 +91,6 @@ void enter(RunState& state, std::shared_ptr<AgentCore> agent) {
     state.core = std::move(agent);
 }
 
-std::string path_for(const RunState& state) {
-    return state.parent ? state.parent->path + " > " + state.core->display_name() : state.core->display_name();
-}
-
 }  // namespace
 
 void take_over(RunState& state, std::shared_ptr<AgentCore> target, const HandoffTarget& via) {
@@ -112,7 +108,6 @@ void take_over(RunState& state, std::shared_ptr<AgentCore> target, const Handoff
         state.view_from = 0;
     }
     swap_instructions(state, *state.core);
-    state.path = path_for(state);
     state.sync_context();
 }
 
@@ -127,7 +122,6 @@ void resume_holder(RunState& state) {
         if (!holder || holder == state.core) return;
         enter(state, std::move(holder));
         swap_instructions(state, *state.core);
-        state.path = path_for(state);
         state.sync_context();
         return;
     }

@@ -44,6 +44,7 @@ RunState::RunState(std::shared_ptr<AgentCore> core_in, RunOptions options_in,
 }
 
 void RunState::enter_agent(const AgentCore& agent) {
+    path = path_of(agent, parent);
     ctx.agent_name_ = agent.options().name;
     if (Memory* own = agent.options().memory.get()) ctx.memory_ = own;
 }

@@ -76,8 +76,8 @@ struct RunState {
     bool observed() const noexcept { return parent ? parent->observed() : (options.on_event || observer); }
 
     void sync_context() noexcept { ctx.update(usage, turn, messages); }
-    /// The context tools see names the agent running now and reaches its memory (or keeps
-    /// the one it had, when the agent has none).
+    /// The run's path and the context tools see name the agent running now, and the context
+    /// reaches its memory (or keeps the one it had, when the agent has none).
     void enter_agent(const AgentCore& agent);
 
     /// Adds one call's record to `calls` and its usage to `usage`, here and in every run this

@@ -172,9 +172,11 @@ public:
         if (!is_terminal(event.kind) && !wanted_.contains(event.kind)) return;
         std::lock_guard lock(mutex_);
         if (stopped_) return;
-        AgentPathRef agent = intern(event.agent);
+        // A reference into the stream's paths: a fragment that joins the one before it costs a
+        // lookup, not a reference count; only a new item takes its own share.
+        const AgentPathRef& agent = intern(event.agent);
         if (is_terminal(event.kind)) {
-            terminal_agent_ = std::move(agent);  // the terminal event itself comes with the outcome
+            terminal_agent_ = agent;  // the terminal event itself comes with the outcome
             return;
         }
         // A fragment joins the one before it that the consumer has not taken yet: the consumer
@@ -196,7 +198,7 @@ public:
                 last.text.append(event.text);
             }
         } else {
-            queue_.push(owned(event, std::move(agent)));
+            queue_.push(owned(event, agent));
         }
         consumer_.wake({});
     }
@@ -364,18 +366,21 @@ private:
     }
 
     // One shared path per agent the stream has heard from (a few), so that an event holds a
-    // pointer, not a string. Under the mutex.
-    AgentPathRef intern(std::string_view path) {
-        for (const AgentPathRef& known : paths_) {
-            if (known->text == path) return known;
+    // pointer, not a string; the last one found is looked at first. Under the mutex; the
+    // reference is good until the next call.
+    const AgentPathRef& intern(std::string_view path) {
+        if (last_path_ < paths_.size() && paths_[last_path_]->text == path) return paths_[last_path_];
+        for (std::size_t i = 0; i < paths_.size(); ++i) {
+            if (paths_[i]->text == path) return paths_[last_path_ = i];
         }
-        AgentPathRef fresh(new AgentPath(path));
         if (paths_.size() < max_paths) {
-            paths_.push_back(fresh);
+            last_path_ = paths_.size();
+            paths_.emplace_back(new AgentPath(path));
         } else {
-            paths_[next_path_++ % max_paths] = fresh;
+            last_path_ = next_path_++ % max_paths;
+            paths_[last_path_].reset(new AgentPath(path));
         }
-        return fresh;
+        return paths_[last_path_];
     }
 
     std::mutex mutex_;
@@ -389,6 +394,7 @@ private:
     std::uint64_t last_producer_ = 0;
     static constexpr std::size_t max_paths = 16;
     std::vector<AgentPathRef> paths_;
+    std::size_t last_path_ = 0;
     std::size_t next_path_ = 0;
     AgentPathRef terminal_agent_;
     bool started_ = false, finished_ = false, stopped_ = false, delivered_terminal_ = false;
