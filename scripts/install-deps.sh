@@ -2,7 +2,8 @@
 # Installs every Debian 12 package the project needs; skips what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
 #   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
-#             nghttp2's h2load (the floor section). Node.js and npm it expects on the machine.
+#             nghttp2's h2load (the floor section), and the TLS libraries bench/tls_footprint.sh
+#             compares with OpenSSL (GnuTLS, wolfSSL). Node.js and npm it expects on the machine.
 set -euo pipefail
 
 packages=(
@@ -12,7 +13,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [ "${1:-}" = --bench ]; then
-    packages+=(libjemalloc2 nghttp2-client)
+    packages+=(libjemalloc2 nghttp2-client libgnutls28-dev libwolfssl-dev)
 fi
 
 missing=()
