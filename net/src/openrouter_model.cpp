@@ -174,9 +174,10 @@ struct Received {
 };
 
 // What one attempt came to: the answer, how long to wait before the next attempt, or the end
-// of a cancelled call (its bill, if any, counted).
+// of a cancelled call (its bill, if any, counted). The answer behind a pointer: a verdict is a
+// local of the frame that waits for the answer, and every call in flight would hold its bytes.
 struct Cancelled {};
-using Verdict = std::variant<ModelResponse, std::chrono::milliseconds, Cancelled>;
+using Verdict = std::variant<std::unique_ptr<ModelResponse>, std::chrono::milliseconds, Cancelled>;
 
 [[noreturn]] void throw_with_usage(std::exception_ptr error, const Usage& spent) {
     try {
@@ -244,8 +245,8 @@ asio::awaitable<Verdict> settle(OpenRouterModel& model, const OpenRouterModel::I
         }
         std::rethrow_exception(to_exception(*outcome.error, o.model, generation_id, spent, o.api_key));
     }
-    Verdict verdict{std::in_place_type<ModelResponse>, std::move(*outcome.response)};
-    ModelResponse& response = std::get<ModelResponse>(verdict);
+    Verdict verdict{std::make_unique<ModelResponse>(std::move(*outcome.response))};
+    ModelResponse& response = *std::get<std::unique_ptr<ModelResponse>>(verdict);
     response.usage = spent;
     response.usage.model_calls = std::max<std::int64_t>(1, spent.model_calls);
     response.cost_source = bill.source;
@@ -329,7 +330,7 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
                 Verdict verdict = co_await conclude(*this, *impl, std::move(result), received, attempt, bill,
                                                     request.on_text_delta != nullptr || request.on_delta != nullptr,
                                                     request_bytes);
-                if (auto* answer = std::get_if<ModelResponse>(&verdict)) co_return std::move(*answer);
+                if (auto* answer = std::get_if<std::unique_ptr<ModelResponse>>(&verdict)) co_return std::move(**answer);
                 if (const auto* delay = std::get_if<std::chrono::milliseconds>(&verdict)) {
                     co_await sleep_for(*delay);
                     continue;
