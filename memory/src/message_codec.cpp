@@ -1,5 +1,6 @@
 #include "message_codec.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -44,7 +45,7 @@ std::string encode_message(const Message& m) {
 
 Message decode_message(std::string_view json) {
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
+    boost::json::value v = detail::parse_json_exactly(json, ec);
     if (ec || !v.is_object()) throw ErrorMemory("stored message is not valid JSON");
     const auto& o = v.get_object();
     Message m;

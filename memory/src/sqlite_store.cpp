@@ -4,6 +4,7 @@
 #include "migrations.hpp"
 #include "text_search.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <SQLiteCpp/Transaction.h>
@@ -39,7 +40,7 @@ std::string tags_json(const std::vector<std::string>& tags) {
 std::vector<std::string> tags_from(const std::string& json) {
     std::vector<std::string> tags;
     boost::system::error_code ec;
-    auto v = boost::json::parse(json, ec);
+    auto v = detail::parse_json_exactly(json, ec);
     if (!ec && v.is_array()) {
         for (const auto& t : v.get_array()) {
             if (t.is_string()) tags.emplace_back(t.get_string());

@@ -1,5 +1,7 @@
 #include "call_bill.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
+
 #include "wire_numbers.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -100,7 +102,7 @@ asio::awaitable<Bill> settle_abandoned(const BillDesk& desk, std::string generat
 
 std::optional<Usage> parse_generation_bill(std::string_view body) {
     boost::system::error_code ec;
-    const json::value v = json::parse(body, ec);
+    const json::value v = agentroute::detail::parse_json_exactly(body, ec);
     const json::value* data = !ec && v.is_object() ? v.get_object().if_contains("data") : nullptr;
     if (!data || !data->is_object()) return std::nullopt;
     const json::object& d = data->get_object();

@@ -2,6 +2,7 @@
 
 #include "wire_numbers.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -42,7 +43,7 @@ struct CacheEntry {
 
 std::shared_ptr<const Catalogue> Catalogue::parse(std::string_view body) {
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = agentroute::detail::parse_json_exactly(body, ec);
     const json::value* data = !ec && v.is_object() ? v.get_object().if_contains("data") : nullptr;
     if (!data || !data->is_array()) throw ErrorProtocol("the /models answer has no data array");
     auto catalogue = std::make_shared<Catalogue>();
@@ -117,7 +118,7 @@ boost::asio::awaitable<std::shared_ptr<const Catalogue>> Catalogue::for_endpoint
 
 KeyInfo parse_key_info(std::string_view body) {
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = agentroute::detail::parse_json_exactly(body, ec);
     const json::value* data = !ec && v.is_object() ? v.get_object().if_contains("data") : nullptr;
     if (!data || !data->is_object()) throw ErrorProtocol("the /key answer has no data object");
     const json::object& d = data->get_object();

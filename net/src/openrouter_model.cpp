@@ -66,6 +66,9 @@ struct CallBill {
 
     void add(const Bill& bill) {
         usage += bill.usage;
+        // A billed attempt makes the call a model call, also when it ends in an error; one
+        // call however many of its attempts were billed.
+        usage.model_calls = 1;
         source = std::max(source, bill.source);
     }
     void add_details(const CostDetails& d) {

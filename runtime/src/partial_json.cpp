@@ -1,5 +1,6 @@
 #include "partial_json.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/detail/finite_json.hpp>
 
 #include <boost/json/parse.hpp>
@@ -13,7 +14,7 @@ constexpr std::size_t max_followed_bytes = 256 * 1024;
 
 std::optional<std::string> normalized(std::string_view json) {
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
+    boost::json::value v = detail::parse_json_exactly(json, ec);
     if (ec || !v.is_object() || v.get_object().empty()) return std::nullopt;
     if (!all_numbers_finite(v)) return std::nullopt;  // no JSON can say it (found by fuzzing)
     return boost::json::serialize(v);

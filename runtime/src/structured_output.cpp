@@ -1,3 +1,4 @@
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/detail/structured_output.hpp>
 
 #include <boost/json/parse.hpp>
@@ -20,7 +21,7 @@ std::string_view strip_json_fence(std::string_view text) noexcept {
 
 boost::json::value parse_output_json(std::string_view text) {
     boost::system::error_code ec;
-    boost::json::value value = boost::json::parse(text, ec);
+    boost::json::value value = detail::parse_json_exactly(text, ec);
     if (ec) {
         throw Retry("Your final answer is not valid JSON (" + ec.message() +
                     "). Answer again with only a JSON object that follows the required schema.");

@@ -1,6 +1,7 @@
 #include "run_state.hpp"
 #include "serial_executor.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/detail/describe_json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -75,7 +76,7 @@ boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& cal
     boost::json::value args;
     if (!call.arguments.empty()) {
         boost::system::error_code ec;
-        args = boost::json::parse(call.arguments, ec);
+        args = detail::parse_json_exactly(call.arguments, ec);
         if (ec) {
             co_return ToolOutcome{"The arguments for tool '" + call.name +
                                       "' are not valid JSON (" + ec.message() +

@@ -123,6 +123,23 @@ TEST(OpenRouterFaultsUsage, AnErrorEventKeepsTheBilledCost) {
     } catch (const ErrorBadRequest& e) {
         EXPECT_GT(e.usage().total_cost_usd, 0);
         EXPECT_NEAR(e.usage().total_cost_usd, fake.billed_usd(), 1e-12);
+        // A billed call is a model call, also when it failed.
+        EXPECT_EQ(e.usage().model_calls, 1);
+        ASSERT_EQ(e.calls().size(), 1u);
+        EXPECT_EQ(e.calls()[0].usage.model_calls, 1);
+    }
+}
+
+TEST(OpenRouterFaultsUsage, AnErrorNothingWasBilledForCountsNoModelCall) {
+    FakeOpenRouter fake;
+    Agent agent({.name = "a", .model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake))});
+    fake.push_fault({.kind = Kind::status, .status = 400});
+    try {
+        agent.run_sync("hello");
+        FAIL();
+    } catch (const ErrorBadRequest& e) {
+        EXPECT_EQ(e.usage().total_cost_usd, 0);
+        EXPECT_EQ(e.usage().model_calls, 0);
     }
 }
 

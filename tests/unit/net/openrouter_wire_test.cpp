@@ -1,12 +1,17 @@
+#include "call_bill.hpp"
 #include "json_writer.hpp"
 #include "openrouter_wire.hpp"
 #include "sse_parser.hpp"
 #include "url.hpp"
 
+#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <charconv>
+#include <limits>
 
 using namespace agentroute;
 using namespace agentroute::net::detail;
@@ -281,4 +286,63 @@ TEST(Url, SplitsHttpsUrlsAndRefusesOthers) {
     EXPECT_EQ(v6.endpoint.port, "8443");
     EXPECT_THROW(parse_https_url("http://localhost:8080/v1"), ErrorConfig);
     EXPECT_THROW(parse_https_url("https:///v1"), ErrorConfig);
+}
+
+namespace {
+// The double nearest to a decimal, by the standard library's correctly rounded conversion.
+double nearest(std::string_view text) {
+    double d = 0;
+    std::from_chars(text.data(), text.data() + text.size(), d);
+    return d;
+}
+constexpr std::string_view recorded_cost = "0.0076509169000000005";  // recording 067's usage.cost
+}  // namespace
+
+TEST(OpenRouterWire, ACostIsTheDecimalTheServerSentNotOneUnitLow) {
+    // Boost.JSON 1.81's own conversion reads this one unit in the last place low: the test
+    // would pass without the fix if it did not.
+    ASSERT_NE(json::parse(recorded_cost).as_double(), nearest(recorded_cost));
+    const std::string usage = R"("usage":{"prompt_tokens":3,"completion_tokens":4,"cost":)" + std::string(recorded_cost) + "}";
+
+    WireOutcome body = parse_chat_body(R"({"choices":[{"message":{"content":"x"}}],)" + usage + "}", "");
+    ASSERT_TRUE(body.usage.cost_known);
+    EXPECT_EQ(body.usage.usage.total_cost_usd, nearest(recorded_cost));
+
+    StreamAccumulator acc;
+    SseParser sse;
+    sse.feed(R"(data: {"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]})" "\n\n"
+             R"(data: {"choices":[],)" + usage + "}\n\ndata: [DONE]\n\n", acc);
+    WireOutcome stream = acc.finish("");
+    EXPECT_EQ(stream.usage.usage.total_cost_usd, nearest(recorded_cost));
+
+    const auto bill = parse_generation_bill(R"({"data":{"total_cost":)" + std::string(recorded_cost) +
+                                            R"(,"tokens_prompt":3,"tokens_completion":4}})");
+    ASSERT_TRUE(bill);
+    EXPECT_EQ(bill->total_cost_usd, nearest(recorded_cost));
+}
+
+TEST(OpenRouterWire, AnExactParseReadsLikeBoostJsonButForTheLastPlace) {
+    boost::system::error_code ec;
+    const json::value v = agentroute::detail::parse_json_exactly(
+        R"({"a":[1,-2,18446744073709551615,2.5,1e400,-1e400,1e-400,"s",true,null],"k\u00e9":{"x":0.1}})", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    const json::array& a = v.at("a").as_array();
+    EXPECT_EQ(a[0].as_int64(), 1);
+    EXPECT_EQ(a[1].as_int64(), -2);
+    EXPECT_EQ(a[2].as_uint64(), 18446744073709551615u);
+    EXPECT_EQ(a[3].as_double(), 2.5);
+    EXPECT_EQ(a[4].as_double(), std::numeric_limits<double>::infinity());  // as Boost.JSON reads it
+    EXPECT_EQ(a[5].as_double(), -std::numeric_limits<double>::infinity());
+    EXPECT_EQ(a[6].as_double(), 0.0);
+    EXPECT_EQ(a[7].as_string(), "s");
+    EXPECT_EQ(v.at("k\xc3\xa9").at("x").as_double(), 0.1);
+    EXPECT_EQ(json::serialize(agentroute::detail::parse_json_exactly(
+                  R"({"x":[{"y":")" + std::string(200, 'z') + R"("}]})", ec)),
+              R"({"x":[{"y":")" + std::string(200, 'z') + R"("}]})");
+
+    // The errors json::parse gives: trailing data, a truncated document, not JSON.
+    for (std::string_view bad : {R"({"a":1} x)", R"({"a":)", "nope", ""}) {
+        (void)agentroute::detail::parse_json_exactly(bad, ec);
+        EXPECT_TRUE(ec) << bad;
+    }
 }

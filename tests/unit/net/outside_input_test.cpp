@@ -176,7 +176,7 @@ TEST(OutsideInput, TheFakesRequestReaderHoldsTheSameRule) {
 // --- numbers that become counts, money or times -----------------------------------------------
 
 TEST(OutsideInput, ACostThatIsNoAmountIsUnknownNotAValue) {
-    for (const char* cost : {"-0.5", "1e400", "-1e400", "0e309"}) {
+    for (const char* cost : {"-0.5", "1e400", "-1e400"}) {
         const std::string body = std::string(R"({"choices":[{"message":{"content":"a"}}],"usage":{"prompt_tokens":3,)"
                                              R"("completion_tokens":2,"cost":)") + cost + "}}";
         const WireOutcome out = parse_chat_body(body, "");
@@ -187,6 +187,12 @@ TEST(OutsideInput, ACostThatIsNoAmountIsUnknownNotAValue) {
     const WireOutcome stream = stream_of(
         "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"cost\":1e400}}\n\ndata: [DONE]\n\n");
     EXPECT_FALSE(stream.usage.cost_known);
+    // Zero written with a huge exponent is zero, read from its text (Boost.JSON 1.81's own
+    // conversion makes it infinity).
+    const WireOutcome zero = parse_chat_body(
+        R"({"choices":[{"message":{"content":"a"}}],"usage":{"prompt_tokens":3,"completion_tokens":2,"cost":0e309}})", "");
+    EXPECT_TRUE(zero.usage.cost_known);
+    EXPECT_EQ(zero.usage.usage.total_cost_usd, 0);
 }
 
 TEST(OutsideInput, ATokenCountThatIsNoCountIsMarkedInvalid) {
