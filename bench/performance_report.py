@@ -206,8 +206,13 @@ def main() -> None:
     command = sys.argv[1]
     args = sys.argv[2:]
     floor = None
-    if args[:1] == ["--floor"]:
-        floor, args = args[1], args[2:]
+    load = None
+    while args[:1] in (["--floor"], ["--load"]):
+        if args[0] == "--floor":
+            floor = args[1]
+        else:
+            load = args[1]
+        args = args[2:]
     sections = [section(args[i], args[i + 1], args[i + 2]) for i in range(0, len(args) - 2, 3)]
     if floor:
         ours = next((args[i + 1] for i in range(0, len(args) - 2, 3) if args[i] == "ours"), None)
@@ -215,10 +220,11 @@ def main() -> None:
     machine = f"{cpu_model()}, {subprocess.getoutput('nproc')} cores, " \
               f"{round(int(open('/proc/meminfo').readline().split()[1]) / 2**20)} GiB, {platform.platform()}"
     node = subprocess.getoutput("node --version")
+    load_line = f"\nLoad average (1, 5, 15 min) before the first run: {load}; each section gives the steal time." if load else ""
     print(f"""# Performance
 
 Produced by `{command}` from a clean checkout (medians over the repetitions; every client run
-gets a fresh fake server; clients take turns, the order rotating). Machine: {machine}; Node {node}.
+gets a fresh fake server; clients take turns, the order rotating). Machine: {machine}; Node {node}.{load_line}
 
 The scenario is the peers' (`../shared/peers/README.md`): each run is an agent with instructions
 and one tool, prompt "Investigate ticket #4821", two model calls over HTTPS (a tool call, then the
@@ -247,22 +253,26 @@ leaves the allocator to the application, and this row shows what that choice is 
   ten thousand runs need a few dozen connections, so set-up nearly vanishes from the figures.
 - RSS per run is (peak RSS - RSS before the runs) / N. The set-up table gives what one open
   connection costs after set-up: (RSS after set-up - RSS before) / connections. An HTTP/1.1
-  connection is about 17 KB, nearly all OpenSSL's: the SSL object alone is ~7.6 KB (OpenSSL 3),
-  then the two AES-GCM contexts, the resumed session's copy, the socket and our connection
-  object. Over HTTP/1.1 that is per run in flight, which is why RSS per run is about twice as
-  high against the Node fake; over HTTP/2 it is per few hundred runs. Record buffers (~17 KB
-  read, ~8 KB write) are held only while a record is read or written, never while a run waits
-  for its answer or a connection idles; handshake buffers (~30 KB) only during the handshake,
-  at most `HttpsOptions::max_concurrent_handshakes` at once. The rest is the run itself: its
-  coroutine frames (by heaptrack, about 5 KB over HTTP/2 and 5.6 KB over HTTP/1.1: the run,
+  connection is about 16.6 KB, nearly all OpenSSL's ("One HTTP/1.1 connection, byte by byte"
+  below: the SSL object alone is 7.6 KB in OpenSSL 3.0). Over HTTP/1.1 that is per run in
+  flight, which is why RSS per run is about twice as high against the Node fake; over HTTP/2 it
+  is per few hundred runs. Record buffers (~17 KB read, ~8 KB write) are held only while a
+  record is read or written, never while a run waits for its answer or a connection idles;
+  handshake buffers (~30 KB) only during the handshake, at most
+  `HttpsOptions::max_concurrent_handshakes` at once. The rest is the run itself (about 9 KB at
+  the peak, which is the burst of first requests): its coroutine frames (the run with its state,
   the loop, the model call, the exchange; each holds only what the wait for the answer needs,
-  and the answer is read and parsed in frames that exist only once it came) and its messages.
-  The request body is freed once sent, and built again should the request go out once more.
+  and the answer is read and parsed in frames that exist only once it came), its messages, the
+  request being written, and the task that spawned it. An HTTP/1.1 request's body is freed once
+  copied into the message that goes out, and built again should the request go out once more.
 - The allocator: in a burst of ten thousand runs, each holding its frames and buffers while it
   waits, glibc's per-thread caches (seven blocks per size) run dry and most blocks go through
-  its shared bins; `callgrind` puts `malloc` and `free` at about 30 % of the client's
-  instructions per call. jemalloc keeps larger per-size caches; compare the `-jemalloc` row
-  with `agentroute-cpp` above (client CPU and wall; its RSS is a little higher).
+  its shared bins. Under `callgrind` (`agentroute_bench_load 10000` against our fake, HTTP/2,
+  1.83 billion instructions), `malloc`, `free` and `memalign` (Asio's aligned handler memory)
+  take 7.8 %, 6.2 % and 3.2 % of the client's instructions, 17 % in all (an earlier edition said
+  about 30 %: it was not re-measured after the allocations per call were cut). jemalloc keeps
+  larger per-size caches; compare the `-jemalloc` row with `agentroute-cpp` above (client CPU
+  and wall; its RSS is a little higher).
 - Wall time at 200 ms latency is bounded below by 0.4 s (two calls). The timeline table shows
   where the rest goes at N = 10,000: the N runs start (and send their first request) in one
   burst on one thread, so first answers spread over as long as the client takes to build and

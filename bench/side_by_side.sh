@@ -21,6 +21,7 @@ shared=${AGENTROUTE_SHARED_DIR:-$root/../shared}
 build=$(realpath -m "${BUILD_DIR:-$root/build/release}")
 
 "$root/scripts/install-deps.sh" --bench
+load=$(cut -d' ' -f1-3 /proc/loadavg)  # before any run: the report states it
 command -v npm >/dev/null || { echo "side_by_side.sh: needs node and npm (apt-get install nodejs npm)" >&2; exit 2; }
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAGENTROUTE_BUILD_BENCH=ON \
   -DAGENTROUTE_BUILD_TESTS=OFF -DAGENTROUTE_BUILD_DOC_EXAMPLES=OFF >/dev/null
@@ -73,5 +74,5 @@ if [[ " $fake " == *" ours "* ]]; then
   fi
 fi
 python3 "$root/bench/performance_report.py" "bench/side_by_side.sh -n \"$ns\" -l \"$lats\" -r $reps -f \"$fake\"" \
-  "${floor[@]}" "${sections[@]}" > "$out"
+  --load "$load" "${floor[@]}" "${sections[@]}" > "$out"
 echo "wrote $out" >&2
