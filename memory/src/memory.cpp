@@ -64,6 +64,7 @@ boost::asio::awaitable<std::vector<Message>> Memory::load_conversation(std::stri
 boost::asio::awaitable<void> Memory::append_conversation(std::string id,
                                                          std::vector<Message> messages) {
     detail::require_whole_turns(messages);
+    detail::require_answer_reasoning(messages);
     if (messages.empty()) co_return;
     co_await do_append_conversation(std::move(id), std::move(messages));
 }

@@ -1,12 +1,14 @@
 #include "message_codec.hpp"
 
 #include <agentroute/detail/exact_json.hpp>
+#include <agentroute/detail/reasoning_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace agentroute::detail {
 namespace {
@@ -54,6 +56,10 @@ Message decode_message(std::string_view json) {
     m.tool_call_id = string_at(o, "tool_call_id");
     m.tool_name = string_at(o, "tool_name");
     m.reasoning = string_at(o, "reasoning");
+    if (!m.reasoning.empty() && !is_reasoning_json(m.reasoning)) {
+        // Sent back verbatim on the next request: a corrupt store must not add fields to it.
+        throw ErrorMemory("stored message's reasoning is not the provider's reasoning JSON: the conversation is corrupt");
+    }
     if (const auto* calls = o.if_contains("tool_calls"); calls && calls->is_array()) {
         for (const auto& c : calls->get_array()) {
             if (!c.is_object()) continue;
@@ -63,6 +69,16 @@ Message decode_message(std::string_view json) {
         }
     }
     return m;
+}
+
+void require_answer_reasoning(std::span<const Message> messages) {
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (!messages[i].reasoning.empty() && !is_reasoning_json(messages[i].reasoning)) {
+            throw std::invalid_argument("append_conversation: message " + std::to_string(i) +
+                                        "'s reasoning is not a model's reasoning JSON (an object of "
+                                        "\"reasoning\" and \"reasoning_details\")");
+        }
+    }
 }
 
 void require_whole_turns(std::span<const Message> messages) {

@@ -4,6 +4,7 @@
 #include "json_writer.hpp"
 
 #include <agentroute/detail/finite_json.hpp>
+#include <agentroute/detail/reasoning_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -56,7 +57,11 @@ void append_message(std::string& out, const Message& m) {
         }
         out += ']';
     }
-    if (const std::string_view members = object_members(m.reasoning); !members.empty()) {
+    // Only reasoning as an answer gave it goes back: anything else would add fields to the
+    // message (a corrupt stored conversation, a hand-made history).
+    const bool answer_reasoning = !m.reasoning.empty() && agentroute::detail::is_reasoning_json(m.reasoning);
+    if (const std::string_view members = answer_reasoning ? object_members(m.reasoning) : std::string_view();
+        !members.empty()) {
         out += ',';
         out.append(members);
         while (std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();

@@ -28,6 +28,9 @@ struct ToolCall {
 /// Assistant messages may carry tool calls and provider reasoning; tool messages answer one
 /// call by `tool_call_id`. `reasoning` holds the provider's `reasoning` and
 /// `reasoning_details` members as opaque JSON text, sent back unchanged on the next request.
+/// Only that form goes back (a JSON object of those two members): anything else is left out of
+/// the request, refused by `Memory::append_conversation` and, read from a store, an
+/// `ErrorMemory` (a corrupt conversation), so it can never add fields to a request.
 struct Message {
     Role role = Role::user;
     std::string content{};
