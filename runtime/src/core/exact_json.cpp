@@ -15,16 +15,19 @@ namespace agentroute::detail {
 
 double exact_double(std::string_view text) noexcept {
     double d = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-    if (ec == std::errc::result_out_of_range) {
-        // Past the range (or below it): what Boost.JSON gives too, infinity or zero, signed.
-        const bool negative = !text.empty() && text.front() == '-';
-        const auto e = text.find_first_of("eE");
-        const bool tiny = e != std::string_view::npos && e + 1 < text.size() && text[e + 1] == '-';
-        const double magnitude = tiny ? 0.0 : std::numeric_limits<double>::infinity();
-        return negative ? -magnitude : magnitude;
+    if (std::from_chars(text.data(), text.data() + text.size(), d).ec != std::errc::result_out_of_range) return d;
+    // Past a double's range, or too small for a normal one: long double's range is far wider,
+    // and narrowing gives what Boost.JSON gives too (infinity, a subnormal, zero; signed).
+    long double wide = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), wide).ec != std::errc::result_out_of_range) {
+        return static_cast<double>(wide);
     }
-    return d;
+    // Past even long double's range: its exponent's sign says which end.
+    const bool negative = !text.empty() && text.front() == '-';
+    const auto e = text.find_first_of("eE");
+    const bool tiny = e != std::string_view::npos && e + 1 < text.size() && text[e + 1] == '-';
+    const double magnitude = tiny ? 0.0 : std::numeric_limits<double>::infinity();
+    return negative ? -magnitude : magnitude;
 }
 
 namespace {

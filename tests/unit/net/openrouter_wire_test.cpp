@@ -335,6 +335,12 @@ TEST(OpenRouterWire, AnExactParseReadsLikeBoostJsonButForTheLastPlace) {
     EXPECT_EQ(a[4].as_double(), std::numeric_limits<double>::infinity());  // as Boost.JSON reads it
     EXPECT_EQ(a[5].as_double(), -std::numeric_limits<double>::infinity());
     EXPECT_EQ(a[6].as_double(), 0.0);
+    // Out of a double's range without an exponent, and a subnormal: as the nearest double.
+    EXPECT_EQ(agentroute::detail::exact_double("0." + std::string(400, '0') + "1"), 0.0);
+    EXPECT_EQ(agentroute::detail::exact_double("1" + std::string(400, '0')), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(agentroute::detail::exact_double("-1e-310"), -1e-310);
+    EXPECT_EQ(agentroute::detail::exact_double("1e99999"), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(agentroute::detail::exact_double("1e-99999"), 0.0);
     EXPECT_EQ(a[7].as_string(), "s");
     EXPECT_EQ(v.at("k\xc3\xa9").at("x").as_double(), 0.1);
     EXPECT_EQ(json::serialize(agentroute::detail::parse_json_exactly(
