@@ -259,7 +259,15 @@ std::vector<Message> SqliteStore::load_conversation(const std::string& id) {
         s.tryReset();
         s.bind(1, id);
         std::vector<Message> out;
-        while (s.executeStep()) out.push_back(decode_message(s.getColumn(0).getString()));
+        while (s.executeStep()) {
+            try {
+                out.push_back(decode_message(s.getColumn(0).getString()));
+            } catch (const ErrorMemory& e) {
+                // Only a change made outside the library gets here: say where it is.
+                throw ErrorMemory("conversation '" + id + "', message " + std::to_string(out.size()) + " in " +
+                                  path_ + ": " + e.what() + " (was the file edited outside AgentRoute?)");
+            }
+        }
         s.tryReset();
         return out;
     });

@@ -62,7 +62,7 @@ public:
     }
 
     bool on_int64(std::int64_t i, json::string_view, error_code& ec) {
-        number_text_.clear();
+        number_text_.discard();
         begin_value(Kind::number, ec);
         if (capturing()) {
             stack().push_int64(i);
@@ -73,7 +73,7 @@ public:
         return end_value(ec);
     }
     bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) {
-        number_text_.clear();
+        number_text_.discard();
         begin_value(Kind::number, ec);
         if (capturing()) {
             stack().push_uint64(u);
@@ -83,17 +83,14 @@ public:
         }
         return end_value(ec);
     }
-    // A number's text, for on_double: split across reads, its earlier pieces come here.
     bool on_number_part(json::string_view s, error_code&) {
-        number_text_.append(s.data(), s.size());
+        number_text_.part(s);
         return true;
     }
     bool on_double(double, json::string_view last, error_code& ec) {
         // Read from its text, not Boost.JSON's conversion, which can be one unit in the last
         // place off: a cost comes back as the decimal the server sent.
-        number_text_.append(last.data(), last.size());
-        const double d = agentroute::detail::exact_double(number_text_);
-        number_text_.clear();
+        const double d = number_text_.finish(last);
         begin_value(Kind::number, ec);
         if (capturing()) {
             stack().push_double(d);
@@ -325,7 +322,7 @@ private:
     WireText* text_ = nullptr;              // where the current scalar's text goes
     NumberSpot number_ = NumberSpot::none;  // where the current number goes
     bool string_open_ = false;
-    std::string number_text_;  // the current number's text so far
+    agentroute::detail::NumberText number_text_;  // the current number, when it spans reads
 };
 
 }  // namespace

@@ -58,6 +58,8 @@ TEST(MemoryFaults, AStoredReasoningThatWouldAddFieldsToARequestIsACorruptConvers
     MemorySQLite memory(path);
     auto e = expect_error<ErrorMemory>([&] { run_co(memory.load_conversation("c")); });
     EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+    // Where: the conversation, the message, the file.
+    EXPECT_NE(std::string(e.what()).find("conversation 'c', message 1 in " + path), std::string::npos) << e.what();
 }
 
 TEST(MemoryFaults, LockedDatabaseFailsAfterTheBusyTimeoutAndLosesNothing) {

@@ -9,7 +9,6 @@
 
 #include <charconv>
 #include <limits>
-#include <string>
 
 namespace agentroute::detail {
 
@@ -74,30 +73,21 @@ public:
         return true;
     }
     bool on_number_part(string_view s, error_code&) {
-        number_.append(s.data(), s.size());
+        number_.part(s);
         return true;
     }
     bool on_int64(std::int64_t i, string_view, error_code&) {
-        number_.clear();
+        number_.discard();
         stack_.push_int64(i);
         return true;
     }
     bool on_uint64(std::uint64_t u, string_view, error_code&) {
-        number_.clear();
+        number_.discard();
         stack_.push_uint64(u);
         return true;
     }
-    bool on_double(double, string_view s, error_code&) {
-        // `s` is the number's last piece; the earlier ones came through on_number_part.
-        double d;
-        if (number_.empty()) {
-            d = exact_double(std::string_view(s.data(), s.size()));
-        } else {
-            number_.append(s.data(), s.size());
-            d = exact_double(number_);
-            number_.clear();
-        }
-        stack_.push_double(d);
+    bool on_double(double, string_view last, error_code&) {
+        stack_.push_double(number_.finish(last));
         return true;
     }
     bool on_bool(bool b, error_code&) {
@@ -113,7 +103,7 @@ public:
 
 private:
     boost::json::value_stack stack_;
-    std::string number_;
+    NumberText number_;
 };
 
 }  // namespace
