@@ -22,6 +22,9 @@ Serves the loopback HTTPS fake OpenRouter until SIGINT or SIGTERM. Prints one JS
 (AGENTROUTE_BASE_URL / AGENTROUTE_CA_FILE). On exit prints {"event":"exit","served":...}.
 Answers HTTP/2 to clients that offer it, as OpenRouter does; --no-http2: HTTP/1.1 only.
 --tool-calls N: the scenario's tool-call answer calls the first offered tool N times at once.
+--replay DIR: serve the recordings of DIR (shared/fixtures/openrouter's format), each to the
+request that identifies it (model, messages, stream, tools, response_format); recordings of
+one request are served in turn, and listed on stderr at start.
 --fault-rate P: each chat request gets a random fault with probability P (429, 5xx, resets,
 truncated, stalled or erroring streams, garbage; seeded by --fault-seed), for the first
 --fault-seconds S only when given; --extra-latency-ms N: answers wait up to N ms more, at
@@ -60,8 +63,14 @@ random. For soaks (bench/soak.sh).
     o.random_faults_for = std::chrono::milliseconds(static_cast<long long>(args.number("fault-seconds", 0) * 1000));
     o.random_extra_latency = std::chrono::milliseconds(static_cast<long long>(args.number("extra-latency-ms", 0)));
     testkit::FakeOpenRouter fake(o);
+    for (const auto& group : fake.replay_collisions()) {
+        std::cerr << "replay: these recordings are of one request and are served in turn:";
+        for (const auto& file : group) std::cerr << ' ' << file;
+        std::cerr << '\n';
+    }
     std::cout << boost::json::serialize(boost::json::object{
-                     {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()}})
+                     {"ready", true}, {"url", fake.base_url()}, {"ca", fake.ca_file()}, {"port", fake.port()},
+                     {"recordings", fake.replay_recordings()}})
               << std::endl;
     int signal = 0;
     sigwait(&stop, &signal);

@@ -36,6 +36,7 @@ void render(std::string& out, const Message& m) {
         case Role::assistant: out += "assistant: "; break;
         case Role::tool: out += "tool result (" + m.tool_name + "): "; break;
         case Role::system: out += "system: "; break;
+        case Role::developer: out += "developer: "; break;
     }
     out += m.content;
     for (const ToolCall& c : m.tool_calls) out += "\n[called " + c.name + " " + c.arguments + "]";

@@ -7,7 +7,7 @@ Units split_units(std::span<const Message> messages) {
     std::size_t i = 0;
     while (i < messages.size()) {
         const Message& m = messages[i];
-        if (m.role == Role::system) {
+        if (m.role == Role::system || m.role == Role::developer) {
             out.pinned.push_back(i++);
             continue;
         }
@@ -25,6 +25,7 @@ Units split_units(std::span<const Message> messages) {
 std::size_t estimate_tokens(const Message& m) noexcept {
     std::size_t chars = m.content.size() + m.reasoning.size() + m.tool_call_id.size();
     for (const ToolCall& c : m.tool_calls) chars += c.id.size() + c.name.size() + c.arguments.size();
+    for (const ContentPart& p : m.parts) chars += detail::estimated_part_bytes(p) * 4 / 3;
     return chars / 4 + 4;  // ~4 characters a token; a few tokens of per-message framing
 }
 

@@ -17,7 +17,7 @@ struct Unit {
     std::size_t size() const noexcept { return end - begin; }
 };
 
-/// A conversation split for trimming: system messages are pinned (always kept), everything else
+/// A conversation split for trimming: system and developer messages are pinned (always kept), everything else
 /// is a sequence of units; `latest_user` is the unit holding the last user message (or npos).
 struct Units {
     std::vector<std::size_t> pinned;

@@ -18,12 +18,73 @@ Role role_from(std::string_view name) {
     if (name == "user") return Role::user;
     if (name == "assistant") return Role::assistant;
     if (name == "tool") return Role::tool;
+    if (name == "developer") return Role::developer;
     throw ErrorMemory("stored message has an unknown role '" + std::string(name) + "'");
 }
 
 std::string string_at(const boost::json::object& o, std::string_view key) {
     const boost::json::value* v = o.if_contains(key);
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+constexpr std::string_view kind_names[] = {"text", "image", "file", "audio", "video", "raw"};
+
+boost::json::object encode_cache(const CacheControl& c) {
+    boost::json::object o{{"type", c.type}};
+    if (!c.ttl.empty()) o["ttl"] = c.ttl;
+    return o;
+}
+
+std::optional<CacheControl> decode_cache(const boost::json::object& o) {
+    const auto* c = o.if_contains("cache_control");
+    if (!c) return std::nullopt;
+    if (!c->is_object()) throw ErrorMemory("stored message's cache_control is not an object: the conversation is corrupt");
+    return CacheControl{string_at(c->get_object(), "type"), string_at(c->get_object(), "ttl")};
+}
+
+boost::json::object encode_part(const ContentPart& p) {
+    boost::json::object o{{"kind", kind_names[static_cast<std::size_t>(p.kind)]}};
+    auto put = [&](std::string_view key, const std::string& value) {
+        if (!value.empty()) o[key] = value;
+    };
+    put("text", p.text);
+    put("url", p.url);
+    put("detail", p.detail);
+    put("filename", p.filename);
+    put("data", p.data);
+    put("format", p.format);
+    if (p.cache_control) o["cache_control"] = encode_cache(*p.cache_control);
+    return o;
+}
+
+ContentPart decode_part(const boost::json::value& v) {
+    if (!v.is_object()) throw ErrorMemory("stored message part is not an object: the conversation is corrupt");
+    const auto& o = v.get_object();
+    const std::string kind = string_at(o, "kind");
+    const auto* found = std::find(std::begin(kind_names), std::end(kind_names), kind);
+    if (found == std::end(kind_names)) {
+        throw ErrorMemory("stored message part has an unknown kind '" + kind + "': the conversation is corrupt");
+    }
+    ContentPart p;
+    p.kind = static_cast<ContentPart::Kind>(found - std::begin(kind_names));
+    p.text = string_at(o, "text");
+    p.url = string_at(o, "url");
+    p.detail = string_at(o, "detail");
+    p.filename = string_at(o, "filename");
+    p.data = string_at(o, "data");
+    p.format = string_at(o, "format");
+    p.cache_control = decode_cache(o);
+    if (p.kind == ContentPart::Kind::raw) {
+        // Sent as it is: a corrupt store must not put anything but one JSON object in a request.
+        try {
+            std::optional<CacheControl> cache = std::move(p.cache_control);
+            p = content::raw(std::move(p.text));
+            p.cache_control = std::move(cache);
+        } catch (const std::invalid_argument&) {
+            throw ErrorMemory("stored raw message part is not a JSON object with a type: the conversation is corrupt");
+        }
+    }
+    return p;
 }
 
 }  // namespace
@@ -42,6 +103,12 @@ std::string encode_message(const Message& m) {
     if (!m.tool_call_id.empty()) o["tool_call_id"] = m.tool_call_id;
     if (!m.tool_name.empty()) o["tool_name"] = m.tool_name;
     if (!m.reasoning.empty()) o["reasoning"] = m.reasoning;
+    if (!m.parts.empty()) {
+        boost::json::array parts;
+        for (const ContentPart& p : m.parts) parts.push_back(encode_part(p));
+        o["parts"] = std::move(parts);
+    }
+    if (m.cache_control) o["cache_control"] = encode_cache(*m.cache_control);
     return boost::json::serialize(o);
 }
 
@@ -60,6 +127,11 @@ Message decode_message(std::string_view json) {
         // Sent back verbatim on the next request: a corrupt store must not add fields to it.
         throw ErrorMemory("stored message's reasoning is not the provider's reasoning JSON: the conversation is corrupt");
     }
+    if (const auto* parts = o.if_contains("parts")) {
+        if (!parts->is_array()) throw ErrorMemory("stored message's parts are not an array: the conversation is corrupt");
+        for (const auto& p : parts->get_array()) m.parts.push_back(decode_part(p));
+    }
+    m.cache_control = decode_cache(o);
     if (const auto* calls = o.if_contains("tool_calls"); calls && calls->is_array()) {
         for (const auto& c : calls->get_array()) {
             if (!c.is_object()) continue;

@@ -4,7 +4,6 @@
 #include "json_writer.hpp"
 
 #include <agentroute/detail/finite_json.hpp>
-#include <agentroute/detail/reasoning_json.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -16,58 +15,6 @@ namespace agentroute::net::detail {
 namespace json = boost::json;
 
 namespace {
-
-// The members of a stored JSON object text, without its braces ("" when none).
-std::string_view object_members(std::string_view object) {
-    const auto open = object.find('{');
-    const auto close = object.rfind('}');
-    if (open == std::string_view::npos || close == std::string_view::npos || close <= open) return {};
-    std::string_view inner = object.substr(open + 1, close - open - 1);
-    while (!inner.empty() && std::isspace(static_cast<unsigned char>(inner.front()))) inner.remove_prefix(1);
-    return inner;
-}
-
-void append_message(std::string& out, const Message& m) {
-    out += R"({"role":)";
-    append_json_string(out, to_string(m.role));
-    if (m.role == Role::tool) {
-        out += R"(,"tool_call_id":)";
-        append_json_string(out, m.tool_call_id);
-    }
-    out += R"(,"content":)";
-    if (m.role == Role::assistant && m.content.empty() && !m.tool_calls.empty()) {
-        out += "null";
-    } else {
-        append_json_string(out, m.content);
-    }
-    if (!m.tool_calls.empty()) {
-        out += R"(,"tool_calls":[)";
-        for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
-            const ToolCall& c = m.tool_calls[i];
-            if (i) out += ',';
-            out += R"({"id":)";
-            append_json_string(out, c.id);
-            out += R"(,"type":"function","function":{"name":)";
-            append_json_string(out, c.name);
-            out += R"(,"arguments":)";
-            // Invalid arguments were answered with a correction; providers that re-parse the
-            // history (Anthropic) would reject the request, so they go back as {}.
-            append_json_string(out, is_valid_json(c.arguments) ? std::string_view(c.arguments) : "{}");
-            out += "}}";
-        }
-        out += ']';
-    }
-    // Only reasoning as an answer gave it goes back: anything else would add fields to the
-    // message (a corrupt stored conversation, a hand-made history).
-    const bool answer_reasoning = !m.reasoning.empty() && agentroute::detail::is_reasoning_json(m.reasoning);
-    if (const std::string_view members = answer_reasoning ? object_members(m.reasoning) : std::string_view();
-        !members.empty()) {
-        out += ',';
-        out.append(members);
-        while (std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-    }
-    out += '}';
-}
 
 std::string text_of(const json::value* v) {
     if (!v) return {};
@@ -151,89 +98,6 @@ std::string reasoning_json(const std::string& text, bool has_text, const json::a
 }
 
 }  // namespace
-
-std::string with_required_parameters(std::string_view provider) {
-    json::object p;
-    if (!provider.empty()) {
-        boost::system::error_code ec;
-        json::value parsed = json::parse(provider, ec);
-        if (ec || !parsed.is_object()) {
-            throw ErrorConfig("OpenRouterOptions::provider must be a JSON object, e.g. {\"sort\":\"price\"}; got: " +
-                              std::string(provider.substr(0, 200)));
-        }
-        p = std::move(parsed.get_object());
-    }
-    p["require_parameters"] = true;
-    return json::serialize(p);
-}
-
-std::string build_chat_request(const ModelRequest& request, const WireOptions& options) {
-    std::string out;
-    std::size_t estimate = 256;
-    for (const Message& m : request.messages) estimate += m.content.size() + m.reasoning.size() + 64;
-    for (const ToolDefinition& t : request.tools) estimate += t.parameters_schema.size() + t.description.size() + 96;
-    out.reserve(estimate);
-
-    out += R"({"model":)";
-    append_json_string(out, options.model);
-    out += R"(,"messages":[)";
-    for (std::size_t i = 0; i < request.messages.size(); ++i) {
-        if (i) out += ',';
-        append_message(out, request.messages[i]);
-    }
-    out += ']';
-    if (!request.tools.empty()) {
-        out += R"(,"tools":[)";
-        for (std::size_t i = 0; i < request.tools.size(); ++i) {
-            const ToolDefinition& t = request.tools[i];
-            if (i) out += ',';
-            out += R"({"type":"function","function":{"name":)";
-            append_json_string(out, t.name);
-            out += R"(,"description":)";
-            append_json_string(out, t.description);
-            out += R"(,"parameters":)";
-            out += t.parameters_schema.empty() ? std::string_view(R"({"type":"object","properties":{}})")
-                                               : std::string_view(t.parameters_schema);
-            out += "}}";
-        }
-        out += R"(],"tool_choice":"auto","parallel_tool_calls":true)";
-    }
-    std::string_view provider = options.provider;
-    std::string typed;
-    if (request.output) {
-        out += R"(,"response_format":{"type":"json_schema","json_schema":{"name":)";
-        append_json_string(out, request.output->name.empty() ? "final_result" : request.output->name);
-        out += R"(,"strict":true,"schema":)";
-        out += request.output->schema;
-        out += "}}";
-        // Only providers that honour response_format may serve a typed answer.
-        typed = options.typed_provider.empty() ? with_required_parameters(options.provider) : options.typed_provider;
-        provider = typed;
-    }
-    if (!provider.empty()) {
-        out += R"(,"provider":)";
-        out += provider;
-    }
-    if (!options.fallback_models.empty()) {
-        out += R"(,"models":[)";
-        for (std::size_t i = 0; i < options.fallback_models.size(); ++i) {
-            if (i) out += ',';
-            append_json_string(out, options.fallback_models[i]);
-        }
-        out += ']';
-    }
-    if (!request.run_id.empty()) {
-        out += R"(,"session_id":)";
-        append_json_string(out, request.run_id);
-    }
-    if (request.max_output_tokens) {
-        out += R"(,"max_tokens":)";
-        out += std::to_string(*request.max_output_tokens);
-    }
-    out += options.stream ? R"(,"stream":true)" : R"(,"stream":false)";
-    out += R"(,"usage":{"include":true}})";
-    return out;
-}
 
 WireError parse_error_body(int status, std::string_view body) {
     boost::system::error_code ec;

@@ -38,6 +38,8 @@ AgentCore::AgentCore(AgentOptions options)
     if (options_.max_cost && !(*options_.max_cost > 0)) {
         throw ErrorConfig("AgentOptions::max_cost must be a positive number of USD");
     }
+    has_settings_ = !(options_.settings == ModelSettings{});
+    if (has_settings_) validate(options_.settings);
 }
 
 std::shared_ptr<Model> AgentCore::model() const {

@@ -46,7 +46,10 @@ void seed_messages(RunState& state, std::string prompt, std::vector<Message> sto
     const std::size_t seed = (options.instructions.empty() ? 0 : 1) + stored.size() +
                              state.options.message_history.size() + 1;
     state.messages.reserve(seed + 3);
-    if (!options.instructions.empty()) state.messages.push_back(Message::system(options.instructions));
+    if (!options.instructions.empty()) {
+        state.messages.push_back(Message::system(options.instructions));
+        state.messages.back().cache_control = options.cache_instructions;
+    }
     for (auto* source : {&stored, &state.options.message_history}) {
         for (Message& m : *source) {
             if (m.role != Role::system) state.messages.push_back(std::move(m));
@@ -54,7 +57,16 @@ void seed_messages(RunState& state, std::string prompt, std::vector<Message> sto
     }
     state.options.message_history.clear();
     state.first_new = state.messages.size();
-    state.messages.push_back(Message::user(std::move(prompt)));
+    if (state.options.attachments.empty()) {
+        state.messages.push_back(Message::user(std::move(prompt)));
+    } else {
+        std::vector<ContentPart> parts;
+        parts.reserve(state.options.attachments.size() + 1);
+        if (!prompt.empty()) parts.push_back(content::text(std::move(prompt)));
+        for (ContentPart& p : state.options.attachments) parts.push_back(std::move(p));
+        state.options.attachments.clear();
+        state.messages.push_back(Message::user(std::move(parts)));
+    }
     state.sync_context();
 }
 

@@ -65,6 +65,7 @@ std::int64_t estimated_prompt_tokens(const RunState& state) {
     std::size_t bytes = request_overhead;
     for (const Message& m : state.messages) {
         bytes += m.content.size() + m.reasoning.size() + m.tool_call_id.size() + message_overhead;
+        for (const ContentPart& p : m.parts) bytes += detail::estimated_part_bytes(p);
         for (const ToolCall& c : m.tool_calls) bytes += c.id.size() + c.name.size() + c.arguments.size() + call_overhead;
     }
     for (const ToolDefinition& t : state.core->tool_definitions()) {

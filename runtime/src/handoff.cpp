@@ -22,12 +22,14 @@ void swap_instructions(RunState& state, const AgentCore& target) {
     const bool had = leads_with_system(state.messages);
     if (had && !instructions.empty()) {
         state.messages.front().content = instructions;
+        state.messages.front().cache_control = target.options().cache_instructions;
     } else if (had) {
         state.messages.erase(state.messages.begin());
         --state.first_new;
         if (state.view_from > 0) --state.view_from;
     } else if (!instructions.empty()) {
         state.messages.insert(state.messages.begin(), Message::system(instructions));
+        state.messages.front().cache_control = target.options().cache_instructions;
         ++state.first_new;
         if (state.view_from > 0) ++state.view_from;
     }

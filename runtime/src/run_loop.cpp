@@ -171,6 +171,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);
         ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap};
+        request.settings = state.settings_for(core);
         if (parts) {
             if (parts->partial) parts->partial->reset();
             request.on_text_delta = parts->on_text_delta;

@@ -39,8 +39,20 @@ RunState::RunState(std::shared_ptr<AgentCore> core_in, RunOptions options_in,
         throw ErrorConfig("RunOptions::max_cost must be a positive number of USD");
     }
     if (options.deadline) deadline = std::chrono::steady_clock::now() + *options.deadline;
+    run_has_settings_ = !(options.settings == ModelSettings{});
+    if (run_has_settings_) validate(options.settings);
     // A child ends by its parent's deadline at the latest.
     if (parent && parent->deadline && (!deadline || *parent->deadline < *deadline)) deadline = parent->deadline;
+}
+
+const ModelSettings* RunState::settings_for(const AgentCore& agent) {
+    if (!run_has_settings_) return agent.settings();
+    if (merged_for_ != &agent) {
+        merged_settings_ = merge(agent.options().settings, options.settings);
+        validate(*merged_settings_);
+        merged_for_ = &agent;
+    }
+    return &*merged_settings_;
 }
 
 void RunState::enter_agent(const AgentCore& agent) {

@@ -95,6 +95,15 @@ struct RunState {
 
     /// Counts one corrective pass; throws `ErrorRetries` when it exceeds `retries`.
     void count_retry(const std::string& message);
+
+    /// The request parameters of `agent`'s calls in this run: the agent's, with the run's
+    /// over them (merged and checked once per agent); null when neither has any.
+    const ModelSettings* settings_for(const AgentCore& agent);
+
+private:
+    bool run_has_settings_ = false;
+    std::optional<ModelSettings> merged_settings_;
+    const AgentCore* merged_for_ = nullptr;
 };
 
 /// A fresh run id: "run_" and 32 hex digits.

@@ -16,30 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A JSON value with object keys sorted, so recorded and live requests compare equal.
-json::value canonical(const json::value& v) {
-    if (v.is_object()) {
-        std::vector<std::pair<std::string, json::value>> members;
-        for (const auto& kv : v.get_object()) members.emplace_back(std::string(kv.key()), canonical(kv.value()));
-        std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        json::object o;
-        for (auto& [k, value] : members) o[k] = std::move(value);
-        return o;
-    }
-    if (v.is_array()) {
-        json::array a;
-        for (const auto& item : v.get_array()) a.push_back(canonical(item));
-        return a;
-    }
-    return v;
-}
-
-std::string messages_key(const json::value& body) {
-    if (!body.is_object()) return {};
-    const json::value* messages = body.get_object().if_contains("messages");
-    return messages ? json::serialize(canonical(*messages)) : std::string();
-}
-
 // Required parameters filled as the peers' fake does: strings "x", numbers 1, booleans true,
 // enums their first member, objects recursively.
 json::value fill(const json::value& schema, const json::storage_ptr& sp) {
@@ -77,6 +53,18 @@ Plan error_plan(int status, const std::string& message) {
     return p;
 }
 
+// An SSE body cut after each blank line, the events as they came.
+std::vector<std::string> sse_events(std::string_view body) {
+    std::vector<std::string> events;
+    while (!body.empty()) {
+        std::size_t end = body.find("\n\n");
+        end = end == std::string_view::npos ? body.size() : end + 2;
+        events.emplace_back(body.substr(0, end));
+        body.remove_prefix(end);
+    }
+    return events;
+}
+
 std::string sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
 
 json::object chunk_envelope(const std::string& id) {
@@ -90,34 +78,17 @@ json::object chunk_envelope(const std::string& id) {
 }  // namespace
 
 FakeLogic::FakeLogic(const FakeOpenRouterOptions& options) : options_(options), random_(options.random_fault_seed) {
-    if (!options_.replay_dir.empty()) load_replay(options_.replay_dir);
+    if (!options_.replay_dir.empty()) replay_ = ReplayBook(options_.replay_dir);
 }
 
-void FakeLogic::load_replay(const std::string& dir) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.path().extension() != ".json") continue;
-        std::ifstream in(entry.path());
-        std::stringstream text;
-        text << in.rdbuf();
-        boost::system::error_code ec;
-        json::value v = json::parse(text.str(), ec);
-        if (ec || !v.is_object()) continue;
-        const json::value* request = v.get_object().if_contains("request");
-        const json::value* response = v.get_object().if_contains("response");
-        if (!request || !response || !request->is_object() || !response->is_object()) continue;
-        const json::value* body = request->get_object().if_contains("body");
-        if (!body) continue;
-        RecordedResponse r;
-        const json::object& resp = response->get_object();
-        if (const auto* s = resp.if_contains("status"); s && s->is_number()) r.status = s->to_number<int>();
-        if (const auto* b = resp.if_contains("body_text"); b && b->is_string()) r.body = std::string(b->get_string());
-        if (const auto* h = resp.if_contains("headers"); h && h->is_object()) {
-            for (const auto& kv : h->get_object()) {
-                if (kv.value().is_string()) r.headers[std::string(kv.key())] = std::string(kv.value().get_string());
-            }
-        }
-        replay_.emplace(messages_key(*body), std::move(r));
-    }
+std::vector<std::vector<std::string>> FakeLogic::replay_collisions() const {
+    std::lock_guard lock(mutex_);
+    return replay_.collisions();
+}
+
+std::size_t FakeLogic::replay_recordings() const {
+    std::lock_guard lock(mutex_);
+    return replay_.size();
 }
 
 void FakeLogic::push_fault(FakeFault fault) {
@@ -233,15 +204,16 @@ Plan FakeLogic::chat(FakeRequest request) {
     boost::system::error_code ec;
     ChatFacts facts(sp);
     read_chat_facts(request.body, facts, ec);
-    std::string replay_key;
+    json::value replay_body;
     if (!replay_.empty() && !ec) {
         boost::system::error_code unused;  // one JSON object: read_chat_facts said so
-        replay_key = messages_key(json::parse(request.body, unused, sp));
+        replay_body = json::parse(request.body, unused, sp);
     }
     const std::size_t body_size = request.body.size();
 
     std::optional<FakeFault> f;
     std::optional<RecordedResponse> recorded;
+    std::string replay_miss;
     std::string generation_id;
     std::chrono::milliseconds extra_latency{};
     {
@@ -259,17 +231,17 @@ Plan FakeLogic::chat(FakeRequest request) {
         } else if (!responses_.empty()) {
             recorded = std::move(responses_.front());
             responses_.pop_front();
+        } else if (!replay_.empty()) {
+            if (!ec) {
+                if (const RecordedResponse* r = replay_.next(replay_body, replay_miss)) recorded = *r;
+            }
         } else {
             f = draw_random_fault();
             extra_latency = draw_extra_latency();
         }
     }
     if (ec && !f && !recorded) return error_plan(400, "request body is not a JSON object");
-    if (!recorded && !f && !replay_.empty()) {
-        auto it = replay_.find(replay_key);
-        if (it == replay_.end()) return error_plan(404, "no recorded exchange matches these messages");
-        recorded = it->second;
-    }
+    if (!recorded && !f && !replay_miss.empty()) return error_plan(404, replay_miss);
     if (recorded) {
         Plan p;
         p.status = recorded->status;
@@ -280,7 +252,12 @@ Plan FakeLogic::chat(FakeRequest request) {
             p.headers.emplace_back(k, v);
         }
         p.chunked = recorded->body.find("data:") != std::string::npos;
-        p.chunks.push_back(std::move(recorded->body));
+        if (p.chunked) {
+            // Streamed as recorded: an event (or keep-alive comment) per chunk.
+            p.chunks = sse_events(recorded->body);
+        } else {
+            p.chunks.push_back(std::move(recorded->body));
+        }
         p.latency = options_.latency;
         return p;
     }

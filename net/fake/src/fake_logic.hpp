@@ -1,5 +1,7 @@
 #pragma once
 
+#include "replay_book.hpp"
+
 #include <agentroute/net/fake_openrouter.hpp>
 
 #include <boost/json/fwd.hpp>
@@ -69,6 +71,8 @@ public:
     void add_generation(const std::string& id, double cost, std::int64_t prompt_tokens,
                         std::int64_t completion_tokens, int not_found_first);
     std::size_t generation_lookups() const;
+    std::vector<std::vector<std::string>> replay_collisions() const;
+    std::size_t replay_recordings() const;
 
 private:
     struct Generation {
@@ -83,7 +87,6 @@ private:
     Plan models() const;
     Plan generation(const std::string& target);
     Plan key() const;
-    void load_replay(const std::string& dir);
     double bill(std::int64_t prompt_tokens, std::int64_t completion_tokens, const std::string& generation_id);
     void keep_generation(const std::string& id, Generation generation);
     // Under the mutex.
@@ -94,7 +97,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<FakeFault> faults_;
     std::deque<RecordedResponse> responses_;
-    std::unordered_map<std::string, RecordedResponse> replay_;  // canonical messages -> response
+    ReplayBook replay_;
     std::size_t generation_lookups_ = 0;
     std::map<std::string, Generation> generations_;  // what GET /generation answers
     std::deque<std::string> generation_order_;       // the oldest is forgotten first

@@ -417,6 +417,10 @@ std::size_t FakeOpenRouter::connections() const { return impl_->connections; }
 std::size_t FakeOpenRouter::resumed_handshakes() const { return impl_->resumed; }
 std::size_t FakeOpenRouter::http2_connections() const { return impl_->http2; }
 std::string FakeOpenRouter::last_request_body() const { return impl_->logic.last_request_body(); }
+std::size_t FakeOpenRouter::replay_recordings() const { return impl_->logic.replay_recordings(); }
+std::vector<std::vector<std::string>> FakeOpenRouter::replay_collisions() const {
+    return impl_->logic.replay_collisions();
+}
 std::map<std::string, std::string> FakeOpenRouter::last_request_headers() const {
     return impl_->logic.last_request_headers();
 }

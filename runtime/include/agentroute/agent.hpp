@@ -62,7 +62,8 @@ public:
     Agent& tool(std::string name, std::string description, F handler, ToolOptions options = {}) {
         using Args = detail::tool_args_t<F>;
         core_->add_tool(detail::ToolEntry{
-            ToolDefinition{std::move(name), std::move(description), json_schema<Args>()},
+            ToolDefinition{std::move(name), std::move(description), json_schema<Args>(), options.strict,
+                           options.cache_control},
             detail::make_tool_invoker<Args>(std::move(handler), options)});
         return *this;
     }

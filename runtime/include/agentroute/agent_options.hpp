@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/model.hpp>
+#include <agentroute/model_settings.hpp>
 
 #include <concepts>
 #include <memory>
@@ -60,6 +61,13 @@ struct AgentOptions {
     /// with `ErrorCostUnknown` before its next model call. true: run on, the ceiling then only
     /// counts the costs that are known.
     bool allow_unknown_cost = false;
+    /// Request parameters of every model call (sampling, tool choice, reasoning, plugins,
+    /// server tools, user, extra members); a run's `RunOptions::settings` override them.
+    /// Checked when the agent is built (`ErrorConfig`).
+    ModelSettings settings{};
+    /// A prompt-caching breakpoint on the instructions (the system message), so that long
+    /// instructions are read from the provider's cache on later calls.
+    std::optional<CacheControl> cache_instructions{};
 };
 
 }  // namespace agentroute

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/messages.hpp>
+#include <agentroute/model_settings.hpp>
 #include <agentroute/usage.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -21,12 +22,22 @@ struct ToolDefinition {
     std::string name{};
     std::string description{};
     std::string parameters_schema{};
+    /// `strict`: the provider holds the model's arguments to the schema exactly (OpenAI's
+    /// structured outputs rules: every property required, `additionalProperties: false`).
+    /// Unset: not sent (the provider's default, not strict).
+    std::optional<bool> strict{};
+    /// A prompt-caching breakpoint after the tool definitions up to this one.
+    std::optional<CacheControl> cache_control{};
 };
 
 /// The JSON schema a structured final answer must follow.
 struct OutputSchema {
     std::string name{};
     std::string schema{};
+    /// `json_schema.description` ("" for none).
+    std::string description{};
+    /// `json_schema.strict`.
+    bool strict = true;
 };
 
 /// Catalogue prices of a model in USD per token (and per request), used to estimate cost
@@ -74,6 +85,8 @@ struct ModelRequest {
     /// Called with every streamed fragment (text, reasoning, tool-call arguments), when the
     /// model streams and this is set. Text goes to both callbacks.
     std::function<void(const ModelDelta&)> on_delta{};
+    /// The request parameters (sampling, tool choice, reasoning, plugins, ...); none when null.
+    const ModelSettings* settings = nullptr;
 };
 
 /// The model's answer to one call.

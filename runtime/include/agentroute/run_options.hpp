@@ -88,6 +88,11 @@ struct RunOptions {
     /// This run's model, in place of the agent's: a name or slug (resolved with the run's key)
     /// or a `Model` object.
     ModelRef model{};
+    /// This run's request parameters, over `AgentOptions::settings` field by field.
+    ModelSettings settings{};
+    /// More of the prompt: parts (images, files, audio) sent after the prompt's text in the
+    /// same user message, e.g. `{content::image_file("receipt.png")}`.
+    std::vector<ContentPart> attachments{};
 };
 
 }  // namespace agentroute

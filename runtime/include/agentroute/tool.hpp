@@ -1,6 +1,10 @@
 #pragma once
 
+#include <agentroute/content.hpp>
+
 #include <boost/describe/class.hpp>
+
+#include <optional>
 
 namespace agentroute {
 
@@ -10,6 +14,11 @@ struct ToolOptions {
     /// the runtime's blocking pool so I/O threads and other runs never wait for it. The calling
     /// coroutine resumes on its own executor.
     bool blocking = false;
+    /// Send the tool's schema as `strict` (see `ToolDefinition::strict`); unset, not sent.
+    std::optional<bool> strict{};
+    /// A prompt-caching breakpoint on this tool's definition (Anthropic caches the tool list
+    /// up to it).
+    std::optional<CacheControl> cache_control{};
 };
 
 /// Argument type of a tool that takes no arguments.

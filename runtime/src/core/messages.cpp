@@ -8,6 +8,7 @@ std::string_view to_string(Role role) noexcept {
         case Role::user: return "user";
         case Role::assistant: return "assistant";
         case Role::tool: return "tool";
+        case Role::developer: return "developer";
     }
     return "user";
 }
@@ -17,6 +18,42 @@ Message Message::system(std::string text) {
     m.role = Role::system;
     m.content = std::move(text);
     return m;
+}
+
+Message Message::developer(std::string text) {
+    Message m;
+    m.role = Role::developer;
+    m.content = std::move(text);
+    return m;
+}
+
+Message Message::user(std::vector<ContentPart> parts) {
+    Message m;
+    m.role = Role::user;
+    m.content = text_of(parts);
+    m.parts = std::move(parts);
+    return m;
+}
+
+Message Message::tool_result(std::string call_id, std::string name, std::vector<ContentPart> parts) {
+    Message m = tool_result(std::move(call_id), std::move(name), text_of(parts));
+    m.parts = std::move(parts);
+    return m;
+}
+
+Message Message::cached(CacheControl control) && {
+    cache_control = std::move(control);
+    return std::move(*this);
+}
+
+std::string Message::text_of(const std::vector<ContentPart>& parts) {
+    std::string text;
+    for (const ContentPart& p : parts) {
+        if (p.kind != ContentPart::Kind::text) continue;
+        if (!text.empty()) text += '\n';
+        text += p.text;
+    }
+    return text;
 }
 
 Message Message::user(std::string text) {

@@ -17,7 +17,12 @@ namespace agentroute::test {
 
 inline std::filesystem::path fixtures_dir() {
     const char* shared = std::getenv("AGENTROUTE_SHARED_DIR");
-    return std::filesystem::path(shared ? shared : "../shared") / "fixtures" / "openrouter";
+#ifdef AGENTROUTE_TEST_SHARED_DIR
+    const char* fallback = AGENTROUTE_TEST_SHARED_DIR;
+#else
+    const char* fallback = "../shared";
+#endif
+    return std::filesystem::path(shared && *shared ? shared : fallback) / "fixtures" / "openrouter";
 }
 
 /// The whole fixture file `name` (e.g. "003-plain-gemini-flash-lite-preset.json") as JSON.

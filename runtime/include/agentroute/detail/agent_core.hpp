@@ -99,6 +99,8 @@ public:
     std::shared_ptr<Model> model_for(const RunOptions& run) const;
     const std::vector<ToolEntry>& tools() const noexcept { return tools_; }
     const std::vector<ToolDefinition>& tool_definitions() const noexcept { return definitions_; }
+    /// The agent's request parameters; null when it has none.
+    const ModelSettings* settings() const noexcept { return has_settings_ ? &options_.settings : nullptr; }
     const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
     const OutputParser& output_parser() const noexcept { return parser_; }
     const std::vector<OutputValidator>& validators() const noexcept { return validators_; }
@@ -121,6 +123,7 @@ private:
     mutable std::shared_ptr<const Resolved> resolved_;
     std::vector<ToolEntry> tools_;
     std::vector<ToolDefinition> definitions_;
+    bool has_settings_ = false;
     std::optional<OutputSchema> output_schema_;
     OutputParser parser_;
     std::vector<OutputValidator> validators_;

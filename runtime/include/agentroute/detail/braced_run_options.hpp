@@ -29,6 +29,8 @@ struct GCC12_destroys_braced_RunOptions_in_co_await_twice__declare_a_RunOptions_
     std::optional<int> max_turns{};
     std::optional<std::string> api_key{};
     ModelRef model{};
+    ModelSettings settings{};
+    std::vector<ContentPart> attachments{};
 };
 using BracedRunOptions =
     GCC12_destroys_braced_RunOptions_in_co_await_twice__declare_a_RunOptions_variable_and_pass_it;

@@ -65,8 +65,13 @@ struct FakeOpenRouterOptions {
         "Ticket #4821 is blocked: the nightly export fails because the reporting disk is full. I "
         "rotated logs older than 14 days and raised the quota to 200 GB; the next scheduled export "
         "run should pass tonight.";
-    /// Replay mode: serve recorded exchanges from this folder (fixture format), matched by the
-    /// request's messages.
+    /// Replay mode: serve the recorded exchanges of this folder (the format of
+    /// shared/fixtures/openrouter), each to the request that identifies it: its model, messages
+    /// (with their parts), stream flag, tools and response format. Recordings that share all of
+    /// these are served in turn, in the order of their file names (see `replay_collisions`);
+    /// a request none matches gets a 404 naming the closest recording and what differs.
+    /// Streamed recordings go out an SSE event per chunk, as recorded. The constructor throws
+    /// `std::runtime_error` for a file of the folder that is not a recording.
     std::string replay_dir{};
     /// Where the CA certificate is written. When empty, a fresh temp folder that the fake
     /// removes when it is destroyed.
@@ -149,6 +154,11 @@ public:
     std::string last_request_body() const;
     /// Headers of the last chat request (names lower-cased).
     std::map<std::string, std::string> last_request_headers() const;
+    /// Replay mode: the recordings loaded.
+    std::size_t replay_recordings() const;
+    /// Replay mode: groups of recordings (file names) whose requests are the same, served in
+    /// turn.
+    std::vector<std::vector<std::string>> replay_collisions() const;
 
     struct Impl;
 
