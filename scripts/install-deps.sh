@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(
-    g++ clang libclang-rt-14-dev cmake ninja-build pkg-config ca-certificates openssl python3
+    g++ clang libclang-rt-14-dev cmake ninja-build pkg-config ca-certificates openssl python3 curl
     libboost1.81-dev libboost-json1.81-dev
     libssl-dev libnghttp2-dev libsqlite3-dev libsqlitecpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev

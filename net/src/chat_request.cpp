@@ -193,9 +193,7 @@ void append_message(std::string& out, const Message& m) {
     out += '}';
 }
 
-void append_tools(std::string& out, std::span<const ToolDefinition> tools, const ModelSettings* settings) {
-    const std::vector<ServerTool>* server = settings && settings->server_tools ? &*settings->server_tools : nullptr;
-    if (tools.empty() && (!server || server->empty())) return;
+void append_tool_list(std::string& out, std::span<const ToolDefinition> tools, const std::vector<ServerTool>* server) {
     out += R"(,"tools":[)";
     bool first = true;
     for (const ToolDefinition& t : tools) {
@@ -228,8 +226,12 @@ void append_tools(std::string& out, std::span<const ToolDefinition> tools, const
         }
     }
     out += ']';
+}
+
+// "auto" and parallel calls when tools are offered and the settings say nothing.
+void append_tool_choice(std::string& out, bool has_tools, const ModelSettings* settings) {
     const ToolChoice choice = settings && settings->tool_choice ? *settings->tool_choice : ToolChoice::automatic();
-    if (!tools.empty() || (settings && settings->tool_choice)) {
+    if (has_tools || (settings && settings->tool_choice)) {
         out += R"(,"tool_choice":)";
         switch (choice.mode) {
             case ToolChoice::Mode::automatic: out += R"("auto")"; break;
@@ -243,7 +245,13 @@ void append_tools(std::string& out, std::span<const ToolDefinition> tools, const
         }
     }
     const std::optional<bool> parallel = settings ? settings->parallel_tool_calls : std::nullopt;
-    if (parallel || !tools.empty()) out += parallel.value_or(true) ? R"(,"parallel_tool_calls":true)" : R"(,"parallel_tool_calls":false)";
+    if (parallel || has_tools) out += parallel.value_or(true) ? R"(,"parallel_tool_calls":true)" : R"(,"parallel_tool_calls":false)";
+}
+
+void append_tools(std::string& out, std::span<const ToolDefinition> tools, const ModelSettings* settings) {
+    const std::vector<ServerTool>* server = settings && settings->server_tools ? &*settings->server_tools : nullptr;
+    if (!tools.empty() || (server && !server->empty())) append_tool_list(out, tools, server);
+    append_tool_choice(out, !tools.empty(), settings);
 }
 
 void append_reasoning(std::string& out, const ReasoningSettings& r) {

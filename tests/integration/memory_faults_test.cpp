@@ -1,5 +1,6 @@
 // MemorySQLite under bad conditions: each a clear ErrorMemory, never a crash, nothing lost.
 
+#include <agentroute/content.hpp>
 #include <agentroute/memory/memory_sqlite.hpp>
 
 #include <agentroute_test/run_co.hpp>
@@ -60,6 +61,31 @@ TEST(MemoryFaults, AStoredReasoningThatWouldAddFieldsToARequestIsACorruptConvers
     EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
     // Where: the conversation, the message, the file.
     EXPECT_NE(std::string(e.what()).find("conversation 'c', message 1 in " + path), std::string::npos) << e.what();
+}
+
+TEST(MemoryFaults, AStoredPartThatCouldNotBeSentAsItWasIsACorruptConversation) {
+    TempDir dir;
+    const std::string path = dir.file("parts.db");
+    {
+        MemorySQLite memory(path);
+        run_co(memory.append_conversation("c", {Message::user({content::text("u"), content::image_url("https://x/y.png")})}));
+        MemorySQLite reopened_in_place(path);
+        const std::vector<Message> kept = run_co(reopened_in_place.load_conversation("c"));
+        ASSERT_EQ(kept.size(), 1u);
+        EXPECT_EQ(kept[0].parts, (std::vector<ContentPart>{content::text("u"), content::image_url("https://x/y.png")}));
+    }
+    // Edits outside the library: a part of no known kind, a raw part that is not one object.
+    for (const char* forged : {R"('{"role":"user","content":"u","parts":[{"kind":"script","text":"x"}]}')",
+                               R"('{"role":"user","content":"u","parts":[{"kind":"raw","text":"{\"type\":\"text\"},\"model\":\"x\""}]}')",
+                               R"('{"role":"user","content":"u","parts":{"kind":"text"}}')"}) {
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE);
+            db.exec(std::string("UPDATE conversation_messages SET message = ") + forged + " WHERE conversation = 'c'");
+        }
+        MemorySQLite memory(path);
+        auto e = expect_error<ErrorMemory>([&] { run_co(memory.load_conversation("c")); });
+        EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << forged << ": " << e.what();
+    }
 }
 
 TEST(MemoryFaults, LockedDatabaseFailsAfterTheBusyTimeoutAndLosesNothing) {
