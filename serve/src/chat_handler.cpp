@@ -1,0 +1,253 @@
+// POST /v1/chat/completions: one agent run per request, answered whole or as SSE chunks, with
+// the client's going away handled as the agent (or the request) says.
+
+#include "chat_wire.hpp"
+#include "server_state.hpp"
+
+#include <agentroute/errors.hpp>
+#include <agentroute/stream.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <chrono>
+#include <random>
+
+namespace agentroute::serve::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string completion_id() {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id = "chatcmpl-";
+    for (int word = 0; word < 2; ++word) {
+        std::uint64_t bits = random();
+        for (int i = 0; i < 12; ++i, bits >>= 4) id += hex[bits & 15];
+    }
+    return id;
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Releases the run's place under `max_concurrent_runs` however the handler ends.
+struct RunSlot {
+    explicit RunSlot(ServerMetrics& m) : metrics(m) {}
+    ~RunSlot() { metrics.runs_in_flight.fetch_sub(1, std::memory_order_relaxed); }
+    RunSlot(const RunSlot&) = delete;
+    RunSlot& operator=(const RunSlot&) = delete;
+    ServerMetrics& metrics;
+};
+
+std::string error_text(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an unknown exception";
+    }
+}
+
+std::optional<OnDisconnect> disconnect_policy(std::string_view header) {
+    if (header == "cancel") return OnDisconnect::cancel;
+    if (header == "finish") return OnDisconnect::finish;
+    return std::nullopt;
+}
+
+}  // namespace
+
+asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link, RequestRecord& record) {
+    record.endpoint = "/v1/chat/completions";
+    // Asked when each head is written: a drain that began meanwhile closes the connection.
+    auto keep_alive = [&] { return request.keep_alive && !state.draining; };
+    auto answer_error = [&](const ApiError& e) -> std::string {
+        record.status = e.status;
+        HttpResponse r;
+        r.status = e.status;
+        r.body = error_json(e);
+        if (e.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
+        return response_bytes(r, keep_alive());
+    };
+
+    ChatCall call;
+    const ServedAgent* served = nullptr;
+    std::optional<OnDisconnect> policy;
+    RunOptions options;
+    std::optional<ApiError> refused;
+    try {
+        call = read_chat_call(request.body);
+        const auto it = state.agents.find(call.model);
+        if (it == state.agents.end()) {
+            throw ApiFailure(ApiError{404, "invalid_request_error", "The model `" + call.model + "` does not exist", "model",
+                                      "model_not_found"});
+        }
+        served = &it->second;
+        record.agent = call.model;
+        const std::string_view conversation = request.header("x-agentroute-conversation");
+        if (!conversation.empty()) {
+            if (!served->agent.options().memory) {
+                throw bad_request("agent " + call.model + " has no memory to keep conversations in",
+                                  "X-Agentroute-Conversation");
+            }
+            if (!call.history.empty()) {
+                throw bad_request("with X-Agentroute-Conversation send only the new user message: the server holds the rest",
+                                  "messages");
+            }
+            options.conversation_id = std::string(conversation);
+        }
+        const std::string_view on_disconnect = request.header("x-agentroute-on-disconnect");
+        policy = disconnect_policy(on_disconnect);
+        if (!on_disconnect.empty() && !policy) {
+            throw bad_request("X-Agentroute-On-Disconnect must be cancel or finish", "X-Agentroute-On-Disconnect");
+        }
+    } catch (const ApiFailure& f) {
+        refused = f.error;
+    }
+    if (refused) {
+        co_await link.write(answer_error(*refused));
+        co_return;
+    }
+    if (state.draining) {
+        // Named: GCC 12 destroys a braced temporary inside co_await twice.
+        const std::string refusal = answer_error(ApiError{503, "server_error", "the server is shutting down", {}, "draining"});
+        co_await link.write(refusal);
+        co_return;
+    }
+    // Admission: a place under the cap, or 429 at once (never a queue).
+    if (state.metrics.runs_in_flight.fetch_add(1, std::memory_order_relaxed) >=
+        static_cast<std::int64_t>(state.options.max_concurrent_runs)) {
+        state.metrics.runs_in_flight.fetch_sub(1, std::memory_order_relaxed);
+        state.metrics.overloaded();
+        const long retry_after = std::max<long>(1, static_cast<long>(state.options.retry_after.count()));
+        const std::string refusal = answer_error(ApiError{429, "rate_limit_error",
+                                                          "the server is at its concurrent-run limit; retry later", {},
+                                                          "rate_limit_exceeded", retry_after});
+        co_await link.write(refusal);
+        co_return;
+    }
+    const RunSlot slot(state.metrics);
+
+    const OnDisconnect on_gone = policy.value_or(served->on_disconnect);
+    options.message_history = std::move(call.history);
+    options.settings = std::move(call.settings);
+    options.attachments = std::move(call.attachments);
+    StreamOptions stream_options;
+    if (call.stream) {
+        stream_options.events = {RunEvent::Kind::text_delta, RunEvent::Kind::tool_call};
+    } else {
+        stream_options.events = EventKinds(std::initializer_list<RunEvent::Kind>{});  // the terminal event only
+    }
+    const AnswerIds ids{completion_id(), unix_now(), call.model};
+    const auto started = std::chrono::steady_clock::now();
+    auto stream = served->agent.stream(std::move(call.prompt), std::move(options), std::move(stream_options));
+
+    // A drain past its deadline cancels the run, on this connection's strand.
+    const auto executor = co_await asio::this_coro::executor;
+    const auto alive = std::make_shared<bool>(true);
+    const std::uint64_t canceller = state.run_cancellers.add([executor, alive, &stream] {
+        asio::post(executor, [alive, &stream] {
+            if (*alive) stream.cancel();
+        });
+    });
+    bool gone = false;
+    link.watch([&] {
+        gone = true;
+        if (on_gone == OnDisconnect::cancel) stream.cancel();
+    });
+    auto write = [&](std::string_view bytes) -> asio::awaitable<void> {
+        if (gone) co_return;
+        if (!co_await link.write(bytes)) {
+            gone = true;
+            if (on_gone == OnDisconnect::cancel) stream.cancel();
+        }
+    };
+
+    record.streamed = call.stream;
+    if (call.stream) {
+        record.status = 200;
+        std::string head = response_head(200, "text/event-stream", -1, keep_alive(), {{"Cache-Control", "no-cache"}});
+        append_chunk(head, role_chunk(ids));
+        co_await write(head);
+    }
+    // Counted before the last bytes go out: a client that has its answer sees it in /metrics.
+    bool counted = false;
+    auto count_run = [&] {
+        counted = true;
+        state.metrics.run(ids.model, record.outcome, record.usage);
+    };
+    bool first_text = true;
+    std::string out;
+    while (auto event = co_await stream.next()) {
+        out.clear();
+        switch (event->kind) {
+            case RunEvent::Kind::text_delta:
+                if (first_text) {
+                    first_text = false;
+                    state.metrics.first_token(ids.model, std::chrono::steady_clock::now() - started);
+                }
+                if (gone) break;
+                {
+                    std::string chunk;
+                    append_text_chunk(chunk, ids, event->text);
+                    append_chunk(out, chunk);
+                }
+                co_await write(out);
+                break;
+            case RunEvent::Kind::tool_call:
+                if (gone) break;
+                append_chunk(out, progress_comment("tool " + event->call().name + " called"));
+                co_await write(out);
+                break;
+            case RunEvent::Kind::completed: {
+                Result<std::string>& result = *event->result();
+                record.outcome = "completed";
+                record.usage = result.usage;
+                if (call.stream) {
+                    append_chunk(out, finish_chunk(ids));
+                    if (call.include_usage) append_chunk(out, usage_chunk(ids, result.usage));
+                    append_chunk(out, done_event);
+                    out += last_chunk;
+                } else {
+                    record.status = 200;
+                    HttpResponse r;
+                    r.body = completion_json(ids, result.output, result.usage);
+                    out = response_bytes(r, keep_alive());
+                }
+                count_run();
+                co_await write(out);
+                break;
+            }
+            case RunEvent::Kind::failed:
+            case RunEvent::Kind::cancelled: {
+                record.outcome = event->kind == RunEvent::Kind::failed ? "failed" : "cancelled";
+                record.usage = event->usage();
+                const ApiError e = error_for_run(event->error());
+                record.error = error_text(event->error());
+                if (call.stream) {
+                    append_chunk(out, error_event(e));
+                    out += last_chunk;
+                } else {
+                    out = answer_error(e);
+                }
+                count_run();
+                co_await write(out);
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    *alive = false;
+    state.run_cancellers.remove(canceller);
+    co_await link.unwatch();
+    record.client_gone = gone;
+    if (gone) record.status = 499;  // nginx's "client closed request", streamed or not
+    if (!counted) count_run();
+}
+
+}  // namespace agentroute::serve::detail
