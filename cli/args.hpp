@@ -46,6 +46,7 @@ int cmd_login(const Args& args);
 int cmd_run(const Args& args);
 int cmd_models(const Args& args);
 int cmd_fake_server(const Args& args);
+int cmd_serve(const Args& args);
 
 /// Maps an exception to a message on stderr and an exit code.
 int report(std::exception_ptr error);

@@ -14,6 +14,7 @@ commands:
   login        store an OpenRouter key in ~/.agentroute/config (mode 0600)
   run          run a prompt against a model and print the output and usage
   models       list the model catalogue with prices
+  serve        serve agents behind an OpenAI-compatible HTTP API (--config agents.json)
   fake-server  serve the loopback HTTPS fake OpenRouter (for tests and offline use)
 
 `agentroute <command> --help` describes each command.
@@ -41,6 +42,10 @@ int main(int argc, char** argv) {
                                 {"model", "instructions", "max-cost", "max-turns"}));
         }
         if (command == "models") return cmd_models(Args(argc, argv, 2, {"help", "json"}, {}));
+        if (command == "serve") {
+            return cmd_serve(Args(argc, argv, 2, {"help", "offline"},
+                                  {"config", "host", "port", "threads", "offline-latency-ms"}));
+        }
         if (command == "fake-server") {
             return cmd_fake_server(Args(argc, argv, 2, {"help", "https", "http", "no-http2"},
                                         {"host", "port", "latency-ms", "price", "threads", "workers", "replay",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the project needs; skips what is already there.
+# Installs every Debian 12 package the project needs, and the npm clients the serve tests run
+# (tests/clients, from its lockfile); skips what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
 #   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
 #             nghttp2's h2load (the floor section), and the TLS libraries bench/tls_footprint.sh
-#             compares with OpenSSL (GnuTLS, wolfSSL). Node.js and npm it expects on the machine.
+#             compares with OpenSSL (GnuTLS, wolfSSL).
 set -euo pipefail
 
 packages=(
@@ -22,14 +23,24 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
-
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+# Node.js and npm run the real clients of the serve tests. A machine's own Node.js (20 or
+# newer, e.g. NodeSource's) is kept; without one, Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
 fi
 
-echo "installing: ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    sudo_cmd=()
+    if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The npm clients (openai, the AI SDK), exactly as locked; again only when the lock changed.
+clients="$(dirname "$0")/../tests/clients"
+if ! cmp -s "$clients/package-lock.json" "$clients/node_modules/.agentroute-lock" 2>/dev/null; then
+    npm ci --prefix "$clients" --no-audit --no-fund --loglevel=error
+    cp "$clients/package-lock.json" "$clients/node_modules/.agentroute-lock"
+fi

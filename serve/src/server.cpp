@@ -159,7 +159,7 @@ std::string access_log_line(const HttpRequest& request, const RequestRecord& rec
         {"status", record.status},
         {"bytes_in", request.body.size()},
         {"bytes_out", bytes_out},
-        {"duration_ms", std::chrono::duration<double, std::milli>(took).count()},
+        {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(took).count()},
     };
     if (!record.agent.empty()) line["agent"] = record.agent;
     if (!record.outcome.empty()) {

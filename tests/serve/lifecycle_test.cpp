@@ -221,7 +221,7 @@ TEST(ServeLifecycle, TheAccessLogIsOneJsonObjectPerRequestWithoutCredentials) {
     EXPECT_EQ(run.at("agent"), "support");
     EXPECT_EQ(run.at("outcome"), "completed");
     EXPECT_NEAR(run.at("cost_usd").to_number<double>(), fake.billed_usd(), 1e-12);
-    EXPECT_GT(run.at("duration_ms").to_number<double>(), 0);
+    EXPECT_GT(run.at("duration_us").as_int64(), 0);
 }
 
 TEST(ServeLifecycle, MetricsAndHealthEndpoints) {

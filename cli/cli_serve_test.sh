@@ -1,0 +1,68 @@
+#!/bin/sh
+# `agentroute serve --config` offline (no key: the built-in stand-in): an answer whole and
+# streamed through curl, a conversation kept in the agent's SQLite memory and read back, the
+# access log, SIGTERM with a run in flight (it finishes, then exit 0), and a config with a
+# misspelt limit refused (exit 3, naming it).
+set -eu
+cli=$1
+dir=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+unset AGENTROUTE_API_KEY OPENROUTER_API_KEY || true
+export AGENTROUTE_CONFIG="$dir/no-config"
+
+cat > "$dir/agents.json" <<'JSON'
+{
+  "listen": {"host": "127.0.0.1", "port": 0},
+  "limits": {"max_concurrent_runs": 8, "drain_timeout_ms": 10000},
+  "agents": [
+    {"name": "support", "model": "anthropic/claude-sonnet-4.5", "instructions": "Be brief.",
+     "max_cost": 0.5, "max_turns": 8, "memory": "support.db",
+     "history": {"policy": "sliding_window", "messages": 20}},
+    {"name": "triage", "model": "openai/gpt-4o-mini", "on_disconnect": "finish"}
+  ]
+}
+JSON
+"$cli" serve --config "$dir/agents.json" --offline-latency-ms 700 > "$dir/out" 2> "$dir/err" &
+pid=$!
+i=0
+while ! grep -q '"ready"' "$dir/out" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err"; exit 1; }; sleep 0.1; done
+grep -q '"agents":\["support","triage"\]' "$dir/out"
+url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/out")
+
+curl -sS -f -H 'X-Agentroute-Conversation: t-1' \
+    -d '{"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]}' \
+    "$url/chat/completions" > "$dir/whole.json"
+grep -q '"object":"chat.completion"' "$dir/whole.json"
+grep -q '"content":"Ticket #4821 is blocked' "$dir/whole.json"
+curl -sS -f -N -d '{"model":"triage","stream":true,"messages":[{"role":"user","content":"hi"}]}' \
+    "$url/chat/completions" > "$dir/stream.txt"
+grep -q '^data: {.*"chat.completion.chunk"' "$dir/stream.txt"
+tail -n 2 "$dir/stream.txt" | grep -q '^data: \[DONE\]$'
+curl -sS -f "$url/conversations/t-1?model=support" > "$dir/conversation.json"
+grep -q '"role":"user","content":"Why is ticket 4821 blocked?"' "$dir/conversation.json"
+[ -s "$dir/support.db" ]  # beside the config file
+curl -sS -f "$url/models" | grep -q '"id":"triage"'
+grep -q '"path":"/v1/chat/completions","status":200' "$dir/out"
+
+# SIGTERM with a run in flight: it is answered, then the server exits 0.
+curl -sS -f -d '{"model":"support","messages":[{"role":"user","content":"slow one"}]}' \
+    "$url/chat/completions" > "$dir/inflight.json" &
+curl_pid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$curl_pid"
+grep -q '"finish_reason":"stop"' "$dir/inflight.json"
+wait "$pid"
+pid=
+grep -q "drained" "$dir/err"
+
+# A misspelt limit is refused, by name, before anything is served.
+printf '{"limits":{"max_concurent_runs":8},"agents":[{"name":"a","model":"openai/gpt-4o-mini"}]}' > "$dir/typo.json"
+set +e
+"$cli" serve --config "$dir/typo.json" > /dev/null 2> "$dir/typo.err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || { echo "expected exit 3, got $rc"; exit 1; }
+grep -q "limits.max_concurent_runs is not a setting" "$dir/typo.err"
+echo "serve: ok"
