@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build/main}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTROUTE_BUILD_TESTS=OFF \
     -DAGENTROUTE_BUILD_DOC_EXAMPLES=ON >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target production_agent
+cmake --build "$build_dir" -j "$(nproc)" --target production_agent agentroute_cli
 exec "$build_dir/docs/examples/production_agent" "$@"
