@@ -1,8 +1,9 @@
 #!/bin/sh
-# `agentroute serve --config` offline (no key: the built-in stand-in): an answer whole and
-# streamed through curl, a conversation kept in the agent's SQLite memory and read back, the
-# access log, SIGTERM with a run in flight (it finishes, then exit 0), and a config with a
-# misspelt limit refused (exit 3, naming it).
+# `agentroute serve --config` offline (no key: the built-in stand-in): a tenant's token (401
+# without it, never logged) and its SQLite ledger, an answer whole and streamed through curl, a
+# conversation kept in the agent's SQLite memory and read back, the access log, SIGTERM with a
+# run in flight (it finishes, then exit 0), and a config with a misspelt limit refused (exit 3,
+# naming it).
 set -eu
 cli=$1
 dir=$(mktemp -d)
@@ -15,6 +16,8 @@ cat > "$dir/agents.json" <<'JSON'
 {
   "listen": {"host": "127.0.0.1", "port": 0},
   "limits": {"max_concurrent_runs": 8, "drain_timeout_ms": 10000},
+  "tenants": [{"id": "acme", "token": "tok-acme-secret", "daily_budget_usd": 5, "max_concurrent_runs": 4}],
+  "ledger": "ledger.db",
   "agents": [
     {"name": "support", "model": "anthropic/claude-sonnet-4.5", "instructions": "Be brief.",
      "max_cost": 0.5, "max_turns": 8, "memory": "support.db",
@@ -30,23 +33,28 @@ while ! grep -q '"ready"' "$dir/out" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 
 grep -q '"agents":\["support","triage"\]' "$dir/out"
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/out")
 
-curl -sS -f -H 'X-Agentroute-Conversation: t-1' \
+auth='Authorization: Bearer tok-acme-secret'
+[ "$(curl -sS -o /dev/null -w '%{http_code}' "$url/models")" = 401 ]
+curl -sS -f -H "$auth" -H 'X-Agentroute-Conversation: t-1' \
     -d '{"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]}' \
     "$url/chat/completions" > "$dir/whole.json"
 grep -q '"object":"chat.completion"' "$dir/whole.json"
 grep -q '"content":"Ticket #4821 is blocked' "$dir/whole.json"
-curl -sS -f -N -d '{"model":"triage","stream":true,"messages":[{"role":"user","content":"hi"}]}' \
+curl -sS -f -N -H "$auth" -d '{"model":"triage","stream":true,"messages":[{"role":"user","content":"hi"}]}' \
     "$url/chat/completions" > "$dir/stream.txt"
 grep -q '^data: {.*"chat.completion.chunk"' "$dir/stream.txt"
 tail -n 2 "$dir/stream.txt" | grep -q '^data: \[DONE\]$'
-curl -sS -f "$url/conversations/t-1?model=support" > "$dir/conversation.json"
+curl -sS -f -H "$auth" "$url/conversations/t-1?model=support" > "$dir/conversation.json"
 grep -q '"role":"user","content":"Why is ticket 4821 blocked?"' "$dir/conversation.json"
 [ -s "$dir/support.db" ]  # beside the config file
-curl -sS -f "$url/models" | grep -q '"id":"triage"'
+curl -sS -f -H "$auth" "$url/models" | grep -q '"id":"triage"'
 grep -q '"path":"/v1/chat/completions","status":200' "$dir/out"
+grep -q '"tenant":"acme"' "$dir/out"
+if grep -q 'tok-acme-secret' "$dir/out" "$dir/err"; then echo "a token was logged"; exit 1; fi
+[ -s "$dir/ledger.db" ]
 
 # SIGTERM with a run in flight: it is answered, then the server exits 0.
-curl -sS -f -d '{"model":"support","messages":[{"role":"user","content":"slow one"}]}' \
+curl -sS -f -H "$auth" -d '{"model":"support","messages":[{"role":"user","content":"slow one"}]}' \
     "$url/chat/completions" > "$dir/inflight.json" &
 curl_pid=$!
 sleep 0.3

@@ -132,6 +132,18 @@ std::shared_ptr<HistoryPolicy> read_history(const json::value& v, const std::str
     return out;
 }
 
+serve::Tenant read_tenant(const json::value& v, std::size_t index) {
+    Members m(v, "config.tenants[" + std::to_string(index) + "]");
+    serve::Tenant t;
+    t.id = m.string("id").value_or("");
+    t.token = m.string("token").value_or("");
+    if (t.id.empty() || t.token.empty()) throw ErrorConfig(m.name("id") + " and token are required");
+    t.daily_budget_usd = m.number("daily_budget_usd", 0);
+    if (auto cap = m.number("max_concurrent_runs", 1)) t.max_concurrent_runs = static_cast<std::size_t>(*cap);
+    m.no_others();
+    return t;
+}
+
 ServedAgentConfig read_agent(const json::value& v, const std::string& where, const std::filesystem::path& folder) {
     Members m(v, where);
     AgentOptions o;
@@ -177,11 +189,17 @@ ServeConfig read_serve_config(const std::string& path) {
     if (const json::value* limits = m.find("limits")) read_limits(*limits, config.server);
     if (auto policy = m.string("on_disconnect")) config.server.on_disconnect = disconnect_policy(*policy, "config.on_disconnect");
     if (auto log = m.boolean("access_log")) config.access_log = *log;
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    if (const json::value* tenants = m.find("tenants")) {
+        if (!tenants->is_array()) throw ErrorConfig("config.tenants must be an array of tenants");
+        std::size_t i = 0;
+        for (const json::value& t : tenants->as_array()) config.server.tenants.push_back(read_tenant(t, i++));
+    }
+    if (auto ledger = m.string("ledger")) config.server.ledger = std::make_shared<MemorySQLite>((folder / *ledger).string());
     const json::value* agents = m.find("agents");
     if (!agents || !agents->is_array() || agents->as_array().empty()) {
         throw ErrorConfig("config.agents must be a non-empty array of agents");
     }
-    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
     std::size_t i = 0;
     for (const json::value& a : agents->as_array()) {
         config.agents.push_back(read_agent(a, "config.agents[" + std::to_string(i++) + "]", folder));

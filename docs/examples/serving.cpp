@@ -4,6 +4,7 @@
 #include "offline.hpp"
 
 #include <agentroute/agentroute.hpp>
+#include <agentroute/memory/memory_sqlite.hpp>
 #include <agentroute/serve/server.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,6 +20,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/describe.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -36,6 +38,7 @@ asio::awaitable<std::string> ask(std::uint16_t port) {
     co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
     const std::string body = R"({"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
     const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                                "Authorization: Bearer sk-acme-example\r\n"
                                 "Content-Type: application/json\r\nContent-Length: " +
                                 std::to_string(body.size()) + "\r\n\r\n" + body;
     co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
@@ -46,17 +49,34 @@ asio::awaitable<std::string> ask(std::uint16_t port) {
 
 int main() {
     auto fake = examples::offline_if_no_key();
+    const auto dir = std::filesystem::temp_directory_path() / "agentroute-serving-demo";
+    std::filesystem::create_directories(dir);
+    const std::string ledger_path = (dir / "ledger.db").string();
 
-    // tag::embed[]
+    // tag::agent[]
     Agent support({.name = "support", .model = "openai/gpt-4o-mini", .max_cost = 0.05,
                    .memory = std::make_shared<Memory>()});
-    support.tool("lookup_ticket", "Look a ticket up.",
-                 [](RunContext&, const Lookup& l) { return "ticket " + l.ticket_id + ": the reporting disk is full"; });
+    support.tool("lookup_ticket", "Look a ticket up.", [](RunContext& ctx, const Lookup& l) {
+        const auto& caller = ctx.deps<const serve::Caller>();  // tenant, budget, spent today
+        return caller.tenant + "'s ticket " + l.ticket_id + ": the reporting disk is full";
+    });
+    // end::agent[]
 
+    // tag::tenants[]
+    std::vector<serve::Tenant> tenants = {
+        {.id = "acme", .token = "sk-acme-example", .daily_budget_usd = 20.0, .max_concurrent_runs = 32},
+        {.id = "globex", .token = "sk-globex-example", .daily_budget_usd = 5.0},
+    };
+    auto ledger = std::make_shared<MemorySQLite>(ledger_path);  // spend survives a restart
+    // end::tenants[]
+
+    // tag::embed[]
     asio::io_context io;
     serve::ServeOptions options;
     options.port = 0;                    // any free port; 8080 by default
     options.max_concurrent_runs = 512;   // past it: 429 with Retry-After
+    options.tenants = tenants;           // bearer tokens, budgets (see "Tenants")
+    options.ledger = ledger;
     options.access_log = [](std::string_view line) { std::cout << line << "\n"; };
     serve::Server server(io.get_executor(), options);
     server.add(support);                 // served as model "support"

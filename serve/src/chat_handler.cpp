@@ -74,6 +74,19 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
         return response_bytes(r, keep_alive());
     };
 
+    // Who asks, before what they ask: a stranger learns nothing of the agents.
+    const Tenant* tenant = nullptr;
+    {
+        auto who = authenticate(state, request, record);
+        if (auto* refusal = std::get_if<HttpResponse>(&who)) {
+            record.status = refusal->status;
+            const std::string bytes = response_bytes(*refusal, keep_alive());
+            co_await link.write(bytes);
+            co_return;
+        }
+        tenant = std::get<const Tenant*>(who);
+    }
+
     ChatCall call;
     const ServedAgent* served = nullptr;
     std::optional<OnDisconnect> policy;
@@ -98,7 +111,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                 throw bad_request("with X-Agentroute-Conversation send only the new user message: the server holds the rest",
                                   "messages");
             }
-            options.conversation_id = std::string(conversation);
+            options.conversation_id = stored_conversation_id(tenant, conversation);
         }
         const std::string_view on_disconnect = request.header("x-agentroute-on-disconnect");
         policy = disconnect_policy(on_disconnect);
@@ -131,6 +144,19 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
         co_return;
     }
     const RunSlot slot(state.metrics);
+    std::optional<Seat> seat;
+    if (tenant) {
+        auto admitted = state.ledger.admit(*tenant, served->agent.options().max_cost);
+        if (auto* refusal = std::get_if<ApiError>(&admitted)) {
+            if (refusal->status == 429) state.metrics.overloaded();
+            const std::string bytes = answer_error(*refusal);
+            co_await link.write(bytes);
+            co_return;
+        }
+        seat = std::get<Seat>(admitted);
+        if (seat->cap) options.max_cost = seat->cap;  // what the tenant's day has left, at most
+        options.deps = Deps(std::make_shared<const Caller>(state.ledger.caller(*tenant)));
+    }
 
     const OnDisconnect on_gone = policy.value_or(served->on_disconnect);
     options.message_history = std::move(call.history);
@@ -174,11 +200,13 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
         append_chunk(head, role_chunk(ids));
         co_await write(head);
     }
-    // Counted before the last bytes go out: a client that has its answer sees it in /metrics.
+    // Counted before the last bytes go out: a client that has its answer sees it in /metrics
+    // and in its tenant's spend.
     bool counted = false;
-    auto count_run = [&] {
+    auto count_run = [&]() -> asio::awaitable<void> {
         counted = true;
         state.metrics.run(ids.model, record.outcome, record.usage);
+        if (seat) co_await state.ledger.settle(*seat, record.usage.total_cost_usd);
     };
     bool first_text = true;
     std::string out;
@@ -218,7 +246,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                     r.body = completion_json(ids, result.output, result.usage);
                     out = response_bytes(r, keep_alive());
                 }
-                count_run();
+                co_await count_run();
                 co_await write(out);
                 break;
             }
@@ -226,7 +254,13 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
             case RunEvent::Kind::cancelled: {
                 record.outcome = event->kind == RunEvent::Kind::failed ? "failed" : "cancelled";
                 record.usage = event->usage();
-                const ApiError e = error_for_run(event->error());
+                ApiError e = error_for_run(event->error());
+                if (e.code == "budget_exceeded" && seat && seat->cap &&
+                    (!served->agent.options().max_cost || *seat->cap < *served->agent.options().max_cost)) {
+                    // The ceiling was what the tenant's day had left, not the agent's own.
+                    e.code = "tenant_budget_exhausted";
+                    e.message = "tenant " + tenant->id + "'s daily budget has too little left for this run: " + e.message;
+                }
                 record.error = error_text(event->error());
                 if (call.stream) {
                     append_chunk(out, error_event(e));
@@ -234,7 +268,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                 } else {
                     out = answer_error(e);
                 }
-                count_run();
+                co_await count_run();
                 co_await write(out);
                 break;
             }
@@ -247,7 +281,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
     co_await link.unwatch();
     record.client_gone = gone;
     if (gone) record.status = 499;  // nginx's "client closed request", streamed or not
-    if (!counted) count_run();
+    if (!counted) co_await count_run();
 }
 
 }  // namespace agentroute::serve::detail

@@ -401,6 +401,7 @@ asio::awaitable<void> Server::run() {
     const std::shared_ptr<State> state = state_;
     if (!state->listener) listen();
     auto listener = std::static_pointer_cast<detail::Listener>(state->listener);
+    co_await state->ledger.load_today();  // budgets as a restart left them, before any run
     // On the listener's strand, where drain() closes the acceptor.
     co_await asio::co_spawn(listener->strand, accept_loop(state, listener), asio::use_awaitable);
     // Draining: wait for every connection to close (idle ones already have).

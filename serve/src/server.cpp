@@ -69,7 +69,7 @@ std::string_view query_model(std::string_view target) {
 }
 
 asio::awaitable<HttpResponse> conversation(Server::State& state, const HttpRequest& request, std::string_view id,
-                                           RequestRecord& record) {
+                                           const Tenant* tenant, RequestRecord& record) {
     std::string_view model = query_model(request.target);
     const ServedAgent* served = nullptr;
     if (model.empty()) {
@@ -90,7 +90,7 @@ asio::awaitable<HttpResponse> conversation(Server::State& state, const HttpReque
     }
     record.agent = std::string(model);
     try {
-        const std::vector<Message> messages = co_await served->agent.options().memory->load_conversation(std::string(id));
+        const std::vector<Message> messages = co_await served->agent.options().memory->load_conversation(stored_conversation_id(tenant, id));
         if (messages.empty()) co_return error_response(404, "invalid_request_error", "no such conversation", "not_found");
         co_return json_response(200, conversation_json(id, messages));
     } catch (const ErrorMemory& e) {
@@ -103,6 +103,24 @@ std::int64_t unix_now() {
 }
 
 }  // namespace
+
+std::variant<const Tenant*, HttpResponse> authenticate(const Server::State& state, const HttpRequest& request,
+                                                       RequestRecord& record) {
+    if (!state.ledger.enabled()) return static_cast<const Tenant*>(nullptr);
+    const Tenant* tenant = state.ledger.authenticate(request.header("authorization"));
+    if (!tenant) {
+        // OpenAI's words and code; the token presented is never repeated.
+        HttpResponse r = error_response(401, "invalid_request_error", "Incorrect API key provided", "invalid_api_key");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    record.tenant = tenant->id;
+    return tenant;
+}
+
+std::string stored_conversation_id(const Tenant* tenant, std::string_view id) {
+    return tenant ? tenant->id + "/" + std::string(id) : std::string(id);
+}
 
 asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state, const HttpRequest& request,
                                                            RequestRecord& record) {
@@ -119,6 +137,18 @@ asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state,
         r.headers.emplace_back("Allow", "POST");
         co_return r;
     }
+    const Tenant* tenant = nullptr;
+    if (path.starts_with("/v1/")) {
+        auto who = authenticate(state, request, record);
+        if (auto* refusal = std::get_if<HttpResponse>(&who)) {
+            // Known routes only: a label per path a client makes up would grow without bound.
+            record.endpoint = path == "/v1/models" ? "/v1/models"
+                              : path.starts_with("/v1/conversations/") ? "/v1/conversations"
+                                                                       : "other";
+            co_return std::move(*refusal);
+        }
+        tenant = std::get<const Tenant*>(who);
+    }
     std::optional<HttpResponse> response;
     if (path == "/healthz") {
         if (only_get(path)) response = json_response(200, R"({"status":"ok"})");
@@ -128,7 +158,7 @@ asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state,
         }
     } else if (path == "/metrics") {
         if (only_get(path)) {
-            response = json_response(200, state.metrics.render());
+            response = json_response(200, state.render_metrics());
             response->content_type = "text/plain; version=0.0.4; charset=utf-8";
         }
     } else if (path == "/v1/models") {
@@ -138,7 +168,7 @@ asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state,
             response = json_response(200, models_json(names, unix_now()));
         }
     } else if (path.starts_with("/v1/conversations/") && path.size() > 18) {
-        if (only_get("/v1/conversations")) response = co_await conversation(state, request, path.substr(18), record);
+        if (only_get("/v1/conversations")) response = co_await conversation(state, request, path.substr(18), tenant, record);
     } else {
         co_return not_found(request);
     }
@@ -162,6 +192,7 @@ std::string access_log_line(const HttpRequest& request, const RequestRecord& rec
         {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(took).count()},
     };
     if (!record.agent.empty()) line["agent"] = record.agent;
+    if (!record.tenant.empty()) line["tenant"] = record.tenant;
     if (!record.outcome.empty()) {
         line["outcome"] = record.outcome;
         line["cost_usd"] = record.usage.total_cost_usd;
@@ -188,7 +219,7 @@ Server& Server::add(Agent<> agent, AgentServeOptions options) {
     return *this;
 }
 
-std::string Server::metrics() const { return state_->metrics.render(); }
+std::string Server::metrics() const { return state_->render_metrics(); }
 
 asio::awaitable<void> serve(std::vector<Agent<>> agents, ServeOptions options,
                             std::function<void(std::uint16_t)> on_listening) {

@@ -5,6 +5,7 @@
 
 #include "http_text.hpp"
 #include "server_metrics.hpp"
+#include "tenant_ledger.hpp"
 
 #include <agentroute/serve/server.hpp>
 
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace agentroute::serve {
 
@@ -41,6 +43,7 @@ public:
 struct RequestRecord {
     std::string endpoint = "other";
     std::string agent{};
+    std::string tenant{};
     std::string outcome{};  // a run's: completed, failed, cancelled
     Usage usage{};
     /// A failed run's error in full, for the server's own log (the client may see less).
@@ -72,12 +75,21 @@ struct ServedAgent {
 }  // namespace detail
 
 struct Server::State {
-    explicit State(boost::asio::any_io_executor e, ServeOptions o) : executor(std::move(e)), options(std::move(o)) {}
+    State(boost::asio::any_io_executor e, ServeOptions o)
+        : executor(std::move(e)), options(std::move(o)), ledger(options.tenants, options.ledger) {}
+
+    /// `/metrics`: the server's, then its tenants'.
+    std::string render_metrics() const {
+        std::string out = metrics.render();
+        ledger.render(out);
+        return out;
+    }
 
     boost::asio::any_io_executor executor;
     ServeOptions options;
     std::map<std::string, detail::ServedAgent, std::less<>> agents;
     detail::ServerMetrics metrics;
+    detail::TenantLedger ledger;
     std::atomic<bool> draining{false};
     /// Closes a connection that waits for its next request (one per open connection).
     detail::CallbackSet idle_closers;
@@ -97,6 +109,14 @@ boost::asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest
 /// Every other route; `nullopt` for `POST /v1/chat/completions`.
 boost::asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state, const HttpRequest& request,
                                                                   RequestRecord& record);
+
+/// With tenants: the caller of `request`, or the 401 to answer (`record.tenant` set). Without:
+/// null and no error.
+std::variant<const Tenant*, HttpResponse> authenticate(const Server::State& state, const HttpRequest& request,
+                                                       RequestRecord& record);
+
+/// A conversation id as stored: a tenant's ids are its own.
+std::string stored_conversation_id(const Tenant* tenant, std::string_view id);
 
 /// The access-log line of one request.
 std::string access_log_line(const HttpRequest& request, const RequestRecord& record, std::int64_t bytes_out,

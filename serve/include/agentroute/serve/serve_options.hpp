@@ -1,12 +1,20 @@
 #pragma once
 
+#include <agentroute/serve/tenant.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace agentroute {
+class Memory;
+}
 
 namespace agentroute::serve {
 
@@ -64,6 +72,12 @@ struct ServeOptions {
     OnDisconnect on_disconnect = OnDisconnect::cancel;
     /// On `Server::drain()`: how long in-flight runs may take before they are cancelled.
     std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
+
+    /// Who may call `/v1/`: empty, anyone (put the server behind an authenticating proxy).
+    std::vector<Tenant> tenants{};
+    /// Where each tenant's spend per day is kept (namespace `agentroute.serve.ledger`): a
+    /// `MemorySQLite` keeps budgets across restarts. Null: in RAM, for this process only.
+    std::shared_ptr<Memory> ledger{};
 
     /// One JSON object per request (method, path, status, agent, tenant, bytes, duration,
     /// run outcome and cost), without its body or any credential. Unset: no access log.
