@@ -3,32 +3,22 @@
 // with their progress as SSE comments, keep-alive across answers, conversations kept by id.
 
 #include "http_client.hpp"
+#include "requests.hpp"
 #include "served.hpp"
 
 #include <agentroute/memory/memory.hpp>
 
-#include <boost/describe.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
 
 using namespace agentroute;
-using agentroute::test::chat;
-using agentroute::test::get;
-using agentroute::test::HttpClient;
-using agentroute::test::Served;
+using namespace agentroute::test;
 using agentroute::testkit::FakeOpenRouter;
 namespace json = boost::json;
 
 namespace {
-
-struct Lookup {
-    std::string ticket_id;
-};
-BOOST_DESCRIBE_STRUCT(Lookup, (), (ticket_id))
-
-const std::string hello = R"({"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
 
 std::string streamed(bool include_usage) {
     return std::string(R"({"model":"support","stream":true,)") +

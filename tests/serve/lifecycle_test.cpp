@@ -3,12 +3,14 @@
 
 #include "http_client.hpp"
 #include "metrics_text.hpp"
+#include "requests.hpp"
 #include "served.hpp"
 
 #include "self_signed.hpp"
 
 #include <agentroute/errors.hpp>
 
+#include <agentroute_test/run_co.hpp>
 #include <agentroute_test/temp_dir.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
@@ -19,27 +21,14 @@
 #include <mutex>
 
 using namespace agentroute;
+using namespace agentroute::test;
 using namespace std::chrono_literals;
-using agentroute::test::chat;
-using agentroute::test::get;
-using agentroute::test::HttpClient;
-using agentroute::test::metric;
-using agentroute::test::Served;
 using agentroute::testkit::FakeOpenRouter;
 using agentroute::testkit::FakeOpenRouterOptions;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
 
 namespace {
-
-const std::string hello = R"({"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
-const std::string stream_hello =
-    R"({"model":"support","stream":true,"messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
-
-std::string post(const std::string& body) {
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-           body;
-}
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -62,7 +51,7 @@ TEST(ServeLifecycle, DrainLetsARunInFlightFinishAndStopsAccepting) {
     HttpClient idle(served.port());
     ASSERT_EQ(idle.request(get("/healthz")).status, 200);
     HttpClient busy(served.port());
-    busy.write_raw(post(hello));
+    busy.write_raw(raw_post(hello));
     while (metric(served.server().metrics(), "agentroute_serve_runs_in_flight") != 1) std::this_thread::sleep_for(1ms);
 
     served.server().drain();
@@ -82,7 +71,7 @@ TEST(ServeLifecycle, DrainCancelsRunsLeftAtItsDeadline) {
     served.server().add(Served::agent_on(fake, "support"));
     served.start();
     HttpClient busy(served.port());
-    busy.write_raw(post(stream_hello));
+    busy.write_raw(raw_post(stream_hello));
     busy.read_until(R"("role":"assistant")");
     while (fake.chat_requests() == 0) std::this_thread::sleep_for(1ms);
 
@@ -108,7 +97,7 @@ TEST(ServeLifecycle, SigtermDrainsTheServeFunction) {
     std::thread runner([&] { io.run(); });
     const std::uint16_t port = listening.get_future().get();
     HttpClient busy(port);
-    busy.write_raw(post(hello));
+    busy.write_raw(raw_post(hello));
     while (fake.chat_requests() == 0) std::this_thread::sleep_for(1ms);
 
     std::raise(SIGTERM);
@@ -156,12 +145,8 @@ TEST(ServeLifecycle, TlsFilesThatCannotBeUsedAreAConfigError) {
     serve::ServeOptions options = Served::quick();
     options.tls = serve::TlsFiles{dir.file("junk.pem"), dir.file("missing.key")};
     serve::Server server(io.get_executor(), options);
-    try {
-        server.listen();
-        ADD_FAILURE() << "listen() took a junk certificate";
-    } catch (const ErrorConfig& e) {
-        EXPECT_NE(std::string(e.what()).find("junk.pem"), std::string::npos) << e.what();
-    }
+    const auto e = expect_error<ErrorConfig>([&] { server.listen(); });
+    EXPECT_NE(std::string(e.what()).find("junk.pem"), std::string::npos) << e.what();
 }
 
 TEST(ServeLifecycle, AnAddressInUseIsAConfigError) {

@@ -5,6 +5,7 @@
 
 #include "http_client.hpp"
 #include "metrics_text.hpp"
+#include "requests.hpp"
 #include "served.hpp"
 
 #include <agentroute/memory/memory.hpp>
@@ -13,34 +14,20 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/describe.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <thread>
 
 using namespace agentroute;
+using namespace agentroute::test;
 using namespace std::chrono_literals;
-using agentroute::test::chat;
-using agentroute::test::get;
-using agentroute::test::HttpClient;
-using agentroute::test::metric;
-using agentroute::test::Served;
 using agentroute::testkit::FakeOpenRouter;
 using agentroute::testkit::FakeOpenRouterOptions;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
 
 namespace {
-
-struct Lookup {
-    std::string ticket_id;
-};
-BOOST_DESCRIBE_STRUCT(Lookup, (), (ticket_id))
-
-const std::string stream_hello =
-    R"({"model":"support","stream":true,"messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
-const std::string hello = R"({"model":"support","messages":[{"role":"user","content":"Why is ticket 4821 blocked?"}]})";
 
 // Polls `served`'s metrics until `series` reaches `value`; the time it took, or nullopt.
 std::optional<Clock::duration> wait_for_metric(Served& served, const std::string& series, double value,
@@ -67,8 +54,7 @@ TEST(ServeProtection, AClientLeavingMidStreamCancelsItsRunWithin100msAndItsCostI
     served.start();
 
     HttpClient client(served.port());
-    client.write_raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                     std::to_string(stream_hello.size()) + "\r\n\r\n" + stream_hello);
+    client.write_raw(raw_post(stream_hello));
     client.read_until(R"("role":"assistant")");
     // The model's answer has begun (its head is out), and is 3 s from ending.
     while (fake.chat_requests() == 0) std::this_thread::sleep_for(1ms);
@@ -100,8 +86,7 @@ TEST(ServeProtection, AClientLeavingDuringAToolCancelsTheRunAndTheBilledCallIsCo
     served.start();
 
     HttpClient client(served.port());
-    client.write_raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                     std::to_string(stream_hello.size()) + "\r\n\r\n" + stream_hello);
+    client.write_raw(raw_post(stream_hello));
     client.read_until(": tool lookup_ticket called");
     const auto left = Clock::now();
     client.close();
@@ -120,10 +105,7 @@ TEST(ServeProtection, FinishOnDisconnectStoresTheWholeAnswerForTheConversation) 
     served.start();
     {
         HttpClient client(served.port());
-        const std::string body = stream_hello;
-        client.write_raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Agentroute-Conversation: trip-7\r\n"
-                         "X-Agentroute-On-Disconnect: finish\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body);
+        client.write_raw(raw_post(stream_hello, "X-Agentroute-Conversation: trip-7\r\nX-Agentroute-On-Disconnect: finish\r\n"));
         client.read_until(R"("role":"assistant")");
         client.close();  // a phone in a tunnel
     }
@@ -149,8 +131,7 @@ TEST(ServeProtection, PastTheRunCapA429WithRetryAfterAndNoQueue) {
     std::vector<std::unique_ptr<HttpClient>> busy;
     for (int i = 0; i < 2; ++i) {
         busy.push_back(std::make_unique<HttpClient>(served.port()));
-        busy.back()->write_raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                               std::to_string(hello.size()) + "\r\n\r\n" + hello);
+        busy.back()->write_raw(raw_post(hello));
     }
     ASSERT_TRUE(wait_for_metric(served, "agentroute_serve_runs_in_flight", 2));
     HttpClient third(served.port());
