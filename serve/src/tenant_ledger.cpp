@@ -58,6 +58,9 @@ TenantLedger::TenantLedger(std::vector<Tenant> tenants, std::shared_ptr<Memory> 
     const std::string today = today_utc();
     for (Tenant& t : tenants) {
         if (t.id.empty() || t.token.empty()) throw ErrorConfig("serve: every tenant needs an id and a token");
+        // The id prefixes its conversation ids and ledger keys ("acme/..."): with a '/' in it,
+        // tenant "a" could name tenant "a/b"'s conversations.
+        if (t.id.find('/') != std::string::npos) throw ErrorConfig("serve: tenant id " + t.id + " has a '/'");
         for (const Book& b : books_) {
             if (b.tenant.id == t.id) throw ErrorConfig("serve: two tenants are named " + t.id);
             if (b.tenant.token == t.token) throw ErrorConfig("serve: tenants " + b.tenant.id + " and " + t.id + " share a token");

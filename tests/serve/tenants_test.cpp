@@ -194,6 +194,19 @@ TEST(ServeTenants, ACorruptLedgerStopsTheServerFromServingBudgets) {
     EXPECT_NE(std::string(e.what()).find("acme/"), std::string::npos) << e.what();
 }
 
+TEST(ServeTenants, TenantsThatCannotBeToldApartAreAConfigError) {
+    boost::asio::io_context io;
+    for (const auto& tenants : std::vector<std::vector<serve::Tenant>>{
+             {{.id = "a", .token = "t1"}, {.id = "a", .token = "t2"}},
+             {{.id = "a", .token = "t1"}, {.id = "b", .token = "t1"}},
+             {{.id = "a/b", .token = "t1"}},
+             {{.id = "", .token = "t1"}},
+             {{.id = "a", .token = ""}},
+             {{.id = "a", .token = "t1", .daily_budget_usd = -1}}}) {
+        EXPECT_THROW(serve::Server(io.get_executor(), with_tenants(tenants)), ErrorConfig);
+    }
+}
+
 TEST(ServeTenants, ConversationsAreATenantsOwnAndToolsKnowTheirTenant) {
     FakeOpenRouter fake;
     std::mutex mutex;

@@ -9,7 +9,7 @@ namespace agentroute::serve {
 /// A client of the server, known by its bearer token (`Authorization: Bearer <token>`). With
 /// tenants configured, every `/v1/` request needs one of their tokens (else 401).
 struct Tenant {
-    /// Its name in logs, metrics and the ledger.
+    /// Its name in logs, metrics and the ledger; without '/'.
     std::string id{};
     /// Never logged; compared in constant time.
     std::string token{};
