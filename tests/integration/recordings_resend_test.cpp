@@ -284,8 +284,12 @@ TEST_P(RecordingResend, IsSentAsRecordedAndAnsweredByItsRecording) {
     ASSERT_TRUE(answer) << failure;
     EXPECT_EQ(answer->message.content, expected.text);
     EXPECT_EQ(answer->message.tool_calls.size(), expected.calls.size());
-    if (expected.input_tokens >= 0) EXPECT_EQ(answer->usage.input_tokens, expected.input_tokens);
-    if (r.options.stream) EXPECT_EQ(streamed, expected.text);  // streamed as recorded
+    if (expected.input_tokens >= 0) {
+        EXPECT_EQ(answer->usage.input_tokens, expected.input_tokens);
+    }
+    if (r.options.stream) {
+        EXPECT_EQ(streamed, expected.text);  // streamed as recorded
+    }
 }
 
 TEST(RecordingResendFolder, SaysWhichRecordingsShareARequest) {
