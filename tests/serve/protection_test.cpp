@@ -71,10 +71,10 @@ TEST(ServeProtection, AClientLeavingMidStreamCancelsItsRunWithin100msAndItsCostI
     EXPECT_TRUE(wait_for_metric(served, R"(agentroute_serve_requests_total{endpoint="/v1/chat/completions",status="499"})", 1));
 }
 
-TEST(ServeProtection, AClientLeavingDuringAToolCancelsTheRunAndTheBilledCallIsCounted) {
+TEST(ServeProtection, AClientLeavingDuringAToolCancelsTheRunKeepsNoHalfTurnAndCountsTheBilledCall) {
     // The first model call (the tool call) is billed; the client leaves while the tool runs.
     FakeOpenRouter fake;
-    Agent<> agent = Served::agent_on(fake, "support");
+    Agent<> agent = Served::agent_on(fake, "support", {.memory = std::make_shared<Memory>()});
     agent.tool("lookup_ticket", "Look a ticket up.",
                [](RunContext&, const Lookup& l) -> boost::asio::awaitable<std::string> {
                    boost::asio::steady_timer slow(co_await boost::asio::this_coro::executor, 5s);
@@ -86,7 +86,7 @@ TEST(ServeProtection, AClientLeavingDuringAToolCancelsTheRunAndTheBilledCallIsCo
     served.start();
 
     HttpClient client(served.port());
-    client.write_raw(raw_post(stream_hello));
+    client.write_raw(raw_post(stream_hello, "X-Agentroute-Conversation: c-9\r\n"));
     client.read_until(": tool lookup_ticket called");
     const auto left = Clock::now();
     client.close();
@@ -96,6 +96,14 @@ TEST(ServeProtection, AClientLeavingDuringAToolCancelsTheRunAndTheBilledCallIsCo
     EXPECT_GT(fake.billed_usd(), 0);
     EXPECT_NEAR(cost_total(served), fake.billed_usd(), 1e-12);
     EXPECT_GT(*metric(served.server().metrics(), R"(agentroute_serve_tokens_total{agent="support",type="output"})"), 0);
+    // The prompt is kept; the tool call without its result is not (a provider would refuse the
+    // conversation's next request).
+    HttpClient later(served.port());
+    const auto kept = later.request(get("/v1/conversations/c-9"));
+    ASSERT_EQ(kept.status, 200) << kept.body;
+    const json::value c = json::parse(kept.body);
+    ASSERT_EQ(c.at("messages").as_array().size(), 1u) << kept.body;
+    EXPECT_EQ(c.at("messages").at(0).at("role"), "user");
 }
 
 TEST(ServeProtection, FinishOnDisconnectStoresTheWholeAnswerForTheConversation) {
