@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the project needs, and the npm clients the serve tests run
+# Installs every Debian 12 package the project needs (PostgreSQL's server binaries too: the
+# suite starts servers of its own, tests/support/postgres_server.sh), and the npm clients the serve tests run
 # (tests/clients, from its lockfile); skips what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
 #   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
@@ -12,6 +13,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev
     libssl-dev libnghttp2-dev libsqlite3-dev libsqlitecpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    libpq-dev postgresql
 )
 if [ "${1:-}" = --bench ]; then
     packages+=(libjemalloc2 nghttp2-client libgnutls28-dev libwolfssl-dev)

@@ -168,4 +168,22 @@ void require_whole_turns(std::span<const Message> messages) {
     }
 }
 
+std::string encode_tags(const std::vector<std::string>& tags) {
+    boost::json::array a;
+    for (const auto& t : tags) a.emplace_back(t);
+    return boost::json::serialize(a);
+}
+
+std::vector<std::string> decode_tags(const std::string& json) {
+    std::vector<std::string> tags;
+    boost::system::error_code ec;
+    auto v = detail::parse_json_exactly(json, ec);
+    if (!ec && v.is_array()) {
+        for (const auto& t : v.get_array()) {
+            if (t.is_string()) tags.emplace_back(t.get_string());
+        }
+    }
+    return tags;
+}
+
 }  // namespace agentroute::detail

@@ -31,24 +31,6 @@ std::string hint(int code) {
     }
 }
 
-std::string tags_json(const std::vector<std::string>& tags) {
-    boost::json::array a;
-    for (const auto& t : tags) a.emplace_back(t);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> tags_from(const std::string& json) {
-    std::vector<std::string> tags;
-    boost::system::error_code ec;
-    auto v = detail::parse_json_exactly(json, ec);
-    if (!ec && v.is_array()) {
-        for (const auto& t : v.get_array()) {
-            if (t.is_string()) tags.emplace_back(t.get_string());
-        }
-    }
-    return tags;
-}
-
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& options) : path_(path) {
@@ -135,7 +117,7 @@ MemoryRecord SqliteStore::read_record(SQLite::Statement& s, bool with_score) {
     r.key = s.getColumn(0).getString();
     r.ns = s.getColumn(1).getString();
     r.text = s.getColumn(2).getString();
-    r.tags = tags_from(s.getColumn(3).getString());
+    r.tags = decode_tags(s.getColumn(3).getString());
     r.metadata = s.getColumn(4).getString();
     r.created_ms = s.getColumn(5).getInt64();
     if (with_score) r.score = s.getColumn(6).getDouble();
@@ -149,7 +131,7 @@ std::string SqliteStore::remember(const MemoryRecord& record) {
         s.bind(1, record.ns);
         s.bind(2, record.key);
         s.bind(3, record.text);
-        s.bind(4, tags_json(record.tags));
+        s.bind(4, encode_tags(record.tags));
         s.bind(5, record.metadata);
         s.bind(6, static_cast<std::int64_t>(record.created_ms));
         s.exec();  // one statement: its own transaction, the FTS triggers inside it

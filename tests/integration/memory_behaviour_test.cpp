@@ -1,9 +1,12 @@
-// The same behaviour from the in-RAM Memory and from MemorySQLite on a real file.
+// The same behaviour from the in-RAM Memory, from MemorySQLite on a real file and from
+// MemoryPostgres on a real server (the suite's own, in a fresh schema per test).
 
 #include <agentroute/agent.hpp>
+#include <agentroute/memory/memory_postgres.hpp>
 #include <agentroute/memory/memory_sqlite.hpp>
 #include <agentroute/testing/scripted_model.hpp>
 
+#include <agentroute_test/postgres.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <agentroute_test/temp_dir.hpp>
 #include <boost/json/parse.hpp>
@@ -16,14 +19,20 @@ using agentroute::testkit::ScriptedModel;
 
 namespace {
 
-enum class Store { ram, sqlite };
+enum class Store { ram, sqlite, postgres };
 // Readable parameters in test names and failure messages.
-void PrintTo(Store store, std::ostream* os) { *os << (store == Store::ram ? "ram" : "sqlite"); }
+void PrintTo(Store store, std::ostream* os) {
+    *os << (store == Store::ram ? "ram" : store == Store::sqlite ? "sqlite" : "postgres");
+}
 
 class MemoryBehaviour : public ::testing::TestWithParam<Store> {
 protected:
     std::shared_ptr<Memory> open() {
         if (GetParam() == Store::ram) return std::make_shared<Memory>();
+        if (GetParam() == Store::postgres) {
+            return std::make_shared<MemoryPostgres>(test::postgres_conninfo(),
+                                                    MemoryPostgresOptions{.schema = test::fresh_postgres_schema()});
+        }
         return std::make_shared<MemorySQLite>(dir_.file("memory.db"));
     }
     TempDir dir_;
@@ -189,5 +198,5 @@ TEST_P(MemoryBehaviour, ReasoningIsKeptAsTheModelGaveItAndNothingElseIsStored) {
     EXPECT_EQ(run_co(memory->load_conversation("c")).size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, MemoryBehaviour, ::testing::Values(Store::ram, Store::sqlite),
-                         [](const auto& info) { return info.param == Store::ram ? "Ram" : "Sqlite"; });
+INSTANTIATE_TEST_SUITE_P(Stores, MemoryBehaviour, ::testing::Values(Store::ram, Store::sqlite, Store::postgres),
+                         [](const auto& info) { return info.param == Store::ram ? "Ram" : info.param == Store::sqlite ? "Sqlite" : "Postgres"; });

@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace agentroute {
@@ -145,13 +146,17 @@ public:
 /// A memory store failed (corrupt file, locked database, full disk, unwritable path).
 class ErrorMemory : public ErrorAgent {
 public:
-    ErrorMemory(const std::string& what, int sqlite_code = 0)
-        : ErrorAgent(what), sqlite_code_(sqlite_code) {}
+    ErrorMemory(const std::string& what, int sqlite_code = 0, std::string sqlstate = {})
+        : ErrorAgent(what), sqlite_code_(sqlite_code), sqlstate_(std::move(sqlstate)) {}
     /// SQLite's extended result code, or 0 when not from SQLite.
     int sqlite_code() const noexcept { return sqlite_code_; }
+    /// PostgreSQL's five-character SQLSTATE ("57014" for a statement timeout), or "" when not
+    /// from PostgreSQL or when the connection failed before the server said one.
+    const std::string& sqlstate() const noexcept { return sqlstate_; }
 
 private:
     int sqlite_code_;
+    std::string sqlstate_;
 };
 
 /// A `Memory::recall` query past the search limits (`Memory::max_recall_query_bytes`,

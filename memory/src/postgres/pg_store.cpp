@@ -1,0 +1,87 @@
+#include "pg_store.hpp"
+
+#include "pg_schema.hpp"
+
+#include <agentroute/errors.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <stdexcept>
+
+namespace agentroute::detail {
+
+PgStore::PgStore(const std::string& conninfo, const MemoryPostgresOptions& options) {
+    if (!valid_schema_name(options.schema)) {
+        throw std::invalid_argument("MemoryPostgres: schema \"" + options.schema +
+                                    "\" must be lower-case letters, digits and '_', starting with a letter or '_'");
+    }
+    if (options.pool_size == 0) throw std::invalid_argument("MemoryPostgres: pool_size must be at least 1");
+    migrate_postgres(conninfo, options.schema, options.connect_timeout);
+
+    boost::asio::any_io_executor executor = options.executor;
+    if (!executor) {
+        own_context_.emplace(1);
+        keep_running_.emplace(own_context_->get_executor());
+        executor = own_context_->get_executor();
+        own_thread_ = std::thread([this] { own_context_->run(); });
+    }
+    PgPoolSettings settings;
+    settings.conninfo = conninfo;
+    settings.setup_sql = postgres_session_setup(options.schema, options.statement_timeout);
+    settings.timeouts.connect = options.connect_timeout;
+    settings.timeouts.round_trip = options.statement_timeout + std::chrono::seconds(1);
+    settings.size = options.pool_size;
+    settings.wait = options.pool_wait;
+    settings.backoff = options.reconnect_backoff;
+    settings.backoff_max = options.reconnect_backoff_max;
+    pool_.emplace(boost::asio::make_strand(executor), std::move(settings));
+}
+
+PgStore::~PgStore() {
+    // No operation is in flight (the Memory outlives its callers): stop the thread, then close
+    // the idle connections.
+    if (own_thread_.joinable()) {
+        keep_running_.reset();
+        own_context_->stop();
+        own_thread_.join();
+    }
+    pool_.reset();
+}
+
+boost::asio::awaitable<void> PgStore::run(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)> op) {
+    // Completes through the awaiting coroutine's executor; the empty slot keeps the caller's
+    // cancellation out (a wait cut mid-statement would leave the connection unusable).
+    co_await boost::asio::co_spawn(pool_->strand(), attempts(retry, op),
+                                   boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                                                       boost::asio::use_awaitable));
+}
+
+boost::asio::awaitable<void> PgStore::attempts(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)>& op) {
+    for (int attempt = 0;; ++attempt) {
+        std::exception_ptr failure;
+        bool again = false;
+        {
+            PgLease lease = co_await pool_->acquire();
+            try {
+                co_await op(*lease);
+                co_return;
+            } catch (const ErrorMemory& e) {
+                failure = std::current_exception();
+                const bool lost = lease->broken();
+                const bool may_have_run = lease->request_may_have_run();
+                again = lost && attempt == 0 && (retry == Retry::safe || !may_have_run);
+                if (lost && retry == Retry::unless_sent && may_have_run) {
+                    failure = std::make_exception_ptr(ErrorMemory(
+                        std::string(e.what()) + " (the connection was lost after the request was sent: it may have "
+                                                "been carried out, so it was not sent again)",
+                        0, e.sqlstate()));
+                }
+            }
+        }
+        if (!again) std::rethrow_exception(failure);
+    }
+}
+
+}  // namespace agentroute::detail
