@@ -15,6 +15,7 @@
 #include <agentroute/history/truncate.hpp>
 #include <agentroute/json_schema.hpp>
 #include <agentroute/memory/memory.hpp>
+#include <agentroute/memory/memory_postgres.hpp>
 #include <agentroute/memory/memory_sqlite.hpp>
 #include <agentroute/messages.hpp>
 #include <agentroute/model.hpp>
