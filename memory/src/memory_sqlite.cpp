@@ -4,7 +4,49 @@
 
 #include <agentroute/detail/run_blocking.hpp>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace agentroute {
+namespace {
+
+// Resumes the waiting coroutine on its own executor once the write's transaction is done,
+// and keeps that executor's run() going until then.
+template <class Handler>
+class ResumeOnCallersExecutor final : public detail::WriteCompletion {
+public:
+    explicit ResumeOnCallersExecutor(Handler handler)
+        : handler_(std::move(handler)), work_(boost::asio::get_associated_executor(handler_)) {}
+
+    void complete(std::exception_ptr failure) override {
+        auto executor = work_.get_executor();
+        boost::asio::post(executor, [handler = std::move(handler_), failure]() mutable { std::move(handler)(failure); });
+        work_.reset();
+    }
+
+private:
+    Handler handler_;
+    boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
+};
+
+// Queues `apply` for the store's next group commit and returns its result once committed.
+template <class R, class Apply>
+boost::asio::awaitable<R> queued_write(detail::SqliteStore& store, Apply apply) {
+    std::optional<R> out;
+    auto initiate = [&](auto handler) {
+        detail::QueuedWrite write;
+        write.apply = [&] { out.emplace(apply()); };
+        write.done = std::make_unique<ResumeOnCallersExecutor<decltype(handler)>>(std::move(handler));
+        store.submit(std::move(write));
+    };
+    co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(std::exception_ptr)>(
+        initiate, boost::asio::use_awaitable);
+    co_return std::move(*out);
+}
+
+}  // namespace
 
 MemorySQLite::MemorySQLite(const std::string& path, MemorySQLiteOptions options)
     : Memory(no_ram_t{}), store_(std::make_shared<detail::SqliteStore>(path, options)) {}
@@ -13,10 +55,11 @@ MemorySQLite::~MemorySQLite() = default;
 
 const std::string& MemorySQLite::path() const noexcept { return store_->path(); }
 
-// Each operation hops to the store's thread and back to the caller's executor.
+// Each operation hops to the store's thread and back to the caller's executor; writes join
+// the store's next group commit.
 boost::asio::awaitable<std::string> MemorySQLite::do_remember(MemoryRecord record) {
     auto work = [&] { return store_->remember(record); };
-    std::string key = co_await detail::run_on(store_->executor(), std::move(work));
+    std::string key = co_await queued_write<std::string>(*store_, std::move(work));
     co_return key;
 }
 
@@ -37,7 +80,7 @@ boost::asio::awaitable<std::optional<MemoryRecord>> MemorySQLite::do_get(std::st
 
 boost::asio::awaitable<bool> MemorySQLite::do_forget(std::string key, std::string ns) {
     auto work = [&] { return store_->forget(key, ns); };
-    const bool forgotten = co_await detail::run_on(store_->executor(), std::move(work));
+    const bool forgotten = co_await queued_write<bool>(*store_, std::move(work));
     co_return forgotten;
 }
 
@@ -56,8 +99,11 @@ boost::asio::awaitable<std::vector<Message>> MemorySQLite::do_load_conversation(
 
 boost::asio::awaitable<void> MemorySQLite::do_append_conversation(std::string id,
                                                                   std::vector<Message> messages) {
-    auto work = [&] { store_->append_conversation(id, messages); };
-    co_await detail::run_on(store_->executor(), std::move(work));
+    auto work = [&] {
+        store_->append_conversation(id, messages);
+        return true;
+    };
+    co_await queued_write<bool>(*store_, std::move(work));
 }
 
 }  // namespace agentroute

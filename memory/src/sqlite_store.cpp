@@ -8,6 +8,7 @@
 #include <agentroute/errors.hpp>
 
 #include <SQLiteCpp/Transaction.h>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <sqlite3.h>
 
@@ -43,6 +44,9 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
         // crash or SIGKILL of this process; only an OS crash or power loss may lose the last
         // commits (not the file's consistency). FULL adds an fsync per commit for that case.
         db_->exec(options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        // The FTS index's pages are read on every write: kept in this connection's cache
+        // (64 MiB) rather than read() from the OS's on each transaction.
+        db_->exec("PRAGMA cache_size = -65536");
         migrate(*db_, path_);
         const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
         if (options.max_wal_bytes > 0) {
@@ -73,6 +77,8 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
             "SELECT message FROM conversation_messages WHERE conversation = ?1 ORDER BY seq");
         max_seq_ = std::make_unique<SQLite::Statement>(*db_,
             "SELECT COALESCE(MAX(seq), -1) FROM conversation_messages WHERE conversation = ?1");
+        savepoint_ = std::make_unique<SQLite::Statement>(*db_, "SAVEPOINT queued_write");
+        release_ = std::make_unique<SQLite::Statement>(*db_, "RELEASE queued_write");
         append_ = std::make_unique<SQLite::Statement>(*db_,
             "INSERT INTO conversation_messages(conversation, seq, message) VALUES (?1, ?2, ?3)");
     });
@@ -134,7 +140,7 @@ std::string SqliteStore::remember(const MemoryRecord& record) {
         s.bind(4, encode_tags(record.tags));
         s.bind(5, record.metadata);
         s.bind(6, static_cast<std::int64_t>(record.created_ms));
-        s.exec();  // one statement: its own transaction, the FTS triggers inside it
+        s.exec();  // inside the batch's transaction (commit_queued), the FTS triggers with it
         s.tryReset();
         return record.key;
     });
@@ -184,32 +190,30 @@ std::optional<MemoryRecord> SqliteStore::get(const std::string& key, const std::
 
 // Deleting writes too: the full-text index records a deletion in new pages before its segments
 // merge. At the size cap that write fails with SQLITE_FULL, and a full store could never be
-// shrunk. So a delete refused for space runs once more with headroom past the cap (a few pages;
-// the pages it frees are reused by the next writes), and the cap is put back.
+// shrunk. So a delete in a capped store runs with headroom past the cap (a few pages; the pages
+// it frees are reused by the next writes), and the cap is put back. Given up front, not after a
+// refusal: inside a group commit, SQLITE_FULL may roll the whole batch back.
 int SqliteStore::delete_past_the_cap(SQLite::Statement& remove) {
-    try {
+    if (max_pages_ == 0) {
         const int changed = remove.exec();
         remove.tryReset();
         return changed;
-    } catch (const SQLite::Exception& e) {
-        remove.tryReset();
-        if ((e.getExtendedErrorCode() & 0xff) != SQLITE_FULL || max_pages_ == 0) throw;
     }
     constexpr std::int64_t headroom_pages = 64;
     db_->exec("PRAGMA max_page_count = " + std::to_string(max_pages_ + headroom_pages));
     struct PutCapBack {
         SQLite::Database& db;
+        SQLite::Statement& remove;
         std::int64_t pages;
         ~PutCapBack() {
+            remove.tryReset();
             try {
                 db.exec("PRAGMA max_page_count = " + std::to_string(pages));  // clamped to the file's size
             } catch (...) {
             }
         }
-    } put_back{*db_, max_pages_};
-    const int changed = remove.exec();
-    remove.tryReset();
-    return changed;
+    } put_back{*db_, remove, max_pages_};
+    return remove.exec();
 }
 
 bool SqliteStore::forget(const std::string& key, const std::string& ns) {
@@ -256,9 +260,9 @@ std::vector<Message> SqliteStore::load_conversation(const std::string& id) {
 }
 
 void SqliteStore::append_conversation(const std::string& id, const std::vector<Message>& messages) {
+    // Queued writes run inside a transaction (commit_queued): the turns are stored whole or
+    // not at all, whatever kills us.
     guarded([&] {
-        // One transaction: the turns are stored whole or not at all, whatever kills us.
-        SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
         max_seq_->tryReset();
         max_seq_->bind(1, id);
         max_seq_->executeStep();
@@ -272,8 +276,78 @@ void SqliteStore::append_conversation(const std::string& id, const std::vector<M
             append_->exec();
         }
         append_->tryReset();
-        tx.commit();
     });
+}
+
+void SqliteStore::submit(QueuedWrite write) {
+    bool post = false;
+    {
+        std::lock_guard lock(queue_mutex_);
+        queue_.push_back(std::move(write));
+        post = !std::exchange(commit_posted_, true);
+    }
+    // Writes that arrive while a batch commits queue up for the next one.
+    if (post) boost::asio::post(thread_, [this] { commit_queued(); });
+}
+
+void SqliteStore::commit_queued() {
+    std::vector<QueuedWrite> batch;
+    {
+        std::lock_guard lock(queue_mutex_);
+        batch.swap(queue_);
+        commit_posted_ = false;
+    }
+    std::vector<std::exception_ptr> outcome(batch.size());
+    sqlite3* handle = db_->getHandle();
+    std::size_t open_from = 0;  // the first write of the transaction in progress
+    auto fail_open = [&](std::size_t end, const std::exception_ptr& e) {
+        for (std::size_t j = open_from; j < end; ++j) {
+            if (!outcome[j]) outcome[j] = e;
+        }
+    };
+    auto begin = [&](std::size_t at) {
+        open_from = at;
+        guarded([&] { db_->exec("BEGIN IMMEDIATE"); });
+    };
+    try {
+        begin(0);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            try {
+                guarded([&] {
+                    savepoint_->tryReset();
+                    savepoint_->exec();
+                });
+                batch[i].apply();
+                guarded([&] {
+                    release_->tryReset();
+                    release_->exec();
+                });
+            } catch (...) {
+                outcome[i] = std::current_exception();
+                if (sqlite3_get_autocommit(handle) != 0) {
+                    // SQLite rolled the whole transaction back (a full disk, an I/O error): the
+                    // writes before this one in it are gone too. The rest get a fresh one.
+                    fail_open(i, outcome[i]);
+                    begin(i + 1);
+                } else {
+                    guarded([&] {
+                        db_->exec("ROLLBACK TO queued_write");
+                        db_->exec("RELEASE queued_write");
+                    });
+                }
+            }
+        }
+        guarded([&] { db_->exec("COMMIT"); });
+    } catch (...) {
+        fail_open(batch.size(), std::current_exception());
+        if (sqlite3_get_autocommit(handle) == 0) {
+            try {
+                db_->exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(outcome[i]);
 }
 
 }  // namespace agentroute::detail

@@ -7,12 +7,28 @@
 #include <sqlite3.h>
 #include <boost/asio/thread_pool.hpp>
 
+#include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace agentroute::detail {
+
+/// Told the outcome of a queued write once its transaction is durable (or failed).
+class WriteCompletion {
+public:
+    virtual ~WriteCompletion() = default;
+    virtual void complete(std::exception_ptr failure) = 0;
+};
+
+/// A write waiting for the next group commit.
+struct QueuedWrite {
+    std::function<void()> apply;  // runs on the store's thread, inside the batch's transaction
+    std::unique_ptr<WriteCompletion> done;
+};
 
 /// One SQLite connection and the single thread that uses it. Every method runs on that thread
 /// (MemorySQLite hops there with run_on), so statements are prepared once and never shared.
@@ -23,6 +39,11 @@ public:
 
     boost::asio::any_io_executor executor() { return thread_.get_executor(); }
     const std::string& path() const noexcept { return path_; }
+
+    /// Group commit: queued writes share one transaction, each under a savepoint of its own
+    /// (a failing write costs only itself), and every write is told its outcome after COMMIT.
+    /// Thread-safe. remember, forget and append_conversation are writes to queue this way.
+    void submit(QueuedWrite write);
 
     std::string remember(const MemoryRecord& record);
     std::vector<MemoryRecord> recall(const std::string& query, const std::string& ns, std::size_t limit);
@@ -47,6 +68,13 @@ private:
     // one that truncates the WAL.
     static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages);
 
+    // On the store's thread: the writes queued so far, in one transaction.
+    void commit_queued();
+
+    std::mutex queue_mutex_;
+    std::vector<QueuedWrite> queue_;
+    bool commit_posted_ = false;
+
     std::string path_;
     std::int64_t max_pages_ = 0;  // the size cap in pages (0: none)
     std::int64_t max_wal_pages_ = 0;
@@ -54,6 +82,7 @@ private:
     std::unique_ptr<SQLite::Database> db_;
     // Prepared once, reset after each use.
     std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_;
+    std::unique_ptr<SQLite::Statement> savepoint_, release_;  // around each queued write
     boost::asio::thread_pool thread_{1};
 };
 

@@ -6,12 +6,16 @@
 #include <agentroute_test/run_co.hpp>
 #include <agentroute_test/temp_dir.hpp>
 #include <SQLiteCpp/Database.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace agentroute;
 using agentroute::test::expect_error;
@@ -161,6 +165,38 @@ TEST(MemoryFaults, AFullStoreCanStillForgetAndThenStoreAgain) {
     run_co(memory.remember("after the purge", "ns", "again"));
     EXPECT_EQ(run_co(memory.get("again", "ns"))->text, "after the purge");
     EXPECT_LE(std::filesystem::file_size(dir.file("full.db")), 96u * 1024 + 64 * 4096);
+}
+
+// Concurrent writes share a transaction (group commit). When the cap is reached inside one,
+// SQLite may roll the whole transaction back: every write is still told the truth, stored
+// exactly when it was acknowledged.
+TEST(MemoryFaults, AGroupCommitAtTheCapTellsEachWriteTheTruth) {
+    TempDir dir;
+    MemorySQLite memory(dir.file("full.db"), {.max_bytes = 96 * 1024});
+    boost::asio::io_context io;
+    std::set<std::string> acknowledged;
+    int full = 0;
+    for (int i = 0; i < 400; ++i) {
+        boost::asio::co_spawn(io, [&, i]() -> boost::asio::awaitable<void> {
+            const std::string key = "k" + std::to_string(i);
+            try {
+                co_await memory.remember(std::string(500, 'a' + i % 26) + " item " + std::to_string(i), "ns", key);
+                acknowledged.insert(key);
+            } catch (const ErrorMemory& e) {
+                if ((e.sqlite_code() & 0xff) == SQLITE_FULL) {
+                    ++full;
+                } else {
+                    ADD_FAILURE() << e.what();
+                }
+            }
+        }, boost::asio::detached);
+    }
+    io.run();
+    EXPECT_GT(full, 0);
+    EXPECT_GT(acknowledged.size(), 10u);
+    std::set<std::string> stored;
+    for (const MemoryRecord& r : run_co(memory.recent("ns", 1000))) stored.insert(r.key);
+    EXPECT_EQ(stored, acknowledged);
 }
 
 TEST(MemoryFaults, ARecallQueryPastTheLimitsIsATypedErrorAndTheStoreGoesOn) {

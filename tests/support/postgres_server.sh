@@ -5,7 +5,8 @@
 #   start DIR    writes DIR/conninfo (a libpq connection string) and DIR/data_dir
 #   restart DIR  a fast shutdown (sessions cut) and a start on the same port
 #   stop DIR     stops it and removes its files
-# fsync is off: these servers hold test data, and a killed client never needs it.
+# fsync is off: these servers hold test data, and a killed client never needs it
+# (AGENTROUTE_PG_FSYNC=on keeps it on, as bench/memory_stores.sh measures a real server).
 set -euo pipefail
 cmd=${1:?start, restart or stop}; dir=${2:?a folder for conninfo}
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -29,7 +30,7 @@ start)
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     echo "$port" > "$data/port"
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c max_connections=300" start > /dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=${AGENTROUTE_PG_FSYNC:-off} -c max_connections=300" start > /dev/null \
         || { cat "$data/server.log" >&2; exit 1; }
     echo "host=127.0.0.1 port=$port user=agentroute password=$password dbname=postgres connect_timeout=5" > "$dir/conninfo"
     echo "$data" > "$dir/data_dir"
