@@ -61,6 +61,12 @@ std::optional<OnDisconnect> disconnect_policy(std::string_view header) {
 
 }  // namespace
 
+struct ChatPlan {
+    ChatCall call;
+    RunOptions options;
+    StreamOptions stream_options;
+};
+
 asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link, RequestRecord& record) {
     record.endpoint = "/v1/chat/completions";
     // Asked when each head is written: a drain that began meanwhile closes the connection.
@@ -87,10 +93,13 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
         tenant = std::get<const Tenant*>(who);
     }
 
-    ChatCall call;
+    // The request as read and the run's options live on the heap until the run starts: in the
+    // frame they would stay for the whole answer, and every open stream holds one.
+    auto plan = std::make_unique<ChatPlan>();
+    ChatCall& call = plan->call;
+    RunOptions& options = plan->options;
     const ServedAgent* served = nullptr;
     std::optional<OnDisconnect> policy;
-    RunOptions options;
     std::optional<ApiError> refused;
     try {
         call = read_chat_call(request.body);
@@ -162,15 +171,18 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
     options.message_history = std::move(call.history);
     options.settings = std::move(call.settings);
     options.attachments = std::move(call.attachments);
-    StreamOptions stream_options;
+    StreamOptions& stream_options = plan->stream_options;
     if (call.stream) {
         stream_options.events = {RunEvent::Kind::text_delta, RunEvent::Kind::tool_call};
     } else {
         stream_options.events = EventKinds(std::initializer_list<RunEvent::Kind>{});  // the terminal event only
     }
     const AnswerIds ids{completion_id(), unix_now(), call.model};
+    const bool streamed = call.stream;
+    const bool include_usage = call.include_usage;
     const auto started = std::chrono::steady_clock::now();
     auto stream = served->agent.stream(std::move(call.prompt), std::move(options), std::move(stream_options));
+    plan.reset();
 
     // A drain past its deadline cancels the run, on this connection's strand.
     const auto executor = co_await asio::this_coro::executor;
@@ -193,8 +205,8 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
         }
     };
 
-    record.streamed = call.stream;
-    if (call.stream) {
+    record.streamed = streamed;
+    if (streamed) {
         record.status = 200;
         std::string head = response_head(200, "text/event-stream", -1, keep_alive(), {{"Cache-Control", "no-cache"}});
         append_chunk(head, role_chunk(ids));
@@ -235,9 +247,9 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                 Result<std::string>& result = *event->result();
                 record.outcome = "completed";
                 record.usage = result.usage;
-                if (call.stream) {
+                if (streamed) {
                     append_chunk(out, finish_chunk(ids));
-                    if (call.include_usage) append_chunk(out, usage_chunk(ids, result.usage));
+                    if (include_usage) append_chunk(out, usage_chunk(ids, result.usage));
                     append_chunk(out, done_event);
                     out += last_chunk;
                 } else {
@@ -262,7 +274,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                     e.message = "tenant " + tenant->id + "'s daily budget has too little left for this run: " + e.message;
                 }
                 record.error = error_text(event->error());
-                if (call.stream) {
+                if (streamed) {
                     append_chunk(out, error_event(e));
                     out += last_chunk;
                 } else {

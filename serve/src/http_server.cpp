@@ -37,6 +37,9 @@ namespace {
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t read_chunk = 4096;
+// While an answer streams, reads only tell whether the client left: a small buffer, as every
+// open stream holds one.
+constexpr std::size_t watch_chunk = 256;
 
 // Mozilla's "intermediate" TLS 1.2 suites (forward-secret AEAD only); TLS 1.3's are OpenSSL's.
 constexpr const char* tls12_ciphers =
@@ -93,6 +96,7 @@ public:
     void watch(std::function<void()> gone) override {
         watching_ = true;
         watch_stopping_ = false;
+        if (buffer_.size() == 0) buffer_.shrink_to_fit();  // the request's read buffer, not needed while streaming
         asio::co_spawn(stream_.get_executor(), watch_reads(this->shared_from_this(), std::move(gone)), asio::detached);
     }
 
@@ -141,7 +145,7 @@ private:
                 break;
             }
             auto [ec, n] = co_await self->stream_.async_read_some(
-                self->buffer_.prepare(read_chunk), asio::bind_cancellation_slot(self->watch_stop_.slot(), tuple_awaitable));
+                self->buffer_.prepare(watch_chunk), asio::bind_cancellation_slot(self->watch_stop_.slot(), tuple_awaitable));
             self->buffer_.commit(n);
             if (self->watch_stopping_ && !self->closed_) break;  // unwatch()
             if (ec) {
