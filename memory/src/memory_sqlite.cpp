@@ -22,7 +22,10 @@ public:
 
     void complete(std::exception_ptr failure) override {
         auto executor = work_.get_executor();
-        boost::asio::post(executor, [handler = std::move(handler_), failure]() mutable { std::move(handler)(failure); });
+        // Moved, not copied: the store's thread keeps no reference to the error it hands over.
+        boost::asio::post(executor, [handler = std::move(handler_), failure = std::move(failure)]() mutable {
+            std::move(handler)(std::move(failure));
+        });
         work_.reset();
     }
 

@@ -300,9 +300,18 @@ void SqliteStore::commit_queued() {
     std::vector<std::exception_ptr> outcome(batch.size());
     sqlite3* handle = db_->getHandle();
     std::size_t open_from = 0;  // the first write of the transaction in progress
+    // Each write gets an error of its own: the callers release them on their own threads, and
+    // one exception shared across threads would be freed by whichever releases it last.
     auto fail_open = [&](std::size_t end, const std::exception_ptr& e) {
         for (std::size_t j = open_from; j < end; ++j) {
-            if (!outcome[j]) outcome[j] = e;
+            if (outcome[j]) continue;
+            try {
+                std::rethrow_exception(e);
+            } catch (const ErrorMemory& m) {
+                outcome[j] = std::make_exception_ptr(m);
+            } catch (...) {
+                outcome[j] = std::current_exception();
+            }
         }
     };
     auto begin = [&](std::size_t at) {
@@ -347,7 +356,7 @@ void SqliteStore::commit_queued() {
             }
         }
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(outcome[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(std::move(outcome[i]));
 }
 
 }  // namespace agentroute::detail

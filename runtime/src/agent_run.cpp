@@ -41,11 +41,13 @@ Memory* conversation_memory(const RunState& state) {
 
 void seed_messages(RunState& state, std::string prompt, std::vector<Message> stored) {
     const AgentOptions& options = state.core->options();
-    // Room for the seed, one tool turn (a call and its result) and the answer in one allocation:
-    // grown a message at a time, the vector would reallocate and move them three times.
+    // Room for the seed, one tool turn (a call and its result, when the agent has tools) and the
+    // answer in one allocation: grown a message at a time, the vector would reallocate and move
+    // them three times. A message is 256 bytes, and every run in flight holds its vector.
     const std::size_t seed = (options.instructions.empty() ? 0 : 1) + stored.size() +
                              state.options.message_history.size() + 1;
-    state.messages.reserve(seed + 3);
+    const bool may_call_tools = !state.core->tools().empty() || !state.core->handoffs().empty();
+    state.messages.reserve(seed + (may_call_tools ? 3 : 1));
     if (!options.instructions.empty()) {
         state.messages.push_back(Message::system(options.instructions));
         state.messages.back().cache_control = options.cache_instructions;
@@ -147,11 +149,32 @@ RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
 
 }  // namespace
 
+struct RunSetup {
+    std::string prompt;
+    RunOptions options;
+    std::shared_ptr<RunObserver> observer;
+    RunState* parent = nullptr;
+};
+
+// Not a coroutine: its arguments (the options alone are ~900 bytes) would stay in the frame
+// that every run in flight holds.
 boost::asio::awaitable<RunOutcome> AgentCore::run(std::string prompt, RunOptions options,
                                                   std::shared_ptr<RunObserver> observer, RunState* parent) {
+    auto setup = std::make_unique<RunSetup>();
+    setup->prompt = std::move(prompt);
+    setup->options = std::move(options);
+    setup->observer = std::move(observer);
+    setup->parent = parent;
+    return run_from(std::move(setup));
+}
+
+boost::asio::awaitable<RunOutcome> AgentCore::run_from(std::unique_ptr<RunSetup> setup) {
     frozen_.store(true, std::memory_order_release);
     auto executor = co_await boost::asio::this_coro::executor;
-    RunState state(shared_from_this(), std::move(options), std::move(executor), std::move(observer), parent);
+    RunState state(shared_from_this(), std::move(setup->options), std::move(executor), std::move(setup->observer),
+                   setup->parent);
+    std::string prompt = std::move(setup->prompt);
+    setup.reset();
     Memory* memory = conversation_memory(state);
     std::vector<Message> stored;
     if (memory) stored = co_await memory->load_conversation(*state.options.conversation_id);

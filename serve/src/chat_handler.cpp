@@ -59,6 +59,62 @@ std::optional<OnDisconnect> disconnect_policy(std::string_view header) {
     return std::nullopt;
 }
 
+// What the handler writes for each event, made by plain functions: a coroutine keeps every
+// local of its body in its frame, and every open stream holds the handler's frame.
+
+std::string error_response(RequestRecord& record, const ApiError& e, bool keep_alive) {
+    record.status = e.status;
+    HttpResponse r;
+    r.status = e.status;
+    r.body = error_json(e);
+    if (e.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
+    return response_bytes(r, keep_alive);
+}
+
+std::string text_delta_bytes(const AnswerIds& ids, const std::string& text) {
+    std::string chunk, out;
+    append_text_chunk(chunk, ids, text);
+    append_chunk(out, chunk);
+    return out;
+}
+
+std::string completed_bytes(RequestRecord& record, const AnswerIds& ids, const Result<std::string>& result,
+                            bool streamed, bool include_usage, bool keep_alive) {
+    record.outcome = "completed";
+    record.usage = result.usage;
+    std::string out;
+    if (streamed) {
+        append_chunk(out, finish_chunk(ids));
+        if (include_usage) append_chunk(out, usage_chunk(ids, result.usage));
+        append_chunk(out, done_event);
+        out += last_chunk;
+        return out;
+    }
+    record.status = 200;
+    HttpResponse r;
+    r.body = completion_json(ids, result.output, result.usage);
+    return response_bytes(r, keep_alive);
+}
+
+std::string failure_bytes(RequestRecord& record, const StreamEvent<std::string>& event, const ServedAgent& served,
+                          const Tenant* tenant, const std::optional<Seat>& seat, bool streamed, bool keep_alive) {
+    record.outcome = event.kind == RunEvent::Kind::failed ? "failed" : "cancelled";
+    record.usage = event.usage();
+    ApiError e = error_for_run(event.error());
+    if (e.code == "budget_exceeded" && seat && seat->cap &&
+        (!served.agent.options().max_cost || *seat->cap < *served.agent.options().max_cost)) {
+        // The ceiling was what the tenant's day had left, not the agent's own.
+        e.code = "tenant_budget_exhausted";
+        e.message = "tenant " + tenant->id + "'s daily budget has too little left for this run: " + e.message;
+    }
+    record.error = error_text(event.error());
+    if (!streamed) return error_response(record, e, keep_alive);
+    std::string out;
+    append_chunk(out, error_event(e));
+    out += last_chunk;
+    return out;
+}
+
 }  // namespace
 
 struct ChatPlan {
@@ -71,14 +127,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
     record.endpoint = "/v1/chat/completions";
     // Asked when each head is written: a drain that began meanwhile closes the connection.
     auto keep_alive = [&] { return request.keep_alive && !state.draining; };
-    auto answer_error = [&](const ApiError& e) -> std::string {
-        record.status = e.status;
-        HttpResponse r;
-        r.status = e.status;
-        r.body = error_json(e);
-        if (e.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
-        return response_bytes(r, keep_alive());
-    };
+    auto answer_error = [&](const ApiError& e) { return error_response(record, e, keep_alive()); };
 
     // Who asks, before what they ask: a stranger learns nothing of the agents.
     const Tenant* tenant = nullptr;
@@ -223,7 +272,6 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
     bool first_text = true;
     std::string out;
     while (auto event = co_await stream.next()) {
-        out.clear();
         switch (event->kind) {
             case RunEvent::Kind::text_delta:
                 if (first_text) {
@@ -231,59 +279,26 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                     state.metrics.first_token(ids.model, std::chrono::steady_clock::now() - started);
                 }
                 if (gone) break;
-                {
-                    std::string chunk;
-                    append_text_chunk(chunk, ids, event->text);
-                    append_chunk(out, chunk);
-                }
+                out = text_delta_bytes(ids, event->text);
                 co_await write(out);
                 break;
             case RunEvent::Kind::tool_call:
                 if (gone) break;
+                out.clear();
                 append_chunk(out, progress_comment("tool " + event->call().name + " called"));
                 co_await write(out);
                 break;
-            case RunEvent::Kind::completed: {
-                Result<std::string>& result = *event->result();
-                record.outcome = "completed";
-                record.usage = result.usage;
-                if (streamed) {
-                    append_chunk(out, finish_chunk(ids));
-                    if (include_usage) append_chunk(out, usage_chunk(ids, result.usage));
-                    append_chunk(out, done_event);
-                    out += last_chunk;
-                } else {
-                    record.status = 200;
-                    HttpResponse r;
-                    r.body = completion_json(ids, result.output, result.usage);
-                    out = response_bytes(r, keep_alive());
-                }
+            case RunEvent::Kind::completed:
+                out = completed_bytes(record, ids, *event->result(), streamed, include_usage, keep_alive());
                 co_await count_run();
                 co_await write(out);
                 break;
-            }
             case RunEvent::Kind::failed:
-            case RunEvent::Kind::cancelled: {
-                record.outcome = event->kind == RunEvent::Kind::failed ? "failed" : "cancelled";
-                record.usage = event->usage();
-                ApiError e = error_for_run(event->error());
-                if (e.code == "budget_exceeded" && seat && seat->cap &&
-                    (!served->agent.options().max_cost || *seat->cap < *served->agent.options().max_cost)) {
-                    // The ceiling was what the tenant's day had left, not the agent's own.
-                    e.code = "tenant_budget_exhausted";
-                    e.message = "tenant " + tenant->id + "'s daily budget has too little left for this run: " + e.message;
-                }
-                record.error = error_text(event->error());
-                if (streamed) {
-                    append_chunk(out, error_event(e));
-                    out += last_chunk;
-                } else {
-                    out = answer_error(e);
-                }
+            case RunEvent::Kind::cancelled:
+                out = failure_bytes(record, *event, *served, tenant, seat, streamed, keep_alive());
                 co_await count_run();
                 co_await write(out);
                 break;
-            }
             default:
                 break;
         }

@@ -11,7 +11,7 @@
 namespace agentroute::detail {
 
 struct PgPool::Waiter {
-    explicit Waiter(const boost::asio::strand<boost::asio::any_io_executor>& strand) : timer(strand) {}
+    explicit Waiter(const boost::asio::any_io_executor& serial) : timer(serial) {}
     boost::asio::steady_timer timer;
     std::unique_ptr<PgConnection> handed{};  // a connection given back to this waiter
     bool may_open = false;                   // or a slot freed: it opens its own
@@ -25,8 +25,8 @@ PgLease::~PgLease() {
     if (connection_) pool_->give_back(std::move(connection_));
 }
 
-PgPool::PgPool(boost::asio::strand<boost::asio::any_io_executor> strand, PgPoolSettings settings)
-    : strand_(std::move(strand)), settings_(std::move(settings)) {}
+PgPool::PgPool(boost::asio::any_io_executor serial, PgPoolSettings settings)
+    : serial_(std::move(serial)), settings_(std::move(settings)) {}
 
 PgPool::~PgPool() = default;
 
@@ -35,14 +35,14 @@ boost::asio::awaitable<std::unique_ptr<PgConnection>> PgPool::open_one() {
     if (backoff_.count() > 0) {
         const auto retry_at = last_failure_ + backoff_;
         if (retry_at > std::chrono::steady_clock::now()) {
-            boost::asio::steady_timer pause(strand_, retry_at);
+            boost::asio::steady_timer pause(serial_, retry_at);
             co_await pause.async_wait(boost::asio::use_awaitable);
         }
     }
     std::unique_ptr<PgConnection> connection;
     std::exception_ptr failure;
     try {
-        connection = co_await PgConnection::open(strand_, settings_.conninfo, settings_.timeouts, settings_.setup_sql);
+        connection = co_await PgConnection::open(serial_, settings_.conninfo, settings_.timeouts, settings_.setup_sql);
     } catch (...) {
         failure = std::current_exception();
     }
@@ -68,7 +68,7 @@ boost::asio::awaitable<PgLease> PgPool::acquire() {
         auto connection = co_await open_one();
         co_return PgLease(*this, std::move(connection));
     }
-    auto waiter = std::make_shared<Waiter>(strand_);
+    auto waiter = std::make_shared<Waiter>(serial_);
     waiter->timer.expires_after(settings_.wait);
     waiters_.push_back(waiter);
     boost::system::error_code ec;  // cancelled when served; expired when not

@@ -2,7 +2,7 @@
 
 #include "pg_connection.hpp"
 
-#include <boost/asio/strand.hpp>
+#include <boost/asio/any_io_executor.hpp>
 
 #include <deque>
 #include <memory>
@@ -38,10 +38,11 @@ struct PgPoolSettings {
     std::chrono::milliseconds backoff_max{2000};
 };
 
-/// At most `size` connections, opened on demand. Every method runs on the pool's strand.
+/// At most `size` connections, opened on demand. Every method runs on the pool's executor,
+/// which runs one handler at a time (a strand, or an io_context run by one thread).
 class PgPool {
 public:
-    PgPool(boost::asio::strand<boost::asio::any_io_executor> strand, PgPoolSettings settings);
+    PgPool(boost::asio::any_io_executor serial, PgPoolSettings settings);
     ~PgPool();
 
     /// An idle connection, a new one while fewer than `size` are open, or the first one given
@@ -49,7 +50,7 @@ public:
     /// throws `ErrorMemory` too, and delays the next attempt (backoff).
     boost::asio::awaitable<PgLease> acquire();
 
-    const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
+    const boost::asio::any_io_executor& executor() const noexcept { return serial_; }
 
 private:
     friend class PgLease;
@@ -57,7 +58,7 @@ private:
     void give_back(std::unique_ptr<PgConnection> connection);
     boost::asio::awaitable<std::unique_ptr<PgConnection>> open_one();
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::any_io_executor serial_;
     PgPoolSettings settings_;
     std::size_t open_ = 0;  // connections lent, idle or being opened
     std::vector<std::unique_ptr<PgConnection>> idle_;

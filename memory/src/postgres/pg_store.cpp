@@ -6,6 +6,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <stdexcept>
@@ -20,11 +21,15 @@ PgStore::PgStore(const std::string& conninfo, const MemoryPostgresOptions& optio
     if (options.pool_size == 0) throw std::invalid_argument("MemoryPostgres: pool_size must be at least 1");
     migrate_postgres(conninfo, options.schema, options.connect_timeout);
 
-    boost::asio::any_io_executor executor = options.executor;
-    if (!executor) {
+    // One handler at a time: the store's own context, run by one thread, needs no strand;
+    // a caller's executor (maybe a pool of threads) gets one.
+    boost::asio::any_io_executor serial;
+    if (options.executor) {
+        serial = boost::asio::make_strand(options.executor);
+    } else {
         own_context_.emplace(1);
         keep_running_.emplace(own_context_->get_executor());
-        executor = own_context_->get_executor();
+        serial = own_context_->get_executor();
         own_thread_ = std::thread([this] { own_context_->run(); });
     }
     PgPoolSettings settings;
@@ -36,7 +41,7 @@ PgStore::PgStore(const std::string& conninfo, const MemoryPostgresOptions& optio
     settings.wait = options.pool_wait;
     settings.backoff = options.reconnect_backoff;
     settings.backoff_max = options.reconnect_backoff_max;
-    pool_.emplace(boost::asio::make_strand(executor), std::move(settings));
+    pool_.emplace(std::move(serial), std::move(settings));
 }
 
 PgStore::~PgStore() {
@@ -53,7 +58,7 @@ PgStore::~PgStore() {
 boost::asio::awaitable<void> PgStore::run(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)> op) {
     // Completes through the awaiting coroutine's executor; the empty slot keeps the caller's
     // cancellation out (a wait cut mid-statement would leave the connection unusable).
-    co_await boost::asio::co_spawn(pool_->strand(), attempts(retry, op),
+    co_await boost::asio::co_spawn(pool_->executor(), attempts(retry, op),
                                    boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
                                                                        boost::asio::use_awaitable));
 }

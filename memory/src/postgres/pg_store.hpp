@@ -27,7 +27,7 @@ public:
         unless_sent,  // sent again only if it cannot have reached the server
     };
 
-    /// Runs `op` with a pooled connection on the pool's strand and resumes the caller on its
+    /// Runs `op` with a pooled connection on the pool's executor and resumes the caller on its
     /// own executor. A lost connection is retried once per `retry`; the caller's cancellation
     /// does not cut an operation short (the timeouts bound it).
     boost::asio::awaitable<void> run(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)> op);

@@ -23,6 +23,7 @@ namespace agentroute::detail {
 
 class RunObserver;
 struct RunState;
+struct RunSetup;
 class AgentCore;
 
 /// A type-erased tool: parses its arguments and runs the handler. Throws `SchemaMismatch` for
@@ -110,6 +111,10 @@ public:
     const std::string& display_name() const noexcept { return display_name_; }
 
 private:
+    // The run's coroutine: `run` hands it its arguments on the heap, freed once the run's
+    // state holds them (as a coroutine's own parameters they would stay in its frame).
+    boost::asio::awaitable<RunOutcome> run_from(std::unique_ptr<RunSetup> setup);
+
     void ensure_configurable() const;
     void ensure_new_tool_name(const std::string& name) const;
 
