@@ -7,7 +7,6 @@
 #include <agentroute/detail/exact_json.hpp>
 #include <agentroute/errors.hpp>
 
-#include <SQLiteCpp/Transaction.h>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <sqlite3.h>

@@ -115,13 +115,14 @@ std::string failure_bytes(RequestRecord& record, const StreamEvent<std::string>&
     return out;
 }
 
-}  // namespace
-
+// What a request asks, kept on the heap until its run starts (see answer_chat).
 struct ChatPlan {
     ChatCall call;
     RunOptions options;
     StreamOptions stream_options;
 };
+
+}  // namespace
 
 asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link, RequestRecord& record) {
     record.endpoint = "/v1/chat/completions";
