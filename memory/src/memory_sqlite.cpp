@@ -2,11 +2,10 @@
 
 #include "sqlite_store.hpp"
 
+#include <agentroute/detail/resume_on_caller.hpp>
 #include <agentroute/detail/run_blocking.hpp>
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace agentroute {
@@ -17,21 +16,13 @@ namespace {
 template <class Handler>
 class ResumeOnCallersExecutor final : public detail::WriteCompletion {
 public:
-    explicit ResumeOnCallersExecutor(Handler handler)
-        : handler_(std::move(handler)), work_(boost::asio::get_associated_executor(handler_)) {}
+    explicit ResumeOnCallersExecutor(Handler handler) : resume_(std::move(handler)) {}
 
-    void complete(std::exception_ptr failure) override {
-        auto executor = work_.get_executor();
-        // Moved, not copied: the store's thread keeps no reference to the error it hands over.
-        boost::asio::post(executor, [handler = std::move(handler_), failure = std::move(failure)]() mutable {
-            std::move(handler)(std::move(failure));
-        });
-        work_.reset();
-    }
+    // Moved, not copied: the store's thread keeps no reference to the error it hands over.
+    void complete(std::exception_ptr failure) override { resume_(std::move(failure)); }
 
 private:
-    Handler handler_;
-    boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
+    detail::ResumeOnCaller<Handler> resume_;
 };
 
 // Queues `apply` for the store's next group commit and returns its result once committed.

@@ -5,9 +5,9 @@
 #include <agentroute/detail/run_stream_core.hpp>
 
 #include "event_queue.hpp"
-#include "serial_executor.hpp"
 
 #include <agentroute/detail/run_observer.hpp>
+#include <agentroute/detail/serial_executor.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/asio/async_result.hpp>

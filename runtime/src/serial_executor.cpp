@@ -1,4 +1,4 @@
-#include "serial_executor.hpp"
+#include <agentroute/detail/serial_executor.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -27,6 +27,16 @@ asio::any_io_executor one_at_a_time(asio::any_io_executor executor) {
     }
     if (auto* context = io_context_of(executor)) {
         if (asio::use_service<asio::detail::scheduler>(*context).concurrency_hint() == 1) return executor;
+    }
+    return new_strand(std::move(executor));
+}
+
+asio::any_io_executor new_strand(asio::any_io_executor executor) {
+    using Plain = asio::io_context::executor_type;
+    using Tracked = asio::io_context::basic_executor_type<std::allocator<void>, 4>;
+    if (const auto* plain = executor.target<Plain>()) return asio::make_strand(*plain);
+    if (const auto* tracked = executor.target<Tracked>()) {
+        return asio::make_strand(asio::require(*tracked, asio::execution::outstanding_work.untracked));
     }
     return asio::make_strand(std::move(executor));
 }

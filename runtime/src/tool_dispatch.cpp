@@ -1,8 +1,8 @@
 #include "run_state.hpp"
-#include "serial_executor.hpp"
 
-#include <agentroute/detail/exact_json.hpp>
 #include <agentroute/detail/describe_json.hpp>
+#include <agentroute/detail/exact_json.hpp>
+#include <agentroute/detail/serial_executor.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>

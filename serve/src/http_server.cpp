@@ -4,6 +4,7 @@
 
 #include "server_state.hpp"
 
+#include <agentroute/detail/serial_executor.hpp>
 #include <agentroute/errors.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -375,7 +376,7 @@ namespace {
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, std::shared_ptr<detail::Listener> listener) {
     while (listener->accepting) {
-        auto [ec, socket] = co_await listener->acceptor.async_accept(asio::make_strand(state->executor), tuple_awaitable);
+        auto [ec, socket] = co_await listener->acceptor.async_accept(agentroute::detail::one_at_a_time(state->executor), tuple_awaitable);
         if (ec) {
             if (!listener->accepting || ec == asio::error::operation_aborted) break;
             continue;  // EMFILE and the like: keep serving the connections that are open

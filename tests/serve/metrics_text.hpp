@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace agentroute::test {
 
@@ -20,6 +22,19 @@ inline std::optional<double> metric(std::string_view exposition, std::string_vie
         at = after;
     }
     return std::nullopt;
+}
+
+/// Polls `exposition()` until `series` reads `value` or `within` passes; returns the last
+/// reading. A connection the client saw closed is counted out a moment later on the server.
+template <class Exposition>
+std::optional<double> metric_settles(Exposition exposition, std::string_view series, double value,
+                                     std::chrono::milliseconds within = std::chrono::seconds(2)) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    for (;;) {
+        const auto reading = metric(exposition(), series);
+        if (reading == value || std::chrono::steady_clock::now() >= deadline) return reading;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 }  // namespace agentroute::test

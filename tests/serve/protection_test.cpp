@@ -214,7 +214,7 @@ TEST(ServeProtection, ASlowLorisClientIsClosedAtTheRequestTimeout) {
     EXPECT_TRUE(closed);
     EXPECT_GE(took, 400ms);
     EXPECT_LT(took, agentroute::test::sanitized ? 5s : 2s);
-    EXPECT_EQ(metric(served.server().metrics(), "agentroute_serve_open_connections"), 0);
+    EXPECT_EQ(metric_settles([&] { return served.server().metrics(); }, "agentroute_serve_open_connections", 0), 0);
 }
 
 TEST(ServeProtection, AnIdleKeepAliveConnectionIsClosedAtTheIdleTimeout) {
@@ -245,9 +245,7 @@ TEST(ServeProtection, ConnectionsPastTheCapAreClosedAtOnce) {
     HttpClient c(served.port());
     EXPECT_TRUE(c.closed_by_server(3s));
     a.close();
-    for (int i = 0; i < 200 && metric(served.server().metrics(), "agentroute_serve_open_connections") != 1; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
+    metric_settles([&] { return served.server().metrics(); }, "agentroute_serve_open_connections", 1);
     HttpClient d(served.port());
     EXPECT_EQ(d.request(get("/healthz")).status, 200);
 }

@@ -2,9 +2,10 @@
 
 #include "pg_schema.hpp"
 
+#include <agentroute/detail/resume_on_caller.hpp>
 #include <agentroute/errors.hpp>
 
-#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -56,11 +57,17 @@ PgStore::~PgStore() {
 }
 
 boost::asio::awaitable<void> PgStore::run(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)> op) {
-    // Completes through the awaiting coroutine's executor; the empty slot keeps the caller's
-    // cancellation out (a wait cut mid-statement would leave the connection unusable).
-    co_await boost::asio::co_spawn(pool_->executor(), attempts(retry, op),
-                                   boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
-                                                                       boost::asio::use_awaitable));
+    // The caller resumes on its own executor; the completion carries no cancellation slot, which
+    // keeps the caller's cancellation out (a wait cut mid-statement would leave the connection
+    // unusable).
+    auto initiate = [&](auto handler) {
+        boost::asio::co_spawn(pool_->executor(), attempts(retry, op),
+                              [resume = detail::ResumeOnCaller(std::move(handler))](std::exception_ptr e) mutable {
+                                  resume(std::move(e));
+                              });
+    };
+    co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(std::exception_ptr)>(
+        initiate, boost::asio::use_awaitable);
 }
 
 boost::asio::awaitable<void> PgStore::attempts(Retry retry, std::function<boost::asio::awaitable<void>(PgConnection&)>& op) {

@@ -1,6 +1,9 @@
 #include <agentroute/detail/run_blocking.hpp>
 
-#include <boost/asio/co_spawn.hpp>
+#include <agentroute/detail/resume_on_caller.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -20,15 +23,20 @@ boost::asio::thread_pool& blocking_pool() {
 
 boost::asio::awaitable<void> run_on_erased(boost::asio::any_io_executor executor,
                                            std::function<void()> work) {
-    // co_spawn completes through the awaiting coroutine's executor, so the caller resumes on
-    // its own executor (a bare post would leave it on the other one).
-    co_await boost::asio::co_spawn(
-        executor,
-        [&work]() -> boost::asio::awaitable<void> {
-            work();
-            co_return;
-        },
-        boost::asio::use_awaitable);
+    // The caller resumes on its own executor (a bare post would leave it on the other one).
+    auto initiate = [&](auto handler) {
+        boost::asio::post(executor, [&work, resume = ResumeOnCaller(std::move(handler))]() mutable {
+            std::exception_ptr failure;
+            try {
+                work();
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            resume(std::move(failure));
+        });
+    };
+    co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(std::exception_ptr)>(
+        initiate, boost::asio::use_awaitable);
 }
 
 boost::asio::awaitable<void> run_blocking_erased(std::function<void()> work) {
