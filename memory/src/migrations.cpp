@@ -41,6 +41,31 @@ constexpr std::array<const char*, memory_schema_version> steps{
         message TEXT NOT NULL,
         PRIMARY KEY(conversation, seq)) WITHOUT ROWID;
     )sql",
+    // 2: the namespace inside the full-text index's keys (namespace_tokenizer.hpp), so a recall
+    // reads its own namespace's postings only. Contentless: the index keeps no copy of the text.
+    R"sql(
+    DROP TRIGGER memories_ai;
+    DROP TRIGGER memories_ad;
+    DROP TRIGGER memories_au;
+    DROP TABLE memories_fts;
+    CREATE VIRTUAL TABLE memories_fts USING fts5(text, tags, content='', tokenize='agentroute_ns');
+    INSERT INTO memories_fts(rowid, text, tags)
+        SELECT id, agentroute_ns_text(ns, text), agentroute_ns_text(ns, tags) FROM memories;
+    CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts(rowid, text, tags)
+            VALUES (new.id, agentroute_ns_text(new.ns, new.text), agentroute_ns_text(new.ns, new.tags));
+    END;
+    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, tags)
+            VALUES ('delete', old.id, agentroute_ns_text(old.ns, old.text), agentroute_ns_text(old.ns, old.tags));
+    END;
+    CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, tags)
+            VALUES ('delete', old.id, agentroute_ns_text(old.ns, old.text), agentroute_ns_text(old.ns, old.tags));
+        INSERT INTO memories_fts(rowid, text, tags)
+            VALUES (new.id, agentroute_ns_text(new.ns, new.text), agentroute_ns_text(new.ns, new.tags));
+    END;
+    )sql",
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

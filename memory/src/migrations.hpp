@@ -5,11 +5,11 @@
 namespace agentroute::detail {
 
 /// The schema version this build writes.
-inline constexpr int memory_schema_version = 1;
+inline constexpr int memory_schema_version = 2;
 
 /// Brings the file's schema to `memory_schema_version`, one version per transaction (so a
 /// crash mid-migration leaves the previous version). Throws `ErrorMemory` for a file written by
-/// a newer build.
+/// a newer build. The connection must have `register_namespace_search` on it.
 void migrate(SQLite::Database& db, const std::string& path);
 
 }  // namespace agentroute::detail

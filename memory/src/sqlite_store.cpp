@@ -2,6 +2,7 @@
 
 #include "message_codec.hpp"
 #include "migrations.hpp"
+#include "namespace_tokenizer.hpp"
 #include "text_search.hpp"
 
 #include <agentroute/detail/exact_json.hpp>
@@ -46,6 +47,7 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
         // The FTS index's pages are read on every write: kept in this connection's cache
         // (64 MiB) rather than read() from the OS's on each transaction.
         db_->exec("PRAGMA cache_size = -65536");
+        register_namespace_search(db_->getHandle());
         migrate(*db_, path_);
         const auto page = db_->execAndGet("PRAGMA page_size").getInt64();
         if (options.max_wal_bytes > 0) {
@@ -147,7 +149,8 @@ std::string SqliteStore::remember(const MemoryRecord& record) {
 
 std::vector<MemoryRecord> SqliteStore::recall(const std::string& query, const std::string& ns,
                                               std::size_t limit) {
-    const std::string all_words = fts5_match_expression(query, " AND ");
+    const std::string marker = namespaced_text(ns, {});
+    const std::string all_words = fts5_match_expression(query, " AND ", marker);
     if (all_words.empty() || limit == 0) return {};
     // Items holding every word (a selective query, cheap even on a large store); only when none
     // does, items holding any of the words. Ranking an OR of common words must score every
@@ -168,7 +171,7 @@ std::vector<MemoryRecord> SqliteStore::recall(const std::string& query, const st
             s.tryReset();
         };
         run(all_words);
-        const std::string any_word = fts5_match_expression(query, " OR ");
+        const std::string any_word = fts5_match_expression(query, " OR ", marker);
         if (out.empty() && any_word != all_words) run(any_word);
         return out;
     });
@@ -297,29 +300,54 @@ void SqliteStore::commit_queued() {
         commit_posted_ = false;
     }
     std::vector<std::exception_ptr> outcome(batch.size());
+    std::vector<std::size_t> lost;  // done in a transaction SQLite then threw away
+    std::vector<std::size_t> all(batch.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    commit_together(batch, all, outcome, lost);
+    // A write lost with its transaction (SQLite rolls a whole transaction back on a full disk
+    // or an I/O error, and a COMMIT that fails loses every write in it) is not what failed:
+    // each is tried again in a transaction of its own, so a failing write costs only itself.
+    for (std::size_t i : lost) {
+        std::vector<std::size_t> alone{i};
+        std::vector<std::size_t> lost_again;
+        commit_together(batch, alone, outcome, lost_again);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(std::move(outcome[i]));
+}
+
+void SqliteStore::commit_together(std::vector<QueuedWrite>& batch, const std::vector<std::size_t>& writes,
+                                  std::vector<std::exception_ptr>& outcome, std::vector<std::size_t>& lost) {
     sqlite3* handle = db_->getHandle();
-    std::size_t open_from = 0;  // the first write of the transaction in progress
+    std::vector<std::size_t> done;  // succeeded in the transaction in progress
     // Each write gets an error of its own: the callers release them on their own threads, and
     // one exception shared across threads would be freed by whichever releases it last.
-    auto fail_open = [&](std::size_t end, const std::exception_ptr& e) {
-        for (std::size_t j = open_from; j < end; ++j) {
-            if (outcome[j]) continue;
-            try {
-                std::rethrow_exception(e);
-            } catch (const ErrorMemory& m) {
-                outcome[j] = std::make_exception_ptr(m);
-            } catch (...) {
-                outcome[j] = std::current_exception();
-            }
+    auto fail_with = [&](std::size_t j, const std::exception_ptr& cause) {
+        try {
+            std::rethrow_exception(cause);
+        } catch (const ErrorMemory& m) {
+            outcome[j] = std::make_exception_ptr(m);
+        } catch (...) {
+            outcome[j] = std::current_exception();
         }
     };
-    auto begin = [&](std::size_t at) {
-        open_from = at;
-        guarded([&] { db_->exec("BEGIN IMMEDIATE"); });
+    // When the transaction is lost, its done writes are lost with it: retried alone by the
+    // caller, or when this was the write alone, failed with the cause.
+    auto lose_done = [&](const std::exception_ptr& cause) {
+        for (std::size_t j : done) {
+            if (writes.size() > 1) {
+                lost.push_back(j);
+            } else {
+                fail_with(j, cause);
+            }
+        }
+        done.clear();
     };
+    auto begin = [&] { guarded([&] { db_->exec("BEGIN IMMEDIATE"); }); };
+    std::size_t next = 0;
     try {
-        begin(0);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
+        begin();
+        for (; next < writes.size(); ++next) {
+            const std::size_t i = writes[next];
             try {
                 guarded([&] {
                     savepoint_->tryReset();
@@ -330,13 +358,14 @@ void SqliteStore::commit_queued() {
                     release_->tryReset();
                     release_->exec();
                 });
+                done.push_back(i);
             } catch (...) {
                 outcome[i] = std::current_exception();
                 if (sqlite3_get_autocommit(handle) != 0) {
-                    // SQLite rolled the whole transaction back (a full disk, an I/O error): the
-                    // writes before this one in it are gone too. The rest get a fresh one.
-                    fail_open(i, outcome[i]);
-                    begin(i + 1);
+                    // SQLite rolled the whole transaction back: the writes before this one in
+                    // it are gone too. The rest get a fresh one.
+                    lose_done(outcome[i]);
+                    begin();
                 } else {
                     guarded([&] {
                         db_->exec("ROLLBACK TO queued_write");
@@ -347,7 +376,12 @@ void SqliteStore::commit_queued() {
         }
         guarded([&] { db_->exec("COMMIT"); });
     } catch (...) {
-        fail_open(batch.size(), std::current_exception());
+        const std::exception_ptr cause = std::current_exception();
+        lose_done(cause);
+        // Writes not reached (BEGIN failed) fail with the cause.
+        for (std::size_t k = next; k < writes.size(); ++k) {
+            if (!outcome[writes[k]]) fail_with(writes[k], cause);
+        }
         if (sqlite3_get_autocommit(handle) == 0) {
             try {
                 db_->exec("ROLLBACK");
@@ -355,7 +389,6 @@ void SqliteStore::commit_queued() {
             }
         }
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(std::move(outcome[i]));
 }
 
 }  // namespace agentroute::detail

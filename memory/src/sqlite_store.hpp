@@ -70,6 +70,10 @@ private:
 
     // On the store's thread: the writes queued so far, in one transaction.
     void commit_queued();
+    // `writes` of `batch` in one transaction, each under a savepoint; sets each one's outcome,
+    // or lists it in `lost` when it succeeded in a transaction that was then lost.
+    void commit_together(std::vector<QueuedWrite>& batch, const std::vector<std::size_t>& writes,
+                         std::vector<std::exception_ptr>& outcome, std::vector<std::size_t>& lost);
 
     std::mutex queue_mutex_;
     std::vector<QueuedWrite> queue_;

@@ -42,12 +42,15 @@ std::string stem(std::string w) {
     return w;
 }
 
-std::string fts5_match_expression(std::string_view query, std::string_view joiner) {
+std::string fts5_match_expression(std::string_view query, std::string_view joiner,
+                                  std::string_view phrase_prefix) {
     std::string expression;
     for (const std::string& word : search_words(query)) {
         if (!expression.empty()) expression += joiner;
-        // Words hold no '"' (search_words splits on it), so quoting needs no escaping.
+        // Words hold no '"' (search_words splits on it), nor does the prefix, so quoting needs
+        // no escaping.
         expression += '"';
+        expression += phrase_prefix;
         expression += word;
         expression += '"';
     }

@@ -16,8 +16,10 @@ std::string stem(std::string word);
 
 /// An FTS5 MATCH expression that searches `query` as plain words: each word is a quoted string
 /// (so `NEAR(`, `OR`, `*`, `-`, `:` and quotes are never syntax), joined by `joiner` (" OR " or
-/// " AND "). Empty when the query has no words.
-std::string fts5_match_expression(std::string_view query, std::string_view joiner = " OR ");
+/// " AND "), each string starting with `phrase_prefix` (the namespace's marker). Empty when the
+/// query has no words.
+std::string fts5_match_expression(std::string_view query, std::string_view joiner = " OR ",
+                                  std::string_view phrase_prefix = {});
 
 /// A fresh random key, "mem_" and 24 hex digits.
 std::string make_memory_key();

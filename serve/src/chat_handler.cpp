@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <random>
+#include <variant>
 
 namespace agentroute::serve::detail {
 
@@ -115,42 +116,39 @@ std::string failure_bytes(RequestRecord& record, const StreamEvent<std::string>&
     return out;
 }
 
-// What a request asks, kept on the heap until its run starts (see answer_chat).
-struct ChatPlan {
-    ChatCall call;
-    RunOptions options;
-    StreamOptions stream_options;
+// What an admitted request's answer needs while it streams.
+struct Admitted {
+    const ServedAgent* served = nullptr;
+    const Tenant* tenant = nullptr;
+    std::optional<Seat> seat{};
+    OnDisconnect on_gone = OnDisconnect::cancel;
+    AnswerIds ids{};
+    bool streamed = false;
+    bool include_usage = false;
+    std::chrono::steady_clock::time_point started{};
 };
 
-}  // namespace
-
-asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link, RequestRecord& record) {
-    record.endpoint = "/v1/chat/completions";
-    // Asked when each head is written: a drain that began meanwhile closes the connection.
-    auto keep_alive = [&] { return request.keep_alive && !state.draining; };
-    auto answer_error = [&](const ApiError& e) { return error_response(record, e, keep_alive()); };
+// Who asks, what they ask, and whether it may run now: the refusal's bytes, or the run started
+// (and `admitted`, `slot` filled). A plain function: a coroutine keeps every local of its body in
+// its frame, and every open stream holds the handler's frame.
+std::variant<std::string, RunStream<std::string>> admit(Server::State& state, const HttpRequest& request,
+                                                        RequestRecord& record, Admitted& admitted,
+                                                        std::optional<RunSlot>& slot) {
+    const bool keep_alive = request.keep_alive && !state.draining;
+    auto refuse = [&](const ApiError& e) { return error_response(record, e, keep_alive); };
 
     // Who asks, before what they ask: a stranger learns nothing of the agents.
-    const Tenant* tenant = nullptr;
-    {
-        auto who = authenticate(state, request, record);
-        if (auto* refusal = std::get_if<HttpResponse>(&who)) {
-            record.status = refusal->status;
-            const std::string bytes = response_bytes(*refusal, keep_alive());
-            co_await link.write(bytes);
-            co_return;
-        }
-        tenant = std::get<const Tenant*>(who);
+    auto who = authenticate(state, request, record);
+    if (auto* refusal = std::get_if<HttpResponse>(&who)) {
+        record.status = refusal->status;
+        return response_bytes(*refusal, keep_alive);
     }
+    const Tenant* tenant = std::get<const Tenant*>(who);
 
-    // The request as read and the run's options live on the heap until the run starts: in the
-    // frame they would stay for the whole answer, and every open stream holds one.
-    auto plan = std::make_unique<ChatPlan>();
-    ChatCall& call = plan->call;
-    RunOptions& options = plan->options;
+    ChatCall call;
+    RunOptions options;
     const ServedAgent* served = nullptr;
     std::optional<OnDisconnect> policy;
-    std::optional<ApiError> refused;
     try {
         call = read_chat_call(request.body);
         const auto it = state.agents.find(call.model);
@@ -178,63 +176,70 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
             throw bad_request("X-Agentroute-On-Disconnect must be cancel or finish", "X-Agentroute-On-Disconnect");
         }
     } catch (const ApiFailure& f) {
-        refused = f.error;
+        return refuse(f.error);
     }
-    if (refused) {
-        co_await link.write(answer_error(*refused));
-        co_return;
-    }
-    if (state.draining) {
-        // Named: GCC 12 destroys a braced temporary inside co_await twice.
-        const std::string refusal = answer_error(ApiError{503, "server_error", "the server is shutting down", {}, "draining"});
-        co_await link.write(refusal);
-        co_return;
-    }
+    if (state.draining) return refuse(ApiError{503, "server_error", "the server is shutting down", {}, "draining"});
     // Admission: a place under the cap, or 429 at once (never a queue).
     if (state.metrics.runs_in_flight.fetch_add(1, std::memory_order_relaxed) >=
         static_cast<std::int64_t>(state.options.max_concurrent_runs)) {
         state.metrics.runs_in_flight.fetch_sub(1, std::memory_order_relaxed);
         state.metrics.overloaded();
         const long retry_after = std::max<long>(1, static_cast<long>(state.options.retry_after.count()));
-        const std::string refusal = answer_error(ApiError{429, "rate_limit_error",
-                                                          "the server is at its concurrent-run limit; retry later", {},
-                                                          "rate_limit_exceeded", retry_after});
-        co_await link.write(refusal);
-        co_return;
+        return refuse(ApiError{429, "rate_limit_error", "the server is at its concurrent-run limit; retry later", {},
+                               "rate_limit_exceeded", retry_after});
     }
-    const RunSlot slot(state.metrics);
-    std::optional<Seat> seat;
+    slot.emplace(state.metrics);
     if (tenant) {
-        auto admitted = state.ledger.admit(*tenant, served->agent.options().max_cost);
-        if (auto* refusal = std::get_if<ApiError>(&admitted)) {
+        auto seat = state.ledger.admit(*tenant, served->agent.options().max_cost);
+        if (auto* refusal = std::get_if<ApiError>(&seat)) {
+            slot.reset();
             if (refusal->status == 429) state.metrics.overloaded();
-            const std::string bytes = answer_error(*refusal);
-            co_await link.write(bytes);
-            co_return;
+            return refuse(*refusal);
         }
-        seat = std::get<Seat>(admitted);
-        if (seat->cap) options.max_cost = seat->cap;  // what the tenant's day has left, at most
+        admitted.seat = std::get<Seat>(seat);
+        if (admitted.seat->cap) options.max_cost = admitted.seat->cap;  // what the tenant's day has left, at most
         options.deps = Deps(std::make_shared<const Caller>(state.ledger.caller(*tenant)));
     }
 
-    const OnDisconnect on_gone = policy.value_or(served->on_disconnect);
+    admitted.served = served;
+    admitted.tenant = tenant;
+    admitted.on_gone = policy.value_or(served->on_disconnect);
+    admitted.ids = AnswerIds{completion_id(), unix_now(), call.model};
+    admitted.streamed = call.stream;
+    admitted.include_usage = call.include_usage;
+    admitted.started = std::chrono::steady_clock::now();
     options.message_history = std::move(call.history);
     options.settings = std::move(call.settings);
     options.attachments = std::move(call.attachments);
-    StreamOptions& stream_options = plan->stream_options;
+    StreamOptions stream_options;
     if (call.stream) {
         stream_options.events = {RunEvent::Kind::text_delta, RunEvent::Kind::tool_call};
     } else {
         stream_options.events = EventKinds(std::initializer_list<RunEvent::Kind>{});  // the terminal event only
     }
-    const AnswerIds ids{completion_id(), unix_now(), call.model};
-    const bool streamed = call.stream;
-    const bool include_usage = call.include_usage;
-    const auto started = std::chrono::steady_clock::now();
-    auto stream = served->agent.stream(std::move(call.prompt), std::move(options), std::move(stream_options));
-    plan.reset();
+    return served->agent.stream(std::move(call.prompt), std::move(options), std::move(stream_options));
+}
 
-    // A drain past its deadline cancels the run, on this connection's strand.
+}  // namespace
+
+asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link, RequestRecord& record) {
+    record.endpoint = "/v1/chat/completions";
+    // Asked when each head is written: a drain that began meanwhile closes the connection.
+    auto keep_alive = [&] { return request.keep_alive && !state.draining; };
+    Admitted admitted;
+    std::optional<RunSlot> slot;
+    auto admission = admit(state, request, record, admitted, slot);
+    if (auto* refusal = std::get_if<std::string>(&admission)) {
+        co_await link.write(*refusal);
+        co_return;
+    }
+    auto& stream = std::get<RunStream<std::string>>(admission);
+    const ServedAgent& served = *admitted.served;
+    const AnswerIds& ids = admitted.ids;
+    const OnDisconnect on_gone = admitted.on_gone;
+    const bool streamed = admitted.streamed;
+
+    // A drain past its deadline cancels the run, on this connection's executor.
     const auto executor = co_await asio::this_coro::executor;
     const auto alive = std::make_shared<bool>(true);
     const std::uint64_t canceller = state.run_cancellers.add([executor, alive, &stream] {
@@ -268,7 +273,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
     auto count_run = [&]() -> asio::awaitable<void> {
         counted = true;
         state.metrics.run(ids.model, record.outcome, record.usage);
-        if (seat) co_await state.ledger.settle(*seat, record.usage.total_cost_usd);
+        if (admitted.seat) co_await state.ledger.settle(*admitted.seat, record.usage.total_cost_usd);
     };
     bool first_text = true;
     std::string out;
@@ -277,7 +282,7 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
             case RunEvent::Kind::text_delta:
                 if (first_text) {
                     first_text = false;
-                    state.metrics.first_token(ids.model, std::chrono::steady_clock::now() - started);
+                    state.metrics.first_token(ids.model, std::chrono::steady_clock::now() - admitted.started);
                 }
                 if (gone) break;
                 out = text_delta_bytes(ids, event->text);
@@ -290,13 +295,13 @@ asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& reque
                 co_await write(out);
                 break;
             case RunEvent::Kind::completed:
-                out = completed_bytes(record, ids, *event->result(), streamed, include_usage, keep_alive());
+                out = completed_bytes(record, ids, *event->result(), streamed, admitted.include_usage, keep_alive());
                 co_await count_run();
                 co_await write(out);
                 break;
             case RunEvent::Kind::failed:
             case RunEvent::Kind::cancelled:
-                out = failure_bytes(record, *event, *served, tenant, seat, streamed, keep_alive());
+                out = failure_bytes(record, *event, served, admitted.tenant, admitted.seat, streamed, keep_alive());
                 co_await count_run();
                 co_await write(out);
                 break;
