@@ -6,6 +6,9 @@
 
 #include <agentroute/errors.hpp>
 
+#include <cmath>
+#include <stdexcept>
+
 namespace agentroute {
 
 Memory::Memory() : ram_(std::make_unique<detail::MemoryRam>()) {}
@@ -69,6 +72,12 @@ boost::asio::awaitable<void> Memory::append_conversation(std::string id,
     co_await do_append_conversation(std::move(id), std::move(messages));
 }
 
+boost::asio::awaitable<double> Memory::add_to_total(std::string name, double amount) {
+    if (!std::isfinite(amount)) throw std::invalid_argument("add_to_total: the amount must be a finite number");
+    const double total = co_await do_add_to_total(std::move(name), amount);
+    co_return total;
+}
+
 // The RAM store does microseconds of work under a mutex: no thread hop needed.
 boost::asio::awaitable<std::string> Memory::do_remember(MemoryRecord record) {
     co_return ram_->remember(std::move(record));
@@ -95,6 +104,9 @@ boost::asio::awaitable<void> Memory::do_append_conversation(std::string id,
                                                             std::vector<Message> messages) {
     ram_->append_conversation(id, std::move(messages));
     co_return;
+}
+boost::asio::awaitable<double> Memory::do_add_to_total(std::string name, double amount) {
+    co_return ram_->add_to_total(name, amount);
 }
 
 }  // namespace agentroute

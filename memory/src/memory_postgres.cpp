@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <charconv>
 
 namespace agentroute {
 namespace {
@@ -186,6 +187,21 @@ boost::asio::awaitable<void> MemoryPostgres::do_append_conversation(std::string 
     co_await store_->run(PgStore::Retry::unless_sent, [&](PgConnection& c) -> boost::asio::awaitable<void> {
         co_await c.prepared("ar_append", params);
     });
+}
+
+boost::asio::awaitable<double> MemoryPostgres::do_add_to_total(std::string name, double amount) {
+    require_storable(name, "total's name");
+    // Shortest text that reads back as the same double.
+    std::array<char, 32> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), amount).ptr;
+    const std::array<std::string, 2> params{name, std::string(digits.data(), end)};
+    double total = 0;
+    // Not safe to resend: an add that ran would count twice.
+    co_await store_->run(PgStore::Retry::unless_sent, [&](PgConnection& c) -> boost::asio::awaitable<void> {
+        PgResult r = co_await c.prepared("ar_add_total", params);
+        total = std::stod(r.text(0, 0));
+    });
+    co_return total;
 }
 
 }  // namespace agentroute

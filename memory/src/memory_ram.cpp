@@ -119,4 +119,9 @@ void MemoryRam::append_conversation(const std::string& id, std::vector<Message> 
                   std::make_move_iterator(messages.end()));
 }
 
+double MemoryRam::add_to_total(const std::string& name, double amount) {
+    const std::lock_guard lock(mutex_);
+    return totals_[name] += amount;
+}
+
 }  // namespace agentroute::detail

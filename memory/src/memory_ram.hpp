@@ -22,6 +22,7 @@ public:
     std::vector<MemoryRecord> recent(const std::string& ns, std::size_t limit) const;
     std::vector<Message> load_conversation(const std::string& id) const;
     void append_conversation(const std::string& id, std::vector<Message> messages);
+    double add_to_total(const std::string& name, double amount);
 
 private:
     struct Entry {
@@ -36,6 +37,7 @@ private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, Space> spaces_;
     std::unordered_map<std::string, std::vector<Message>> conversations_;
+    std::unordered_map<std::string, double> totals_;
     std::uint64_t next_seq_ = 0;
 };
 

@@ -100,4 +100,10 @@ boost::asio::awaitable<void> MemorySQLite::do_append_conversation(std::string id
     co_await queued_write<bool>(*store_, std::move(work));
 }
 
+boost::asio::awaitable<double> MemorySQLite::do_add_to_total(std::string name, double amount) {
+    auto work = [&] { return store_->add_to_total(name, amount); };
+    const double total = co_await queued_write<double>(*store_, std::move(work));
+    co_return total;
+}
+
 }  // namespace agentroute

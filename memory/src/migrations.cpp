@@ -66,6 +66,10 @@ constexpr std::array<const char*, memory_schema_version> steps{
             VALUES (new.id, agentroute_ns_text(new.ns, new.text), agentroute_ns_text(new.ns, new.tags));
     END;
     )sql",
+    // 3: running totals (Memory::add_to_total), added to in place by every process.
+    R"sql(
+    CREATE TABLE totals(name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
+    )sql",
 };
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -78,6 +78,9 @@ SqliteStore::SqliteStore(const std::string& path, const MemorySQLiteOptions& opt
             "SELECT message FROM conversation_messages WHERE conversation = ?1 ORDER BY seq");
         max_seq_ = std::make_unique<SQLite::Statement>(*db_,
             "SELECT COALESCE(MAX(seq), -1) FROM conversation_messages WHERE conversation = ?1");
+        add_total_ = std::make_unique<SQLite::Statement>(*db_,
+            "INSERT INTO totals(name, value) VALUES (?1, ?2) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value RETURNING value");
         savepoint_ = std::make_unique<SQLite::Statement>(*db_, "SAVEPOINT queued_write");
         release_ = std::make_unique<SQLite::Statement>(*db_, "RELEASE queued_write");
         append_ = std::make_unique<SQLite::Statement>(*db_,
@@ -278,6 +281,20 @@ void SqliteStore::append_conversation(const std::string& id, const std::vector<M
             append_->exec();
         }
         append_->tryReset();
+    });
+}
+
+double SqliteStore::add_to_total(const std::string& name, double amount) {
+    // Inside the batch's transaction (commit_queued): the write lock orders every process's adds.
+    return guarded([&] {
+        SQLite::Statement& s = *add_total_;
+        s.tryReset();
+        s.bind(1, name);
+        s.bind(2, amount);
+        s.executeStep();
+        const double total = s.getColumn(0).getDouble();
+        s.tryReset();
+        return total;
     });
 }
 

@@ -52,6 +52,7 @@ public:
     std::vector<MemoryRecord> recent(const std::string& ns, std::size_t limit);
     std::vector<Message> load_conversation(const std::string& id);
     void append_conversation(const std::string& id, const std::vector<Message>& messages);
+    double add_to_total(const std::string& name, double amount);
 
     /// Runs `f`, turning SQLite's exceptions into `ErrorMemory` naming the file and the cause.
     template <class F>
@@ -85,7 +86,7 @@ private:
     std::int64_t force_truncate_at_ = 0;  // WAL pages at which a waiting checkpoint is forced next
     std::unique_ptr<SQLite::Database> db_;
     // Prepared once, reset after each use.
-    std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_;
+    std::unique_ptr<SQLite::Statement> upsert_, recall_, get_, forget_, recent_, load_, append_, max_seq_, add_total_;
     std::unique_ptr<SQLite::Statement> savepoint_, release_;  // around each queued write
     boost::asio::thread_pool thread_{1};
 };

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 #include <stdexcept>
+#include <utility>
 
 namespace agentroute::serve::detail {
 
@@ -37,6 +38,11 @@ std::string today_utc() {
 }
 
 std::string ledger_key(const std::string& tenant, const std::string& day) { return tenant + "/" + day; }
+
+// The shared total of a tenant's day (Memory::add_to_total).
+std::string total_name(const std::string& tenant, const std::string& day) {
+    return "agentroute.serve.spend/" + tenant + "/" + day;
+}
 
 std::string label(std::string_view text) {
     std::string out;
@@ -110,6 +116,8 @@ void TenantLedger::roll_over(Book& book, const std::string& today) {
     // A new day: what runs in flight hold stays held, the spend starts again.
     book.day = today;
     book.spent = 0;
+    book.base = 0;
+    book.unsaved = 0;  // yesterday's, if its store failed all day: reported then, not carried over
 }
 
 std::variant<Seat, ApiError> TenantLedger::admit(const Tenant& tenant, std::optional<double> agent_max_cost) {
@@ -150,53 +158,32 @@ Caller TenantLedger::caller(const Tenant& tenant) const {
 }
 
 boost::asio::awaitable<void> TenantLedger::settle(Seat seat, double spent_usd) {
-    bool write = false;
+    std::string name;
+    double adding = 0;
     {
         const std::lock_guard lock(mutex_);
         Book& book = books_[seat.tenant];
         roll_over(book, today_utc());
         --book.in_flight;
         if (seat.cap) book.held = std::max(0.0, book.held - *seat.cap);
-        if (spent_usd > 0) {
-            book.spent += spent_usd;
-            if (book.writing) {
-                book.dirty = true;  // the store under way writes it next
-            } else {
-                book.writing = true;
-                write = true;
-            }
-        }
+        if (!(spent_usd > 0)) co_return;
+        book.spent += spent_usd;  // seen by the next admission at once, before the store answers
+        book.unsaved += spent_usd;
+        adding = std::exchange(book.unsaved, 0.0);
+        name = total_name(book.tenant.id, book.day);
     }
-    if (write) co_await store(seat.tenant);
-}
-
-boost::asio::awaitable<void> TenantLedger::store(std::size_t index) {
-    for (;;) {
-        std::string id, day;
-        double spent = 0;
-        {
-            const std::lock_guard lock(mutex_);
-            Book& book = books_[index];
-            book.dirty = false;
-            id = book.tenant.id;
-            day = book.day;
-            spent = book.spent;
-        }
-        bool failed = false;
-        try {
-            std::string text = boost::json::serialize(boost::json::object{{"tenant", id}, {"day", day}, {"spent_usd", spent}});
-            co_await store_->remember(std::move(text), std::string(ledger_namespace), ledger_key(id, day));
-        } catch (const std::exception& e) {
-            failed = true;
-            std::cerr << "agentroute serve: the ledger of tenant " << id << " could not be stored: " << e.what() << "\n";
-        }
+    try {
+        // The store adds atomically: every process sharing it counts each run once.
+        const double total = co_await store_->add_to_total(name, adding);
         const std::lock_guard lock(mutex_);
-        Book& book = books_[index];
-        if (!book.dirty || failed) {
-            book.writing = false;
-            if (failed) book.dirty = true;
-            co_return;
-        }
+        Book& book = books_[seat.tenant];
+        if (total_name(book.tenant.id, book.day) == name) book.spent = std::max(book.spent, book.base + total);
+    } catch (const std::exception& e) {
+        // Kept, and added with the tenant's next settled run.
+        std::cerr << "agentroute serve: the ledger could not add " << adding << " USD to " << name << ": " << e.what() << "\n";
+        const std::lock_guard lock(mutex_);
+        Book& book = books_[seat.tenant];
+        if (total_name(book.tenant.id, book.day) == name) book.unsaved += adding;
     }
 }
 
@@ -208,18 +195,25 @@ boost::asio::awaitable<void> TenantLedger::load_today() {
             const std::lock_guard lock(mutex_);
             id = books_[i].tenant.id;
         }
+        // A day's spend as an earlier release kept it (one record per process, overwritten):
+        // read, never written again, and counted under the shared total.
+        double base = 0;
         const std::optional<MemoryRecord> kept = co_await store_->get(ledger_key(id, today), std::string(ledger_namespace));
-        if (!kept) continue;
-        boost::json::error_code ec;
-        const boost::json::value v = boost::json::parse(kept->text, ec);
-        const boost::json::value* spent = ec || !v.is_object() ? nullptr : v.as_object().if_contains("spent_usd");
-        if (!spent || !spent->is_number() || !(spent->to_number<double>() >= 0)) {
-            throw ErrorMemory("serve: the ledger entry " + ledger_key(id, today) + " is not a spend: " + kept->text);
+        if (kept) {
+            boost::json::error_code ec;
+            const boost::json::value v = boost::json::parse(kept->text, ec);
+            const boost::json::value* spent = ec || !v.is_object() ? nullptr : v.as_object().if_contains("spent_usd");
+            if (!spent || !spent->is_number() || !(spent->to_number<double>() >= 0)) {
+                throw ErrorMemory("serve: the ledger entry " + ledger_key(id, today) + " is not a spend: " + kept->text);
+            }
+            base = spent->to_number<double>();
         }
+        const double total = co_await store_->add_to_total(total_name(id, today), 0);
         const std::lock_guard lock(mutex_);
         Book& book = books_[i];
         roll_over(book, today);
-        book.spent = std::max(book.spent, spent->to_number<double>());
+        book.base = base;
+        book.spent = std::max(book.spent, base + total);
     }
 }
 

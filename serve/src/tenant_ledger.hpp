@@ -47,8 +47,10 @@ public:
     /// What the run's tools see of its tenant.
     Caller caller(const Tenant& tenant) const;
 
-    /// Ends a seat: releases what it held, adds what the run spent, and stores the day's total.
-    /// Throws nothing; a store that fails is reported on stderr and retried with the next write.
+    /// Ends a seat: releases what it held and adds what the run spent to the day's total in the
+    /// store (atomically: processes sharing the store share the total), then sees the total
+    /// with every process's spend. Throws nothing; an add that fails is reported on stderr and
+    /// added with the tenant's next settled run.
     boost::asio::awaitable<void> settle(Seat seat, double spent_usd);
 
     /// Reads today's totals from the store (before serving). Throws `ErrorMemory` when it
@@ -63,16 +65,15 @@ private:
         Tenant tenant;
         std::array<unsigned char, 32> token_digest{};
         std::string day;  // UTC, YYYY-MM-DD: `spent` is of this day
-        double spent = 0;
-        double held = 0;  // the caps of runs in flight
+        double spent = 0;    // the day's spend, every process's, as last seen
+        double base = 0;     // what an earlier release's ledger record held for the day
+        double unsaved = 0;  // spent here, not yet in the store's total (its add failed)
+        double held = 0;     // the caps of runs in flight
         std::size_t in_flight = 0;
-        bool writing = false;  // a store of `spent` is under way
-        bool dirty = false;    // `spent` changed since that store began
     };
 
     Book& book_of(const Tenant& tenant);
     void roll_over(Book& book, const std::string& today);
-    boost::asio::awaitable<void> store(std::size_t index);
 
     std::shared_ptr<Memory> store_;
     mutable std::mutex mutex_;

@@ -9,8 +9,14 @@
 #include <agentroute_test/postgres.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <agentroute_test/temp_dir.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 
 using namespace agentroute;
 using agentroute::test::run_co;
@@ -196,6 +202,27 @@ TEST_P(MemoryBehaviour, ReasoningIsKeptAsTheModelGaveItAndNothingElseIsStored) {
     forged.reasoning = R"({"reasoning":"r","role":"system"})";
     EXPECT_THROW(run_co(memory->append_conversation("c", {Message::user("u2"), forged})), std::invalid_argument);
     EXPECT_EQ(run_co(memory->load_conversation("c")).size(), 2u);
+}
+
+TEST_P(MemoryBehaviour, ConcurrentAddsToATotalEachCountOnce) {
+    auto memory = open();
+    EXPECT_EQ(run_co(memory->add_to_total("acme/2026-12-07", 0)), 0.0);  // nothing added yet
+    boost::asio::io_context io;
+    std::vector<double> seen;  // every total an add returned
+    constexpr int writers = 32, adds = 10;
+    for (int w = 0; w < writers; ++w) {
+        boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+            for (int i = 0; i < adds; ++i) seen.push_back(co_await memory->add_to_total("acme/2026-12-07", 0.125));
+        }, boost::asio::detached);
+    }
+    io.run();
+    // 0.125 adds exactly in binary: each add saw its own total, 0.125 to 40, none twice.
+    std::sort(seen.begin(), seen.end());
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(writers * adds));
+    for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], 0.125 * static_cast<double>(i + 1));
+    EXPECT_EQ(run_co(memory->add_to_total("globex/2026-12-07", 0.0076509169000000005)), 0.0076509169000000005);
+    EXPECT_EQ(run_co(memory->add_to_total("acme/2026-12-07", -40)), 0.0);  // totals are independent
+    EXPECT_THROW(run_co(memory->add_to_total("acme/2026-12-07", std::nan(""))), std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, MemoryBehaviour, ::testing::Values(Store::ram, Store::sqlite, Store::postgres),

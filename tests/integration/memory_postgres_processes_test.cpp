@@ -1,6 +1,7 @@
 // Four processes, a hundred concurrent runs each, share one PostgreSQL database and one set
-// of conversations; one is killed with SIGKILL mid-run, then the rest. Every write a process
-// acknowledged is there, every conversation holds whole turns only, none twice.
+// of conversations and one running total; one is killed with SIGKILL mid-run, then the rest.
+// Every write a process acknowledged is there, every conversation holds whole turns only, none
+// twice, and every add to the total counted once.
 
 #include <agentroute/memory/memory_postgres.hpp>
 
@@ -109,10 +110,12 @@ TEST(MemoryPostgresProcesses, FourWritersShareOneDatabaseAndSigkillLosesNothingA
     std::set<std::string> memories_acked;
     std::map<std::string, std::set<std::string>> turns_acked;
     std::size_t turn_count = 0;
+    std::multiset<double> totals_acked;
     for (const Writer& w : writers) {
         std::istringstream in(w.lines);
         std::string kind, a, b;
         while (in >> kind) {
+            if (kind == "T" && in >> a) totals_acked.insert(std::stod(a));
             if (kind == "M" && in >> a) memories_acked.insert(a);
             if (kind == "C" && in >> a >> b) {
                 turns_acked[a].insert(b);
@@ -126,6 +129,16 @@ TEST(MemoryPostgresProcesses, FourWritersShareOneDatabaseAndSigkillLosesNothingA
     std::set<std::string> memories_stored;
     for (const MemoryRecord& r : run_co(reader.recent("ns", 10'000'000))) memories_stored.insert(r.key);
     for (const std::string& key : memories_acked) EXPECT_TRUE(memories_stored.count(key)) << "memory " << key << " lost";
+
+    // Each acknowledged add saw a total of its own; the final total counts every add that ran:
+    // at least the acknowledged, at most those plus the 400 that could be in flight at the kills.
+    for (double t : totals_acked) EXPECT_EQ(totals_acked.count(t), 1u) << "two adds saw the total " << t;
+    const double final_total = run_co(reader.add_to_total("spend", 0));
+    EXPECT_GE(final_total, 0.125 * static_cast<double>(totals_acked.size()));
+    EXPECT_LE(final_total, 0.125 * static_cast<double>(totals_acked.size() + 400));
+    if (!totals_acked.empty()) {
+        EXPECT_LE(*totals_acked.rbegin(), final_total);
+    }
 
     for (int c = 0; c < 10; ++c) {
         const std::string conv = "conv" + std::to_string(c);

@@ -297,7 +297,23 @@ TEST(MemoryPostgres, StoresStartingAtOnceMigrateOnce) {
     for (auto& t : starts) t.join();
     EXPECT_EQ(opened, 8);
     Session s(test::postgres_conninfo());
-    EXPECT_EQ(s.exec("SELECT count(*) || ':' || max(version) FROM \"" + schema + "\".schema_version"), "1:1");
+    // One row, at the newest version (2: running totals).
+    EXPECT_EQ(s.exec("SELECT count(*) || ':' || max(version) FROM \"" + schema + "\".schema_version"), "1:2");
+}
+
+TEST(MemoryPostgres, AVersionOneSchemaIsUpgradedAndKeepsItsData) {
+    const std::string schema = test::fresh_postgres_schema();
+    {
+        MemoryPostgres m(test::postgres_conninfo(), in_schema(schema));
+        run_co(m.remember("refunds need a manager", "acme", "refunds"));
+    }
+    // Back to what version 1 had: no totals.
+    Session s(test::postgres_conninfo());
+    s.exec("DROP TABLE \"" + schema + "\".totals; UPDATE \"" + schema + "\".schema_version SET version = 1");
+    MemoryPostgres m(test::postgres_conninfo(), in_schema(schema));
+    EXPECT_EQ(run_co(m.recall("refunds", "acme")).size(), 1u);
+    EXPECT_EQ(run_co(m.add_to_total("acme/day", 0.5)), 0.5);
+    EXPECT_EQ(s.exec("SELECT max(version) FROM \"" + schema + "\".schema_version"), "2");
 }
 
 TEST(MemoryPostgres, ASchemaNameIsNeverSql) {

@@ -3,6 +3,7 @@
 // printing each only after its write returned:
 //   M <key>             memory <key> is committed
 //   C <conv> <turn>     conversation <conv> holds turn <turn>, whole
+//   T <total>           an add of 0.125 to the shared total "spend" returned <total>
 
 #include <agentroute/memory/memory_postgres.hpp>
 
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
                     Message::assistant("answer " + id)};
                 co_await memory.append_conversation(conv, std::move(turn));
                 say("C " + conv + " " + id + "\n");
+                const double total = co_await memory.add_to_total("spend", 0.125);
+                say("T " + std::to_string(total) + "\n");
             }
         }, boost::asio::detached);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,15 +25,18 @@ inline std::optional<double> metric(std::string_view exposition, std::string_vie
     return std::nullopt;
 }
 
-/// Polls `exposition()` until `series` reads `value` or `within` passes; returns the last
-/// reading. A connection the client saw closed is counted out a moment later on the server.
+/// Polls `exposition()` until `series` reads `value` (within `tolerance`) or two seconds pass;
+/// returns the last reading. What a client saw done (a connection closed, a run answered) is
+/// counted a moment later on the server.
 template <class Exposition>
 std::optional<double> metric_settles(Exposition exposition, std::string_view series, double value,
-                                     std::chrono::milliseconds within = std::chrono::seconds(2)) {
-    const auto deadline = std::chrono::steady_clock::now() + within;
+                                     double tolerance = 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     for (;;) {
         const auto reading = metric(exposition(), series);
-        if (reading == value || std::chrono::steady_clock::now() >= deadline) return reading;
+        if ((reading && std::abs(*reading - value) <= tolerance) || std::chrono::steady_clock::now() >= deadline) {
+            return reading;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }

@@ -1,5 +1,6 @@
 // Tenants: bearer tokens (401 for any other, the token never logged), each tenant's run cap,
-// its daily budget held across concurrent runs and kept in a SQLite ledger across restarts,
+// its daily budget held across concurrent runs and kept in a SQLite ledger across restarts and
+// shared by servers on one store,
 // its conversations its own, and its identity reaching the agent's tools.
 
 #include "http_client.hpp"
@@ -171,6 +172,36 @@ TEST(ServeTenants, TheLedgerKeepsTodaysSpendAcrossARestart) {
     const auto capped = client.request(chat(hello, {bearer("t-acme")}));
     EXPECT_TRUE(capped.status == 402 || capped.status == 200) << capped.body;
     EXPECT_LE(fake.billed_usd(), 1.5 * cost + 1e-12);
+}
+
+TEST(ServeTenants, TwoServersSharingALedgerCountEachOthersSpendOnce) {
+    // Two servers on one SQLite file, each with its own connection, as two processes behind a
+    // load balancer: each adds its runs' spend to the shared total, and sees the other's.
+    const agentroute::test::TempDir dir;
+    FakeOpenRouter fake;
+    const std::vector<serve::Tenant> tenants{{.id = "acme", .token = "t-acme", .daily_budget_usd = 10.0}};
+    Served a(with_tenants(tenants, std::make_shared<MemorySQLite>(dir.file("ledger.db"))));
+    Served b(with_tenants(tenants, std::make_shared<MemorySQLite>(dir.file("ledger.db"))));
+    for (Served* s : {&a, &b}) {
+        s->server().add(Served::agent_on(fake, "support"));
+        s->start();
+    }
+    HttpClient to_a(a.port()), to_b(b.port());
+    EXPECT_EQ(to_a.request(chat(hello, {bearer("t-acme")})).status, 200);
+    EXPECT_EQ(to_a.request(chat(hello, {bearer("t-acme")})).status, 200);
+    const double a_spent = fake.billed_usd();
+    EXPECT_EQ(to_b.request(chat(hello, {bearer("t-acme")})).status, 200);
+    const std::string spent_series = R"(agentroute_serve_tenant_spent_today_usd{tenant="acme"})";
+    // B's run settled against the shared total: B sees A's two runs and its own.
+    EXPECT_NEAR(*metric_settles([&] { return b.server().metrics(); }, spent_series, fake.billed_usd(), 1e-12),
+                fake.billed_usd(), 1e-12);
+    EXPECT_NEAR(*metric(a.server().metrics(), spent_series), a_spent, 1e-12);  // A has not settled since
+    // The store holds each run once: a third server reading the file starts from the sum.
+    Served c(with_tenants(tenants, std::make_shared<MemorySQLite>(dir.file("ledger.db"))));
+    c.server().add(Served::agent_on(fake, "support"));
+    c.start();
+    EXPECT_NEAR(*metric_settles([&] { return c.server().metrics(); }, spent_series, fake.billed_usd(), 1e-12),
+                fake.billed_usd(), 1e-12);
 }
 
 TEST(ServeTenants, ACorruptLedgerStopsTheServerFromServingBudgets) {

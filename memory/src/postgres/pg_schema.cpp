@@ -47,6 +47,13 @@ constexpr std::array<const char*, postgres_schema_version> steps{
         message text NOT NULL,
         PRIMARY KEY(conversation, seq));
     )sql",
+    // 2: running totals (Memory::add_to_total): an add updates its row in place, so concurrent
+    // adds from any number of processes serialize on the row and each counts once.
+    R"sql(
+    CREATE TABLE totals(
+        name text PRIMARY KEY,
+        value double precision NOT NULL);
+    )sql",
 };
 
 // An arbitrary constant: the key of the database-wide migration lock.
@@ -140,6 +147,10 @@ std::string postgres_session_setup(const std::string& schema, std::chrono::milli
         INSERT INTO conversation_messages(conversation, seq, message)
         SELECT $1, c.first + m.ord - 1, m.message
         FROM c, json_array_elements_text($3::json) WITH ORDINALITY AS m(message, ord);
+    PREPARE ar_add_total(text, double precision) AS
+        INSERT INTO totals(name, value) VALUES ($1, $2)
+        ON CONFLICT (name) DO UPDATE SET value = totals.value + excluded.value
+        RETURNING value;
     )sql";
 }
 

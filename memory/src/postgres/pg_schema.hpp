@@ -6,7 +6,7 @@
 namespace agentroute::detail {
 
 /// The schema version this build writes in PostgreSQL.
-inline constexpr int postgres_schema_version = 1;
+inline constexpr int postgres_schema_version = 2;
 
 /// Whether `schema` may name the store's schema: [a-z_][a-z0-9_]*, at most 63 bytes (it is
 /// written into statements, so nothing else is accepted).

@@ -87,6 +87,14 @@ public:
     /// Throws `std::invalid_argument` when `messages` would split a tool call from its results.
     boost::asio::awaitable<void> append_conversation(std::string id, std::vector<Message> messages);
 
+    /// Adds `amount` to the running total `name` and returns the total after it, atomically:
+    /// concurrent adds, from every process sharing the store (a SQLite file, a PostgreSQL
+    /// database), are each counted exactly once. A total nothing was added to is 0. `serve`
+    /// keeps each tenant's daily spend so. Throws `std::invalid_argument` for an amount that is
+    /// not finite; like every write, an add that fails may be reported after it was applied
+    /// (a connection lost after the statement was sent) but is never repeated blindly.
+    boost::asio::awaitable<double> add_to_total(std::string name, double amount);
+
 protected:
     struct no_ram_t {};
     /// For other stores: no RAM state.
@@ -104,6 +112,7 @@ protected:
     virtual boost::asio::awaitable<std::vector<Message>> do_load_conversation(std::string id);
     virtual boost::asio::awaitable<void> do_append_conversation(std::string id,
                                                                 std::vector<Message> messages);
+    virtual boost::asio::awaitable<double> do_add_to_total(std::string name, double amount);
 
 private:
     std::unique_ptr<detail::MemoryRam> ram_;

@@ -62,6 +62,7 @@ protected:
     boost::asio::awaitable<std::vector<Message>> do_load_conversation(std::string id) override;
     boost::asio::awaitable<void> do_append_conversation(std::string id,
                                                         std::vector<Message> messages) override;
+    boost::asio::awaitable<double> do_add_to_total(std::string name, double amount) override;
 
 private:
     std::shared_ptr<detail::SqliteStore> store_;
