@@ -1,7 +1,8 @@
 // Four processes, a hundred concurrent runs each, share one PostgreSQL database and one set
 // of conversations and one running total; one is killed with SIGKILL mid-run, then the rest.
 // Every write a process acknowledged is there, every conversation holds whole turns only, none
-// twice, and every add to the total counted once.
+// twice, and every add to the total counted once. Then the same with the processes on two
+// "hosts": network namespaces of their own, reaching the database over veth links.
 
 #include <agentroute/memory/memory_postgres.hpp>
 
@@ -10,12 +11,14 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <poll.h>
 #include <set>
 #include <spawn.h>
 #include <sstream>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,19 +36,26 @@ struct Writer {
     std::string lines;
 };
 
-Writer spawn_writer(const std::string& conninfo, const std::string& schema, const std::string& name, int runs) {
+// The writer, or with `netns` set the writer inside that network namespace (`ip netns exec`
+// replaces itself with it: the pid is the writer's).
+Writer spawn_writer(const std::string& conninfo, const std::string& schema, const std::string& name, int runs,
+                    const std::string& netns = {}) {
     int out[2];
     EXPECT_EQ(pipe(out), 0);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
-    const std::string runs_arg = std::to_string(runs);
-    char* argv[] = {const_cast<char*>(POSTGRES_WRITER_PATH), const_cast<char*>(conninfo.c_str()),
-                    const_cast<char*>(schema.c_str()), const_cast<char*>(name.c_str()),
-                    const_cast<char*>(runs_arg.c_str()), nullptr};
+    std::vector<std::string> args;
+    if (!netns.empty()) args = {"ip", "netns", "exec", netns};
+    for (const std::string& a : {std::string(POSTGRES_WRITER_PATH), conninfo, schema, name, std::to_string(runs)}) {
+        args.push_back(a);
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     Writer w;
-    EXPECT_EQ(posix_spawn(&w.pid, POSTGRES_WRITER_PATH, &actions, nullptr, argv, environ), 0);
+    EXPECT_EQ(posix_spawnp(&w.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     w.out = out[0];
@@ -91,16 +101,16 @@ void kill_and_drain(std::vector<Writer>& writers, std::size_t which) {
     writers[which] = one.front();
 }
 
-}  // namespace
-
-TEST(MemoryPostgresProcesses, FourWritersShareOneDatabaseAndSigkillLosesNothingAcknowledged) {
-    const std::string schema = test::fresh_postgres_schema();
+// Four writers of a hundred runs each, started by `spawn`: one killed with SIGKILL mid-run,
+// then the rest; then everything each acknowledged is checked in the database.
+template <class Spawn>
+void four_writers_then_check(const std::string& reader_conninfo, const std::string& schema, Spawn spawn) {
     MemoryPostgresOptions options;
     options.schema = schema;
-    MemoryPostgres reader(test::postgres_conninfo(), options);
+    MemoryPostgres reader(reader_conninfo, options);
 
     std::vector<Writer> writers;
-    for (int i = 0; i < 4; ++i) writers.push_back(spawn_writer(test::postgres_conninfo(), schema, "w" + std::to_string(i), 100));
+    for (int i = 0; i < 4; ++i) writers.push_back(spawn(i));
     const auto start = std::chrono::steady_clock::now();
     read_until(writers, start + 1500ms);
     kill_and_drain(writers, 0);  // mid-run: a hundred of its writes in flight
@@ -157,4 +167,75 @@ TEST(MemoryPostgresProcesses, FourWritersShareOneDatabaseAndSigkillLosesNothingA
         }
         for (const std::string& id : turns_acked[conv]) EXPECT_TRUE(turns.count(id)) << conv << " lost turn " << id;
     }
+}
+
+}  // namespace
+
+TEST(MemoryPostgresProcesses, FourWritersShareOneDatabaseAndSigkillLosesNothingAcknowledged) {
+    const std::string schema = test::fresh_postgres_schema();
+    four_writers_then_check(test::postgres_conninfo(), schema, [&](int i) {
+        return spawn_writer(test::postgres_conninfo(), schema, "w" + std::to_string(i), 100);
+    });
+}
+
+namespace {
+
+// Two network namespaces, each with a veth link to this machine, removed at the end.
+class TwoHosts {
+public:
+    TwoHosts() {
+        const std::string stem = "ar" + std::to_string(::getpid() % 100000);
+        for (int n = 1; n <= 2; ++n) {
+            names_.push_back(stem + char('a' + n - 1));
+            netns("up " + names_.back() + " " + std::to_string(n));
+        }
+    }
+    ~TwoHosts() {
+        for (const std::string& name : names_) netns("down " + name, false);
+    }
+    TwoHosts(const TwoHosts&) = delete;
+    TwoHosts& operator=(const TwoHosts&) = delete;
+
+    static bool possible() { return netns("check", false); }
+    const std::string& name(int host) const { return names_.at(static_cast<std::size_t>(host)); }
+    /// The database's address as host `host` (0 or 1) reaches it: this machine's end of its link.
+    static std::string server_address(int host) { return "10.231." + std::to_string(host + 1) + ".1"; }
+
+private:
+    static bool netns(const std::string& args, bool must = true) {
+        const std::string line = std::string("'") + NETNS_SCRIPT_PATH + "' " + args + " 2>/dev/null";
+        const bool ok = std::system(line.c_str()) == 0;
+        if (must && !ok) throw std::runtime_error("`" + line + "` failed");
+        return ok;
+    }
+    std::vector<std::string> names_;
+};
+
+std::string with_host(const std::string& conninfo, const std::string& host) {
+    const std::size_t at = conninfo.find("host=127.0.0.1");
+    return conninfo.substr(0, at) + "host=" + host + conninfo.substr(at + std::string("host=127.0.0.1").size());
+}
+
+}  // namespace
+
+TEST(MemoryPostgresHosts, WritersOnTwoHostsShareOneDatabaseOverTheirLinks) {
+    if (!TwoHosts::possible()) {
+        GTEST_SKIP() << "this machine does not let the test create network namespaces (root and CAP_NET_ADMIN "
+                        "are needed): the multi-process test above stands for it";
+    }
+    TwoHosts hosts;  // before the server: it listens on the links' addresses
+    test::PostgresServer server(TwoHosts::server_address(0) + "," + TwoHosts::server_address(1));
+    const std::string schema = test::fresh_postgres_schema();
+    // A host of its own: from inside, this machine's loopback server is not there.
+    Writer lost = spawn_writer(server.conninfo(), schema, "nowhere", 1, hosts.name(0));
+    int status = 0;
+    waitpid(lost.pid, &status, 0);
+    close(lost.out);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "the namespace reached 127.0.0.1 of this machine";
+
+    four_writers_then_check(server.conninfo(), schema, [&](int i) {
+        const int host = i % 2;
+        return spawn_writer(with_host(server.conninfo(), TwoHosts::server_address(host)), schema,
+                            "h" + std::to_string(host) + "w" + std::to_string(i), 100, hosts.name(host));
+    });
 }

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 using namespace agentroute;
@@ -24,7 +25,14 @@ int main(int argc, char** argv) {
     }
     MemoryPostgresOptions options;
     options.schema = argv[2];
-    MemoryPostgres memory(argv[1], options);
+    std::unique_ptr<MemoryPostgres> opened;
+    try {
+        opened = std::make_unique<MemoryPostgres>(argv[1], options);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "postgres_writer: %s\n", e.what());
+        return 1;
+    }
+    MemoryPostgres& memory = *opened;
     const std::string writer = argv[3];
     const int runs = std::atoi(argv[4]);
     std::mutex out;  // one line at a time

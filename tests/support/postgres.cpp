@@ -11,8 +11,9 @@
 namespace agentroute::test {
 namespace {
 
-void script(const std::string& command, const std::string& dir) {
-    const std::string line = std::string("'") + AGENTROUTE_TEST_PG_SCRIPT + "' " + command + " '" + dir + "'";
+void script(const std::string& command, const std::string& dir, const std::string& listen = {}) {
+    const std::string env = listen.empty() ? std::string() : "AGENTROUTE_PG_LISTEN='" + listen + "' ";
+    const std::string line = env + "'" + AGENTROUTE_TEST_PG_SCRIPT + "' " + command + " '" + dir + "'";
     if (std::system(line.c_str()) != 0) throw std::runtime_error("postgres test server: `" + line + "` failed");
 }
 
@@ -41,8 +42,8 @@ std::string fresh_postgres_schema() {
     return "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
 }
 
-PostgresServer::PostgresServer() {
-    script("start", dir_.path().string());
+PostgresServer::PostgresServer(const std::string& also_listen_on) {
+    script("start", dir_.path().string(), also_listen_on);
     running_ = true;
     conninfo_ = read_conninfo(dir_.path().string());
 }

@@ -14,10 +14,11 @@ const std::string& postgres_conninfo();
 /// A schema name no other test uses: each test's store starts empty in the shared server.
 std::string fresh_postgres_schema();
 
-/// A server of one test's own, for tests that restart or stop it.
+/// A server of one test's own, for tests that restart or stop it. `also_listen_on`: addresses
+/// beside 127.0.0.1 ("10.231.1.1,10.231.2.1": the multi-host test's links).
 class PostgresServer {
 public:
-    PostgresServer();
+    explicit PostgresServer(const std::string& also_listen_on = {});
     ~PostgresServer();
     PostgresServer(const PostgresServer&) = delete;
     PostgresServer& operator=(const PostgresServer&) = delete;
