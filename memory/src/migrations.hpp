@@ -5,7 +5,7 @@
 namespace agentroute::detail {
 
 /// The schema version this build writes.
-inline constexpr int memory_schema_version = 3;
+inline constexpr int memory_schema_version = 4;
 
 /// Brings the file's schema to `memory_schema_version`, one version per transaction (so a
 /// crash mid-migration leaves the previous version). Throws `ErrorMemory` for a file written by

@@ -74,7 +74,7 @@ TEST(MemorySqliteIndex, AVersionOneFileIsMigratedAndItsMemoriesAreFoundAgain) {
         EXPECT_EQ(keys_of(run_co(memory.recall("disk", "globex"))), std::vector<std::string>{"disk"});
     }
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);  // to the newest, one step at a time
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);  // to the newest, one step at a time
 }
 
 TEST(MemorySqliteIndex, TheIndexKeysEveryWordByItsNamespace) {
