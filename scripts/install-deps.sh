@@ -14,6 +14,7 @@ packages=(
     libssl-dev libnghttp2-dev libsqlite3-dev libsqlitecpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libpq-dev postgresql
+    iproute2  # `ip netns`: the multi-host PostgreSQL test's hosts (tests/support/netns.sh)
 )
 if [ "${1:-}" = --bench ]; then
     packages+=(libjemalloc2 nghttp2-client libgnutls28-dev libwolfssl-dev)

@@ -158,7 +158,7 @@ Caller TenantLedger::caller(const Tenant& tenant) const {
 }
 
 boost::asio::awaitable<void> TenantLedger::settle(Seat seat, double spent_usd) {
-    std::string name;
+    std::string day, name;
     double adding = 0;
     {
         const std::lock_guard lock(mutex_);
@@ -168,22 +168,22 @@ boost::asio::awaitable<void> TenantLedger::settle(Seat seat, double spent_usd) {
         if (seat.cap) book.held = std::max(0.0, book.held - *seat.cap);
         if (!(spent_usd > 0)) co_return;
         book.spent += spent_usd;  // seen by the next admission at once, before the store answers
-        book.unsaved += spent_usd;
-        adding = std::exchange(book.unsaved, 0.0);
-        name = total_name(book.tenant.id, book.day);
+        adding = std::exchange(book.unsaved, 0.0) + spent_usd;
+        day = book.day;
+        name = total_name(book.tenant.id, day);
     }
     try {
         // The store adds atomically: every process sharing it counts each run once.
         const double total = co_await store_->add_to_total(name, adding);
         const std::lock_guard lock(mutex_);
         Book& book = books_[seat.tenant];
-        if (total_name(book.tenant.id, book.day) == name) book.spent = std::max(book.spent, book.base + total);
+        if (book.day == day) book.spent = std::max(book.spent, book.base + total);
     } catch (const std::exception& e) {
         // Kept, and added with the tenant's next settled run.
         std::cerr << "agentroute serve: the ledger could not add " << adding << " USD to " << name << ": " << e.what() << "\n";
         const std::lock_guard lock(mutex_);
         Book& book = books_[seat.tenant];
-        if (total_name(book.tenant.id, book.day) == name) book.unsaved += adding;
+        if (book.day == day) book.unsaved += adding;
     }
 }
 
