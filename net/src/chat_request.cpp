@@ -422,6 +422,21 @@ std::string build_chat_request(const ModelRequest& request, const WireOptions& o
         out += R"(,"session_id":)";
         append_json_string(out, session);
     }
+    if (request.trace) {
+        // OpenRouter's own trace object: its spans (and its broadcast to a tracing backend)
+        // nest under the call's span.
+        out += R"(,"trace":{"trace_id":")";
+        out += request.trace->trace_id_hex();
+        out += R"(","parent_span_id":")";
+        out += request.trace->span_id_hex();
+        out += R"(","span_name":)";
+        append_json_string(out, "chat " + options.model);
+        if (!request.agent.empty()) {
+            out += R"(,"trace_name":)";
+            append_json_string(out, "invoke_agent " + std::string(request.agent));
+        }
+        out += '}';
+    }
     std::optional<std::int64_t> max_tokens = request.max_output_tokens;
     if (settings && settings->max_tokens) {
         max_tokens = max_tokens ? std::min(*max_tokens, *settings->max_tokens) : *settings->max_tokens;

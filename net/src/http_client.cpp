@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include <agentroute/net/pool_stats.hpp>
+
 #include "net_error.hpp"
 #include "url.hpp"
 
@@ -23,20 +25,54 @@ HttpClient::HttpClient(HttpsOptions options)
       tls_(options_.ca_file, options_.max_concurrent_handshakes),
       pool_(std::make_shared<ConnectionPool>(options_.max_connections_per_host, options_.pool_idle_timeout)) {}
 
+namespace {
+
+using ClientKey = std::tuple<std::string, long long, long long, long long, long long, std::size_t,
+                             std::size_t, long long, std::string, std::size_t, bool>;
+
+// Every shared client, by the options that make two the same; weak, so that a client goes
+// when its last model does.
+struct SharedClients {
+    std::mutex mutex;
+    std::map<ClientKey, std::weak_ptr<HttpClient>> clients;
+};
+
+SharedClients& shared_clients() {
+    static SharedClients registry;
+    return registry;
+}
+
+}  // namespace
+
 std::shared_ptr<HttpClient> HttpClient::shared(const HttpsOptions& o) {
-    using Key = std::tuple<std::string, long long, long long, long long, long long, std::size_t,
-                           std::size_t, long long, std::string, std::size_t, bool>;
-    static std::mutex mutex;
-    static std::map<Key, std::weak_ptr<HttpClient>> clients;
-    const Key key{o.ca_file, o.connect_timeout.count(), o.handshake_timeout.count(),
-                  o.header_timeout.count(), o.idle_timeout.count(), o.max_response_bytes,
-                  o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy, o.max_concurrent_handshakes, o.http2};
-    std::lock_guard lock(mutex);
-    if (auto existing = clients[key].lock()) return existing;
+    const ClientKey key{o.ca_file, o.connect_timeout.count(), o.handshake_timeout.count(),
+                        o.header_timeout.count(), o.idle_timeout.count(), o.max_response_bytes,
+                        o.max_connections_per_host, o.pool_idle_timeout.count(), o.proxy, o.max_concurrent_handshakes, o.http2};
+    SharedClients& registry = shared_clients();
+    std::lock_guard lock(registry.mutex);
+    if (auto existing = registry.clients[key].lock()) return existing;
     auto client = std::make_shared<HttpClient>(o);
-    clients[key] = client;
+    registry.clients[key] = client;
     return client;
 }
+
+}  // namespace agentroute::net::detail
+
+namespace agentroute::net {
+
+std::size_t open_connections() {
+    detail::SharedClients& registry = detail::shared_clients();
+    std::lock_guard lock(registry.mutex);
+    std::size_t open = 0;
+    for (const auto& [key, weak] : registry.clients) {
+        if (auto client = weak.lock()) open += client->pool().open_connections();
+    }
+    return open;
+}
+
+}  // namespace agentroute::net
+
+namespace agentroute::net::detail {
 
 namespace {
 

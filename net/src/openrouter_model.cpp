@@ -311,6 +311,12 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     HttpRequest http;
     http.target = impl->chat_target;
     http.fields = o.stream ? impl->stream_fields : impl->fields;
+    std::unique_ptr<std::string> traced_fields;  // only a traced call has header lines of its own
+    if (request.trace) {
+        traced_fields = std::make_unique<std::string>(http.fields);
+        append_header(*traced_fields, "traceparent", request.trace->traceparent());
+        http.fields = *traced_fields;
+    }
     http.body = build_chat_request(request, impl->wire);
     http.rebuild_body = [&request, &wire = impl->wire] { return build_chat_request(request, wire); };
     http.billable = true;

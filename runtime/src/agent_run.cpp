@@ -4,6 +4,7 @@
 #include <agentroute/detail/agent_core.hpp>
 
 #include "run_state.hpp"
+#include "run_tracing.hpp"
 
 #include <agentroute/memory/memory.hpp>
 
@@ -138,9 +139,11 @@ RunOutcome finish(RunState& state, std::any output, std::exception_ptr error) {
         } catch (const std::exception& e) {
             what = e.what();
         }
+        end_run_span(state, error);
         state.emit({.kind = kind, .text = what, .usage = state.usage});
         std::rethrow_exception(error);
     }
+    end_run_span(state, nullptr);
     state.emit({.kind = RunEvent::Kind::completed, .usage = state.usage});
     return RunOutcome{std::move(output),         state.usage,          std::move(state.messages),
                       state.ctx.run_id(),        std::move(state.calls), state.core->options().name,
@@ -180,6 +183,7 @@ boost::asio::awaitable<RunOutcome> AgentCore::run_from(std::unique_ptr<RunSetup>
     if (memory) stored = co_await memory->load_conversation(*state.options.conversation_id);
     seed_messages(state, std::move(prompt), std::move(stored));
     resume_holder(state);
+    if (state.tracer) start_run_span(state);
 
     std::exception_ptr error;
     std::any output;

@@ -16,6 +16,8 @@ boost::asio::awaitable<RunOutcome> run_child(std::shared_ptr<AgentCore> core, Ru
     // deadline, observers and memory come through the parent link (RunState).
     options.deps = ctx.dependencies();
     options.api_key = parent->options.api_key;
+    // Traced, the child's span sits under the tool call that runs it.
+    if (const TraceContext* trace = ctx.trace()) options.trace_parent = *trace;
     std::shared_ptr<RunObserver> observer = parent->observer;  // its backpressure holds children too
     co_return co_await core->run(std::move(prompt), std::move(options), std::move(observer), parent);
 }

@@ -1,5 +1,6 @@
 #include "partial_json.hpp"
 #include "run_state.hpp"
+#include "run_tracing.hpp"
 
 #include <agentroute/history/policy.hpp>
 #include <agentroute/history/tool_pairs.hpp>
@@ -55,7 +56,7 @@ boost::asio::awaitable<std::span<const Message>> shape_history(RunState& state,
 // waits for the model.
 
 // Counts the answer and keeps its message; throws when the budget is spent.
-void record_answer(RunState& state, ModelResponse&& response, Clock::time_point sent) {
+void record_answer(RunState& state, ModelResponse&& response, Clock::time_point sent, TraceSpan* span) {
     ++state.turn;
     CallUsage call;
     call.model = std::move(response.model);
@@ -66,6 +67,7 @@ void record_answer(RunState& state, ModelResponse&& response, Clock::time_point 
     call.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
     call.attempts = response.attempts;
     state.count_call(std::move(call));
+    if (span) end_chat_span(*span, &state.calls.back(), response.finish_reason, &response.message, nullptr);
     state.emit({.kind = RunEvent::Kind::usage, .usage = state.usage, .model_call = &state.calls.back()});
     state.messages.push_back(std::move(response.message));
     state.sync_context();
@@ -73,8 +75,7 @@ void record_answer(RunState& state, ModelResponse&& response, Clock::time_point 
 }
 
 // A failed call keeps what it was billed: the model's record of it when it gives one.
-void record_failed_call(RunState& state, const ErrorAgent& error, Clock::time_point sent) {
-    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
+void record_failed_records(RunState& state, const ErrorAgent& error, std::chrono::microseconds latency) {
     if (error.calls().empty()) {
         if (error.usage() == Usage{}) return;  // not billed, nothing to say
         CallUsage call;
@@ -90,6 +91,17 @@ void record_failed_call(RunState& state, const ErrorAgent& error, Clock::time_po
         if (call.latency.count() == 0) call.latency = latency;
         call.failed = true;
         state.count_call(std::move(call));
+    }
+}
+
+void record_failed_call(RunState& state, const ErrorAgent& error, Clock::time_point sent, TraceSpan* span,
+                        const std::exception_ptr& thrown) {
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
+    const std::size_t before = state.calls.size();
+    record_failed_records(state, error, latency);
+    if (span) {
+        end_chat_span(*span, state.calls.size() > before ? &state.calls.back() : nullptr, {}, nullptr,
+                      thrown);
     }
 }
 
@@ -177,17 +189,23 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
             request.on_text_delta = parts->on_text_delta;
             request.on_delta = parts->on_delta;
         }
+        std::unique_ptr<TraceSpan> call_span;
+        if (state.tracer) {
+            call_span = start_chat_span(state, request);
+            request.trace = &call_span->context();
+            request.agent = core.options().name;
+        }
         bool answered = false;
         const Clock::time_point sent = Clock::now();
         try {
             // Initialized from the co_await itself: no second ModelResponse in the frame.
             ModelResponse response = co_await model.request(std::move(request));
             answered = true;
-            record_answer(state, std::move(response), sent);
+            record_answer(state, std::move(response), sent, call_span.get());
         } catch (const ErrorAgent& e) {
             // A failed call may still have been billed; the budget's error carries the run's
             // usage, which already counts this answer.
-            if (!answered) record_failed_call(state, e, sent);
+            if (!answered) record_failed_call(state, e, sent, call_span.get(), std::current_exception());
             throw;
         }
 

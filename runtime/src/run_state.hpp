@@ -5,6 +5,7 @@
 #include <agentroute/errors.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
+#include <agentroute/tracer.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -40,6 +41,10 @@ struct RunState {
     RunOptions options;
     std::shared_ptr<Model> model;  ///< resolved as the run starts (`AgentCore::model_for`)
     std::shared_ptr<RunObserver> observer;
+    /// Where spans go: the agent's tracer, else its parent run's; null when not traced.
+    std::shared_ptr<RunTracer> tracer;
+    /// The run's own span (invoke_agent), open from its start to its terminal event.
+    std::unique_ptr<TraceSpan> span;
     /// The run's limits: `RunOptions` where set, else the agent's.
     std::optional<double> max_cost;
     int max_turns = 0;
@@ -76,6 +81,12 @@ struct RunState {
     bool observed() const noexcept { return parent ? parent->observed() : (options.on_event || observer); }
 
     void sync_context() noexcept { ctx.update(usage, turn, messages); }
+    /// The context a traced tool call sees: the run's, with the call's span.
+    RunContext traced_context(const TraceContext& trace) const {
+        RunContext copy = ctx;
+        copy.trace_ = &trace;
+        return copy;
+    }
     /// The run's path and the context tools see name the agent running now, and the context
     /// reaches its memory (or keeps the one it had, when the agent has none).
     void enter_agent(const AgentCore& agent);

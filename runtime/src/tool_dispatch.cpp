@@ -1,4 +1,5 @@
 #include "run_state.hpp"
+#include "run_tracing.hpp"
 
 #include <agentroute/detail/describe_json.hpp>
 #include <agentroute/detail/exact_json.hpp>
@@ -65,7 +66,7 @@ std::string tool_names(const AgentCore& core) {
 
 // One call. Mistakes the model can fix (unknown tool, bad JSON, arguments that do not fit,
 // Retry) come back as a correction; anything else fails the run.
-boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& call) {
+boost::asio::awaitable<ToolOutcome> invoke_one(RunState& state, const ToolCall& call, RunContext& ctx) {
     if (state.core->find_handoff(call.name)) co_return ToolOutcome{};  // answered by run_tool_calls
     const ToolEntry* tool = find_tool(*state.core, call.name);
     if (!tool) {
@@ -88,7 +89,7 @@ boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& cal
     }
     std::string correction;
     try {
-        std::string content = co_await tool->invoke(state.ctx, args);
+        std::string content = co_await tool->invoke(ctx, args);
         co_return ToolOutcome{std::move(content), false};
     } catch (const SchemaMismatch& e) {
         correction = "Invalid arguments for tool '" + call.name + "': " + e.what() +
@@ -104,6 +105,24 @@ boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& cal
         std::throw_with_nested(ErrorTool(call.name, e.what()));
     }
     co_return ToolOutcome{std::move(correction), true};
+}
+
+// A traced call runs in a span of its own, which its context carries (`RunContext::trace`) to
+// the tool and to a child run.
+boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& call) {
+    if (!state.tracer) co_return co_await invoke_one(state, call, state.ctx);
+    const std::unique_ptr<TraceSpan> span = start_tool_span(state, call);
+    RunContext ctx = state.traced_context(span->context());
+    ToolOutcome outcome;
+    std::exception_ptr error;
+    try {
+        outcome = co_await invoke_one(state, call, ctx);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    end_tool_span(*span, outcome.content, outcome.correction, error);
+    if (error) std::rethrow_exception(error);
+    co_return outcome;
 }
 
 }  // namespace

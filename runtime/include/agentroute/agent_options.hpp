@@ -12,6 +12,7 @@ namespace agentroute {
 
 class Memory;
 class HistoryPolicy;
+class RunTracer;
 
 /// A model given by name ("claude-sonnet-4", "anthropic/claude-sonnet-4") or as an object.
 /// Names resolve through `resolve_model` when the agent is built.
@@ -68,6 +69,10 @@ struct AgentOptions {
     /// A prompt-caching breakpoint on the instructions (the system message), so that long
     /// instructions are read from the provider's cache on later calls.
     std::optional<CacheControl> cache_instructions{};
+    /// Where the agent's runs, model calls and tool calls are reported as spans (and metrics):
+    /// a `telemetry::Telemetry`, or a tracer of your own. None: no tracing work at all. An
+    /// agent used as a tool without one reports to its caller's.
+    std::shared_ptr<RunTracer> tracer{};
 };
 
 }  // namespace agentroute

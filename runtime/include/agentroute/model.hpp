@@ -2,6 +2,7 @@
 
 #include <agentroute/messages.hpp>
 #include <agentroute/model_settings.hpp>
+#include <agentroute/trace_context.hpp>
 #include <agentroute/usage.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -87,6 +88,11 @@ struct ModelRequest {
     std::function<void(const ModelDelta&)> on_delta{};
     /// The request parameters (sampling, tool choice, reasoning, plugins, ...); none when null.
     const ModelSettings* settings = nullptr;
+    /// The call's span, when the run is traced: the OpenRouter model sends it as `traceparent`
+    /// and as OpenRouter's `trace` object, so that OpenRouter's spans nest under it.
+    const TraceContext* trace = nullptr;
+    /// The agent making the call (OpenRouter's `trace.trace_name`), when traced.
+    std::string_view agent{};
 };
 
 /// The model's answer to one call.

@@ -2,6 +2,7 @@
 
 #include <agentroute/deps.hpp>
 #include <agentroute/messages.hpp>
+#include <agentroute/trace_context.hpp>
 #include <agentroute/usage.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -57,6 +58,9 @@ public:
     const Deps& dependencies() const noexcept { return deps_; }
     /// The executor the run is on.
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+    /// The span of the tool call running, when the agent has a tracer: pass
+    /// `trace()->traceparent()` on to the services a tool calls. Null otherwise.
+    const TraceContext* trace() const noexcept { return trace_; }
 
     // The run loop keeps these current; tools only read them.
     void update(const Usage& usage, int turn, std::span<const Message> messages) noexcept {
@@ -78,6 +82,7 @@ private:
     int turn_ = 0;
     std::span<const Message> messages_;
     detail::RunState* run_ = nullptr;  // the run this is the context of, for child runs
+    const TraceContext* trace_ = nullptr;
 };
 
 

@@ -3,6 +3,7 @@
 #include <agentroute/agent_options.hpp>
 #include <agentroute/deps.hpp>
 #include <agentroute/messages.hpp>
+#include <agentroute/trace_context.hpp>
 #include <agentroute/usage.hpp>
 
 #include <chrono>
@@ -93,6 +94,9 @@ struct RunOptions {
     /// More of the prompt: parts (images, files, audio) sent after the prompt's text in the
     /// same user message, e.g. `{content::image_file("receipt.png")}`.
     std::vector<ContentPart> attachments{};
+    /// The caller's trace (e.g. `TraceContext::parse` of a request's `traceparent` header):
+    /// with a tracer on the agent, the run's span is its child. Unset: a trace of its own.
+    std::optional<TraceContext> trace_parent{};
 };
 
 }  // namespace agentroute

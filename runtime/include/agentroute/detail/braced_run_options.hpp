@@ -31,6 +31,7 @@ struct GCC12_destroys_braced_RunOptions_in_co_await_twice__declare_a_RunOptions_
     ModelRef model{};
     ModelSettings settings{};
     std::vector<ContentPart> attachments{};
+    std::optional<TraceContext> trace_parent{};
 };
 using BracedRunOptions =
     GCC12_destroys_braced_RunOptions_in_co_await_twice__declare_a_RunOptions_variable_and_pass_it;

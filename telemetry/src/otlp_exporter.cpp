@@ -1,0 +1,192 @@
+#include <agentroute/telemetry/otlp_exporter.hpp>
+
+#include "otlp_http.hpp"
+#include "otlp_json.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <deque>
+#include <mutex>
+
+namespace agentroute::telemetry {
+namespace asio = boost::asio;
+
+struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
+    State(asio::any_io_executor executor, OtlpOptions o)
+        : options(std::move(o)),
+          strand(asio::make_strand(std::move(executor))),
+          poster(options.endpoint, options.headers, options.ca_file, options.timeout) {}
+
+    const OtlpOptions options;
+    asio::strand<asio::any_io_executor> strand;
+    detail::OtlpHttpPoster poster;  // the sender's only
+
+    std::mutex mutex;
+    std::deque<Span> queue;
+    bool sender_running = false;  // under mutex
+    bool closed = false;          // under mutex
+    std::uint64_t queued_total = 0;   // under mutex: spans ever queued
+    std::atomic<std::uint64_t> settled_total{0};  // of those, sent or given up on
+
+    asio::steady_timer* batch_timer = nullptr;  // on the strand: the sender's wait for a fuller batch
+
+    std::atomic<std::uint64_t> exported{0}, dropped_queue_full{0}, dropped_refused{0}, requests{0}, retries{0};
+
+    // Starts the sender when none runs; under `mutex`.
+    void wake_locked() {
+        if (sender_running) return;
+        sender_running = true;
+        asio::co_spawn(strand, send_all(shared_from_this()), asio::detached);
+    }
+
+    static asio::awaitable<void> send_all(std::shared_ptr<State> self);
+    asio::awaitable<void> send(std::vector<Span> batch);
+};
+
+namespace {
+
+std::chrono::milliseconds retry_after_of(const std::string& header, std::chrono::milliseconds fallback) {
+    int seconds = 0;
+    const auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
+    if (ec != std::errc() || end != header.data() + header.size() || seconds < 0) return fallback;  // an HTTP date: back off as usual
+    return std::chrono::seconds(seconds);
+}
+
+bool retryable(int status) noexcept { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+}  // namespace
+
+asio::awaitable<void> OtlpExporter::State::send_all(std::shared_ptr<State> self) {
+    asio::steady_timer timer(self->strand);
+    self->batch_timer = &timer;
+    struct Forget {
+        State& s;
+        ~Forget() { s.batch_timer = nullptr; }
+    } forget{*self};
+    for (;;) {
+        bool full = false;
+        {
+            const std::lock_guard lock(self->mutex);
+            full = self->queue.size() >= self->options.max_batch || self->closed;
+        }
+        // A batch that is not full waits for more, up to batch_delay.
+        if (!full) {
+            timer.expires_after(self->options.batch_delay);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        std::vector<Span> batch;
+        {
+            const std::lock_guard lock(self->mutex);
+            const std::size_t n = std::min(self->queue.size(), self->options.max_batch);
+            batch.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                batch.push_back(std::move(self->queue.front()));
+                self->queue.pop_front();
+            }
+            if (batch.empty()) {
+                self->sender_running = false;  // a span queued after this starts a new sender
+                co_return;
+            }
+        }
+        const std::size_t n = batch.size();
+        co_await self->send(std::move(batch));
+        self->settled_total.fetch_add(n, std::memory_order_release);
+    }
+}
+
+asio::awaitable<void> OtlpExporter::State::send(std::vector<Span> batch) {
+    const std::string body = detail::otlp_traces_json(batch, options.service_name);
+    std::chrono::milliseconds backoff = options.initial_backoff;
+    asio::steady_timer timer(strand);
+    for (int attempt = 1;; ++attempt) {
+        requests.fetch_add(1, std::memory_order_relaxed);
+        detail::PostResult result = co_await poster.post(body);
+        if (!result.ec && result.status >= 200 && result.status < 300) {
+            const std::uint64_t rejected = std::min<std::uint64_t>(detail::otlp_rejected_spans(result.body), batch.size());
+            dropped_refused.fetch_add(rejected, std::memory_order_relaxed);
+            exported.fetch_add(batch.size() - rejected, std::memory_order_relaxed);
+            co_return;
+        }
+        const bool again = result.ec || retryable(result.status);
+        if (!again || attempt >= options.max_attempts) {
+            dropped_refused.fetch_add(batch.size(), std::memory_order_relaxed);
+            co_return;
+        }
+        retries.fetch_add(1, std::memory_order_relaxed);
+        const std::chrono::milliseconds wait =
+            std::min(result.retry_after.empty() ? backoff : retry_after_of(result.retry_after, backoff), options.max_backoff);
+        timer.expires_after(wait);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        backoff = std::min(backoff * 2, options.max_backoff);
+    }
+}
+
+std::shared_ptr<OtlpExporter> OtlpExporter::create(asio::any_io_executor executor, OtlpOptions options) {
+    if (options.max_batch == 0) options.max_batch = 1;
+    if (options.max_attempts < 1) options.max_attempts = 1;
+    auto state = std::make_shared<State>(std::move(executor), std::move(options));
+    return std::shared_ptr<OtlpExporter>(new OtlpExporter(std::move(state)));
+}
+
+OtlpExporter::~OtlpExporter() = default;  // a sender still running keeps the state alive
+
+void OtlpExporter::on_end(const Span& span) noexcept {
+    State& s = *state_;
+    try {
+        const std::lock_guard lock(s.mutex);
+        if (s.closed || s.queue.size() >= s.options.max_queue) {
+            s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        s.queue.push_back(span);
+        ++s.queued_total;
+        s.wake_locked();
+    } catch (...) {
+        s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+std::uint64_t OtlpExporter::dropped() const noexcept {
+    return state_->dropped_queue_full.load(std::memory_order_relaxed) + state_->dropped_refused.load(std::memory_order_relaxed);
+}
+
+OtlpStats OtlpExporter::stats() const noexcept {
+    const State& s = *state_;
+    return OtlpStats{s.exported.load(), s.dropped_queue_full.load(), s.dropped_refused.load(), s.requests.load(),
+                     s.retries.load()};
+}
+
+asio::awaitable<void> OtlpExporter::flush() {
+    std::uint64_t target = 0;
+    {
+        const std::lock_guard lock(state_->mutex);
+        target = state_->queued_total;
+    }
+    // Polled: flush is a shutdown-time call, and a span's path stays free of any signalling.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (state_->settled_total.load(std::memory_order_acquire) < target) {
+        timer.expires_after(std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> OtlpExporter::shutdown() {
+    {
+        const std::lock_guard lock(state_->mutex);
+        state_->closed = true;  // the sender no longer waits for full batches
+    }
+    asio::post(state_->strand, [state = state_] {
+        if (state->batch_timer) state->batch_timer->cancel();
+    });
+    co_await flush();
+}
+
+}  // namespace agentroute::telemetry
