@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs (PostgreSQL's server binaries too: the
 # suite starts servers of its own, tests/support/postgres_server.sh), and the npm clients the serve tests run
-# (tests/clients, from its lockfile); skips what is already there.
+# (tests/clients, from its lockfile: OpenAI clients, OpenTelemetry's OTLP definitions); skips
+# what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
 #   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
 #             nghttp2's h2load (the floor section), and the TLS libraries bench/tls_footprint.sh
@@ -15,6 +16,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     libpq-dev postgresql
     iproute2  # `ip netns`: the multi-host PostgreSQL test's hosts (tests/support/netns.sh)
+    prometheus  # promtool and a real Prometheus scrape the telemetry metrics (tests/serve/telemetry_test.cpp)
 )
 if [ "${1:-}" = --bench ]; then
     packages+=(libjemalloc2 nghttp2-client libgnutls28-dev libwolfssl-dev)

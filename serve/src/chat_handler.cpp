@@ -170,6 +170,8 @@ std::variant<std::string, RunStream<std::string>> admit(Server::State& state, co
             }
             options.conversation_id = stored_conversation_id(tenant, conversation);
         }
+        // A malformed traceparent is ignored, as the W3C format asks: the run starts a trace.
+        options.trace_parent = TraceContext::parse(request.header("traceparent"));
         const std::string_view on_disconnect = request.header("x-agentroute-on-disconnect");
         policy = disconnect_policy(on_disconnect);
         if (!on_disconnect.empty() && !policy) {

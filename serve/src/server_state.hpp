@@ -82,6 +82,7 @@ struct Server::State {
     std::string render_metrics() const {
         std::string out = metrics.render();
         ledger.render(out);
+        if (options.telemetry) out += options.telemetry->prometheus();
         return out;
     }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <agentroute/serve/tenant.hpp>
+#include <agentroute/telemetry/telemetry.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -82,6 +83,11 @@ struct ServeOptions {
     /// One JSON object per request (method, path, status, agent, tenant, bytes, duration,
     /// run outcome and cost), without its body or any credential. Unset: no access log.
     std::function<void(std::string_view line)> access_log{};
+
+    /// The agents' telemetry (the one set as their `AgentOptions::tracer`): `/metrics` answers
+    /// its metrics after the server's own. Either way a request's `traceparent` header becomes
+    /// its run's `RunOptions::trace_parent`, so a traced agent's spans join the caller's trace.
+    std::shared_ptr<telemetry::Telemetry> telemetry{};
 };
 
 }  // namespace agentroute::serve
