@@ -40,11 +40,16 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
 
     std::atomic<std::uint64_t> exported{0}, dropped_queue_full{0}, dropped_refused{0}, requests{0}, retries{0};
 
-    // Starts the sender when none runs; under `mutex`.
-    void wake_locked() {
-        if (sender_running) return;
+    // Whether a sender must be started (none runs); under `mutex`.
+    bool claim_sender_locked() {
+        if (sender_running) return false;
         sender_running = true;
-        asio::co_spawn(strand, send_all(shared_from_this()), asio::detached);
+        return true;
+    }
+    // Posted, never dispatched: a span ending on the strand's own thread must not run the
+    // sender inside `on_end`.
+    void start_sender() {
+        asio::post(strand, [self = shared_from_this()] { asio::co_spawn(self->strand, send_all(self), asio::detached); });
     }
 
     static asio::awaitable<void> send_all(std::shared_ptr<State> self);
@@ -141,14 +146,18 @@ OtlpExporter::~OtlpExporter() = default;  // a sender still running keeps the st
 void OtlpExporter::on_end(const Span& span) noexcept {
     State& s = *state_;
     try {
-        const std::lock_guard lock(s.mutex);
-        if (s.closed || s.queue.size() >= s.options.max_queue) {
-            s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-            return;
+        bool start = false;
+        {
+            const std::lock_guard lock(s.mutex);
+            if (s.closed || s.queue.size() >= s.options.max_queue) {
+                s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
+            s.queue.push_back(span);
+            ++s.queued_total;
+            start = s.claim_sender_locked();
         }
-        s.queue.push_back(span);
-        ++s.queued_total;
-        s.wake_locked();
+        if (start) s.start_sender();
     } catch (...) {
         s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
     }
