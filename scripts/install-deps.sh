@@ -41,9 +41,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo_cmd[@]}" apt-get update -qq
     "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Debian's prometheus package starts a system Prometheus listening on every interface. The
+    # tests start their own on loopback; one we just installed is not left serving.
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1 &&
+        [ -d /run/systemd/system ]; then
+        "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
 fi
 
-# The npm clients (openai, the AI SDK), exactly as locked; again only when the lock changed.
+# The npm packages of the tests (the openai and AI SDK clients, OpenTelemetry's OTLP definitions),
+# exactly as locked; again only when the lock changed.
 clients="$(dirname "$0")/../tests/clients"
 if ! cmp -s "$clients/package-lock.json" "$clients/node_modules/.agentroute-lock" 2>/dev/null; then
     npm ci --prefix "$clients" --no-audit --no-fund --loglevel=error

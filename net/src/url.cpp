@@ -50,6 +50,22 @@ HttpsUrl parse_https_url(std::string_view url) {
     return out;
 }
 
+HttpsUrl parse_plain_http_url(std::string_view url) {
+    constexpr std::string_view scheme = "http://";
+    if (url.substr(0, scheme.size()) != scheme) {
+        throw ErrorConfig("URL '" + std::string(url) + "' must start with http:// or https://");
+    }
+    std::string_view rest = url.substr(scheme.size());
+    const auto slash = rest.find('/');
+    HttpsUrl out;
+    out.endpoint = split_authority(rest.substr(0, slash), "80");
+    if (out.endpoint.host.empty() || out.endpoint.port.empty()) {
+        throw ErrorConfig("URL '" + std::string(url) + "' has no host");
+    }
+    out.path = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
+    return out;
+}
+
 std::optional<Endpoint> proxy_for(const std::string& host, const std::string& configured) {
     std::string proxy = configured;
     if (proxy.empty()) {

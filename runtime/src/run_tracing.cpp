@@ -14,6 +14,17 @@ std::string_view description_of(const AgentCore& core, const std::string& tool) 
     return {};
 }
 
+// What every span of a run's own work says of it; its parent is the run's span.
+SpanStart in_run(const RunState& state, SpanOperation operation) {
+    SpanStart start;
+    start.operation = operation;
+    start.parent = run_context_of(state);
+    start.agent = state.core->options().name;
+    start.agent_path = state.path;
+    start.run_id = state.ctx.run_id();
+    return start;
+}
+
 }  // namespace
 
 void start_run_span(RunState& state) {
@@ -41,12 +52,7 @@ void end_run_span(RunState& state, const std::exception_ptr& error) noexcept {
 }
 
 std::unique_ptr<TraceSpan> start_chat_span(const RunState& state, const ModelRequest& request) {
-    SpanStart start;
-    start.operation = SpanOperation::chat;
-    start.parent = run_context_of(state);
-    start.agent = state.core->options().name;
-    start.agent_path = state.path;
-    start.run_id = state.ctx.run_id();
+    SpanStart start = in_run(state, SpanOperation::chat);
     start.model = state.model->name();
     start.request = &request;
     return state.tracer->start(start);
@@ -63,12 +69,7 @@ void end_chat_span(TraceSpan& span, const CallUsage* call, std::string_view fini
 }
 
 std::unique_ptr<TraceSpan> start_tool_span(const RunState& state, const ToolCall& call) {
-    SpanStart start;
-    start.operation = SpanOperation::execute_tool;
-    start.parent = run_context_of(state);
-    start.agent = state.core->options().name;
-    start.agent_path = state.path;
-    start.run_id = state.ctx.run_id();
+    SpanStart start = in_run(state, SpanOperation::execute_tool);
     start.tool_call = &call;
     start.tool_description = description_of(*state.core, call.name);
     return state.tracer->start(start);

@@ -109,8 +109,7 @@ boost::asio::awaitable<ToolOutcome> invoke_one(RunState& state, const ToolCall& 
 
 // A traced call runs in a span of its own, which its context carries (`RunContext::trace`) to
 // the tool and to a child run.
-boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& call) {
-    if (!state.tracer) co_return co_await invoke_one(state, call, state.ctx);
+boost::asio::awaitable<ToolOutcome> invoke_traced(RunState& state, const ToolCall& call) {
     const std::unique_ptr<TraceSpan> span = start_tool_span(state, call);
     RunContext ctx = state.traced_context(span->context());
     ToolOutcome outcome;
@@ -123,6 +122,12 @@ boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& cal
     end_tool_span(*span, outcome.content, outcome.correction, error);
     if (error) std::rethrow_exception(error);
     co_return outcome;
+}
+
+// Not a coroutine: an untraced call costs no frame more than before tracing existed.
+boost::asio::awaitable<ToolOutcome> run_one(RunState& state, const ToolCall& call) {
+    if (state.tracer) return invoke_traced(state, call);
+    return invoke_one(state, call, state.ctx);
 }
 
 }  // namespace

@@ -7,76 +7,27 @@ namespace agentroute::serve::detail {
 
 namespace {
 
-void append_value(std::string& out, double v) {
-    char buffer[32];
-    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
-    out.append(buffer, end);
-}
+using telemetry::detail::append_family;
+using telemetry::detail::append_sample;
 
-void append_value(std::string& out, std::uint64_t v) { out += std::to_string(v); }
-void append_value(std::string& out, std::int64_t v) { out += std::to_string(v); }
-
-// A label value with `\`, `"` and newlines escaped, as the format requires.
-std::string label(std::string_view value) {
-    std::string out;
-    for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out;
-}
+std::string label(std::string_view value) { return telemetry::detail::escape_label(value); }
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
+    append_family(out, name, type, help);
 }
 
 template <class V>
 void sample(std::string& out, std::string_view name, std::string_view labels, V value) {
-    out += name;
-    if (!labels.empty()) {
-        out += '{';
-        out += labels;
-        out += '}';
+    if constexpr (std::is_floating_point_v<V> || std::is_signed_v<V>) {  // integers print the same either way
+        append_sample(out, name, labels, static_cast<double>(value));
+    } else {
+        append_sample(out, name, labels, static_cast<std::uint64_t>(value));
     }
-    out += ' ';
-    append_value(out, value);
-    out += '\n';
 }
 
 double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace
-
-void Histogram::observe(double s) {
-    for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-        if (s <= latency_buckets[i]) ++counts_[i];
-    }
-    ++count_;
-    sum_ += s;
-}
-
-void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
-    const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
-    const std::string bucket = std::string(name) + "_bucket";
-    for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-        std::string le;
-        append_value(le, latency_buckets[i]);
-        sample(out, bucket, prefix + "le=\"" + le + "\"", counts_[i]);
-    }
-    sample(out, bucket, prefix + "le=\"+Inf\"", count_);
-    sample(out, std::string(name) + "_sum", labels, sum_);
-    sample(out, std::string(name) + "_count", labels, count_);
-}
 
 void ServerMetrics::request(std::string_view endpoint, int status, std::chrono::steady_clock::duration took) {
     const std::lock_guard lock(mutex_);
@@ -116,7 +67,7 @@ std::string ServerMetrics::render() const {
     header(out, "agentroute_serve_request_duration_seconds", "histogram",
            "Time from a request's last byte to its answer's last byte, by endpoint.");
     for (const auto& [endpoint, h] : request_seconds_) {
-        h.render(out, "agentroute_serve_request_duration_seconds", "endpoint=\"" + label(endpoint) + "\"");
+        h.append(out, "agentroute_serve_request_duration_seconds", "endpoint=\"" + label(endpoint) + "\"");
     }
     header(out, "agentroute_serve_overloaded_total", "counter", "Requests refused with 429 at the concurrent-run cap.");
     sample(out, "agentroute_serve_overloaded_total", "", rejected_.load(std::memory_order_relaxed));
@@ -143,7 +94,7 @@ std::string ServerMetrics::render() const {
     header(out, "agentroute_serve_time_to_first_token_seconds", "histogram",
            "Time from a streamed request to its answer's first text, by agent.");
     for (const auto& [agent, t] : runs_) {
-        t.time_to_first_token.render(out, "agentroute_serve_time_to_first_token_seconds", "agent=\"" + label(agent) + "\"");
+        t.time_to_first_token.append(out, "agentroute_serve_time_to_first_token_seconds", "agent=\"" + label(agent) + "\"");
     }
     return out;
 }

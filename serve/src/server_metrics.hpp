@@ -4,6 +4,8 @@
 // format for `/metrics`. Updated from every connection's strand: one mutex, held for a few
 // additions per request.
 
+#include "prometheus_text.hpp"
+
 #include <agentroute/usage.hpp>
 
 #include <array>
@@ -22,15 +24,10 @@ namespace agentroute::serve::detail {
 inline constexpr std::array<double, 12> latency_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                         0.5,   1,    2.5,   5,    10,  30};
 
-class Histogram {
+/// A latency histogram on those buckets (telemetry's Prometheus histogram).
+class Histogram : public telemetry::detail::Histogram {
 public:
-    void observe(double seconds);
-    void render(std::string& out, std::string_view name, std::string_view labels) const;
-
-private:
-    std::array<std::uint64_t, latency_buckets.size()> counts_{};
-    std::uint64_t count_ = 0;
-    double sum_ = 0;
+    Histogram() : telemetry::detail::Histogram(latency_buckets) {}
 };
 
 class ServerMetrics {

@@ -1,5 +1,7 @@
 #include "tenant_ledger.hpp"
 
+#include "prometheus_text.hpp"
+
 #include <agentroute/errors.hpp>
 
 #include <boost/json.hpp>
@@ -44,18 +46,6 @@ std::string total_name(const std::string& tenant, const std::string& day) {
     return "agentroute.serve.spend/" + tenant + "/" + day;
 }
 
-std::string label(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -218,19 +208,19 @@ boost::asio::awaitable<void> TenantLedger::load_today() {
 }
 
 void TenantLedger::render(std::string& out) const {
+    using telemetry::detail::append_family;
+    using telemetry::detail::append_sample;
+    using telemetry::detail::escape_label;
     if (books_.empty()) return;
     const std::lock_guard lock(mutex_);
-    out += "# HELP agentroute_serve_tenant_spent_today_usd USD a tenant's runs spent today (UTC).\n";
-    out += "# TYPE agentroute_serve_tenant_spent_today_usd gauge\n";
+    append_family(out, "agentroute_serve_tenant_spent_today_usd", "gauge", "USD a tenant's runs spent today (UTC).");
     for (const Book& b : books_) {
-        out += "agentroute_serve_tenant_spent_today_usd{tenant=\"" + label(b.tenant.id) + "\"} ";
-        out += boost::json::serialize(boost::json::value(b.spent));
-        out += '\n';
+        append_sample(out, "agentroute_serve_tenant_spent_today_usd", "tenant=\"" + escape_label(b.tenant.id) + "\"", b.spent);
     }
-    out += "# HELP agentroute_serve_tenant_runs_in_flight A tenant's runs in progress.\n";
-    out += "# TYPE agentroute_serve_tenant_runs_in_flight gauge\n";
+    append_family(out, "agentroute_serve_tenant_runs_in_flight", "gauge", "A tenant's runs in progress.");
     for (const Book& b : books_) {
-        out += "agentroute_serve_tenant_runs_in_flight{tenant=\"" + label(b.tenant.id) + "\"} " + std::to_string(b.in_flight) + "\n";
+        append_sample(out, "agentroute_serve_tenant_runs_in_flight", "tenant=\"" + escape_label(b.tenant.id) + "\"",
+                      static_cast<double>(b.in_flight));
     }
 }
 

@@ -105,7 +105,7 @@ void Metrics::chat_ended(const Span& span) {
         series(inference_duration_, timed, duration_bounds).observe(seconds_of(span));
         const std::string text = base + ",gen_ai_token_modality=\"text\"";
         auto add = [&](std::string_view counter, std::string_view key) {
-            if (auto n = span.int_attribute(key)) detailed_tokens_[std::string(counter) + "{" + text + "}"] += static_cast<std::uint64_t>(*n);
+            if (auto n = span.int_attribute(key)) detailed_tokens_[{counter, text}] += static_cast<std::uint64_t>(*n);
         };
         add("gen_ai_client_inference_usage_detailed_input_tokens_total", "gen_ai.usage.input_tokens");
         add("gen_ai_client_inference_usage_detailed_output_tokens_total", "gen_ai.usage.output_tokens");
@@ -151,15 +151,15 @@ std::string Metrics::prometheus(std::uint64_t dropped, std::size_t open_connecti
                           "Output tokens per inference operation (gen_ai.client.inference.usage.output_tokens).");
         append_histograms(out, inference_duration_, "gen_ai_client_inference_duration_seconds",
                           "Inference operation duration (gen_ai.client.inference.duration).");
-        // One family per counter name; the keys carry it before their labels.
-        std::string family;
+        // The map orders by counter name: each family's series together.
+        std::string_view family;
         for (const auto& [key, n] : detailed_tokens_) {
-            const std::string name = key.substr(0, key.find('{'));
+            const auto& [name, label_set] = key;
             if (name != family) {
                 append_family(out, name, "counter", "Tokens spent, by modality (gen_ai.client.inference.usage.detailed.*).");
                 family = name;
             }
-            append_sample(out, name, std::string_view(key).substr(name.size() + 1, key.size() - name.size() - 2), n);
+            append_sample(out, name, label_set, n);
         }
     }
     append_counters(out, runs_, "agentroute_runs_total", "counter", "Agent runs ended, by agent and outcome.");

@@ -38,7 +38,7 @@ private:
     std::map<std::string, Histogram> inference_input_;      // gen_ai.client.inference.usage.input_tokens
     std::map<std::string, Histogram> inference_output_;     // gen_ai.client.inference.usage.output_tokens
     std::map<std::string, Histogram> inference_duration_;   // gen_ai.client.inference.duration
-    std::map<std::string, std::uint64_t> detailed_tokens_;  // name + labels -> tokens
+    std::map<std::pair<std::string_view, std::string>, std::uint64_t> detailed_tokens_;  // (name, labels) -> tokens
     std::map<std::string, std::uint64_t> runs_;             // agent, outcome
     std::map<std::string, std::int64_t> runs_in_flight_;    // agent
     std::map<std::string, double> cost_;                    // agent, model

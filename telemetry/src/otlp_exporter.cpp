@@ -36,7 +36,20 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     std::uint64_t queued_total = 0;   // under mutex: spans ever queued
     std::atomic<std::uint64_t> settled_total{0};  // of those, sent or given up on
 
-    asio::steady_timer* batch_timer = nullptr;  // on the strand: the sender's wait for a fuller batch
+    asio::steady_timer* batch_timer = nullptr;
+    std::string last_error;  // under mutex
+
+    void note_failure(const detail::PostResult& result) {
+        std::string why = "POST " + options.endpoint + ": ";
+        if (result.ec) {
+            why += result.ec.message();
+        } else {
+            why += std::to_string(result.status);
+            if (!result.body.empty()) why += " " + result.body.substr(0, 512);
+        }
+        const std::lock_guard lock(mutex);
+        last_error = std::move(why);
+    }  // on the strand: the sender's wait for a fuller batch
 
     std::atomic<std::uint64_t> exported{0}, dropped_queue_full{0}, dropped_refused{0}, requests{0}, retries{0};
 
@@ -120,6 +133,7 @@ asio::awaitable<void> OtlpExporter::State::send(std::vector<Span> batch) {
             exported.fetch_add(batch.size() - rejected, std::memory_order_relaxed);
             co_return;
         }
+        note_failure(result);
         const bool again = result.ec || retryable(result.status);
         if (!again || attempt >= options.max_attempts) {
             dropped_refused.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -167,10 +181,13 @@ std::uint64_t OtlpExporter::dropped() const noexcept {
     return state_->dropped_queue_full.load(std::memory_order_relaxed) + state_->dropped_refused.load(std::memory_order_relaxed);
 }
 
-OtlpStats OtlpExporter::stats() const noexcept {
-    const State& s = *state_;
-    return OtlpStats{s.exported.load(), s.dropped_queue_full.load(), s.dropped_refused.load(), s.requests.load(),
-                     s.retries.load()};
+OtlpStats OtlpExporter::stats() const {
+    State& s = *state_;
+    OtlpStats stats{s.exported.load(), s.dropped_queue_full.load(), s.dropped_refused.load(), s.requests.load(),
+                    s.retries.load(), {}};
+    const std::lock_guard lock(s.mutex);
+    stats.last_error = s.last_error;
+    return stats;
 }
 
 asio::awaitable<void> OtlpExporter::flush() {

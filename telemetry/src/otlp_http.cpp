@@ -27,45 +27,13 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_answer_bytes = 1 << 20;  // a collector's answer is a few bytes
 
-struct PlainUrl {
-    std::string host;
-    std::string port;
-    std::string target;
-};
-
-// "http://host[:port]/path"; nullopt for anything else.
-std::optional<PlainUrl> parse_plain(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (!url.starts_with(scheme)) return std::nullopt;
-    url.remove_prefix(scheme.size());
-    const std::size_t slash = url.find('/');
-    std::string_view authority = url.substr(0, slash);
-    PlainUrl out;
-    out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    const std::size_t colon = authority.rfind(':');
-    if (!authority.empty() && authority.front() == '[') {  // [v6]:port
-        const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        out.host = std::string(authority.substr(1, close - 1));
-        out.port = close + 1 < authority.size() && authority[close + 1] == ':' ? std::string(authority.substr(close + 2)) : "80";
-    } else if (colon != std::string_view::npos) {
-        out.host = std::string(authority.substr(0, colon));
-        out.port = std::string(authority.substr(colon + 1));
-    } else {
-        out.host = std::string(authority);
-        out.port = "80";
-    }
-    if (out.host.empty() || out.port.empty()) return std::nullopt;
-    return out;
-}
-
 }  // namespace
 
 struct OtlpHttpPoster::Impl {
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds timeout;
     // http://
-    std::optional<PlainUrl> plain;
+    std::optional<net::detail::HttpsUrl> plain;
     std::optional<beast::tcp_stream> stream;  // kept alive between posts
     // https://
     std::optional<net::detail::HttpsUrl> secure;
@@ -82,20 +50,25 @@ OtlpHttpPoster::OtlpHttpPoster(const std::string& url, const std::vector<std::pa
     : impl_(std::make_unique<Impl>()) {
     impl_->headers = headers;
     impl_->timeout = timeout;
-    if (url.starts_with("https://")) {
-        impl_->secure = net::detail::parse_https_url(url);
-        HttpsOptions options;
-        options.ca_file = ca_file;
-        options.header_timeout = timeout;
-        impl_->client = net::detail::HttpClient::shared(options);
-        const auto& e = impl_->secure->endpoint;
-        net::detail::append_header(impl_->secure_fields, "Host", e.port == "443" ? e.host : e.host + ":" + e.port);
-        net::detail::append_header(impl_->secure_fields, "Content-Type", "application/json");
-        for (const auto& [name, value] : headers) net::detail::append_header(impl_->secure_fields, name, value);
-        return;
+    try {
+        if (url.starts_with("https://")) {
+            impl_->secure = net::detail::parse_https_url(url);
+        } else {
+            impl_->plain = net::detail::parse_plain_http_url(url);
+        }
+    } catch (const ErrorConfig& e) {
+        throw ErrorConfig(std::string("OtlpOptions::endpoint: ") + e.what());
     }
-    impl_->plain = parse_plain(url);
-    if (!impl_->plain) throw ErrorConfig("OtlpOptions::endpoint must be an http:// or https:// URL with a host, not '" + url + "'");
+    if (!impl_->secure) return;
+    if (impl_->secure->path.empty()) impl_->secure->path = "/";
+    HttpsOptions options;
+    options.ca_file = ca_file;
+    options.header_timeout = timeout;
+    impl_->client = net::detail::HttpClient::shared(options);
+    const auto& e = impl_->secure->endpoint;
+    net::detail::append_header(impl_->secure_fields, "Host", e.port == "443" ? e.host : e.host + ":" + e.port);
+    net::detail::append_header(impl_->secure_fields, "Content-Type", "application/json");
+    for (const auto& [name, value] : headers) net::detail::append_header(impl_->secure_fields, name, value);
 }
 
 OtlpHttpPoster::~OtlpHttpPoster() = default;
@@ -137,7 +110,7 @@ asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_once(const std::string& b
     if (!reused) {
         stream.emplace(executor);
         tcp::resolver resolver(executor);
-        auto [rec, endpoints] = co_await resolver.async_resolve(plain->host, plain->port, use_tuple);
+        auto [rec, endpoints] = co_await resolver.async_resolve(plain->endpoint.host, plain->endpoint.port, use_tuple);
         if (rec) {
             out.ec = rec;
             stream.reset();
@@ -151,8 +124,8 @@ asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_once(const std::string& b
             co_return out;
         }
     }
-    http::request<http::string_body> request{http::verb::post, plain->target, 11};
-    request.set(http::field::host, plain->port == "80" ? plain->host : plain->host + ":" + plain->port);
+    http::request<http::string_body> request{http::verb::post, plain->path, 11};
+    request.set(http::field::host, plain->endpoint.port == "80" ? plain->endpoint.host : plain->endpoint.host + ":" + plain->endpoint.port);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "agentroute-cpp/0.1");
     for (const auto& [name, value] : headers) request.set(name, value);

@@ -11,12 +11,12 @@
 namespace agentroute::telemetry {
 namespace {
 
-void add(Span& span, std::string key, AttributeValue value) {
-    span.attributes.push_back(Attribute{std::move(key), std::move(value)});
+void add(Span& span, std::string_view key, AttributeValue value) {
+    span.attributes.push_back(Attribute{key, std::move(value)});
 }
 
-void add_if(Span& span, std::string key, std::string_view value) {
-    if (!value.empty()) add(span, std::move(key), std::string(value));
+void add_if(Span& span, std::string_view key, std::string_view value) {
+    if (!value.empty()) add(span, key, std::string(value));
 }
 
 // The request parameters the conventions name (gen_ai.request.*).
@@ -73,7 +73,7 @@ public:
         } catch (...) {
             // Out of memory filling attributes: the span goes with what it has.
         }
-        owner_.finish(span_, nullptr);
+        owner_.finish(span_);
     }
 
 private:
@@ -188,7 +188,7 @@ std::unique_ptr<TraceSpan> Telemetry::start(const SpanStart& start) {
     return std::make_unique<GenAiSpan>(*this, start, context);
 }
 
-void Telemetry::finish(const Span& span, const SpanStart*) noexcept {
+void Telemetry::finish(const Span& span) noexcept {
     try {
         metrics_->span_ended(span);
     } catch (...) {

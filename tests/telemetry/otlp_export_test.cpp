@@ -8,6 +8,8 @@
 #include <agentroute/telemetry/otlp_exporter.hpp>
 #include <agentroute/telemetry/telemetry.hpp>
 
+#include "agent_tree.hpp"
+
 #include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/temp_dir.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +31,9 @@
 #include <unistd.h>
 
 using namespace agentroute;
+using agentroute::test::AgentTree;
+using agentroute::test::Lookup;
+using agentroute::test::spans_per_tree;
 using namespace std::chrono_literals;
 using agentroute::testkit::FakeOpenRouter;
 using agentroute::testkit::FakeOpenRouterOptions;
@@ -40,11 +45,6 @@ extern char** environ;
 namespace {
 
 const std::string clients_dir = AGENTROUTE_CLIENTS_DIR;
-
-struct Lookup {
-    std::string topic;
-};
-BOOST_DESCRIBE_STRUCT(Lookup, (), (topic))
 
 // tests/clients/otlp_receiver.mjs in Node, on a loopback port of its own; stopped with the test.
 class Receiver {
@@ -111,18 +111,6 @@ struct ExporterThread {
     }
 };
 
-// A researcher fanning out to three "web" children, each asking for three lookups: 24 spans.
-struct Tree {
-    Tree(FakeOpenRouter& fake, std::shared_ptr<otel::Telemetry> tracing) {
-        auto model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5"));
-        child.emplace(AgentOptions{.name = "web", .model = model});
-        child->tool("lookup", "Look a topic up.", [](const Lookup& l) { return "notes on " + l.topic; });
-        parent.emplace(AgentOptions{.name = "researcher", .model = model, .tracer = tracing});
-        parent->tool(child->as_tool("research", "Research a topic in depth"));
-    }
-    std::optional<Agent<>> child, parent;
-};
-constexpr std::size_t spans_per_tree = 24;
 
 std::shared_ptr<otel::Telemetry> exporting_to(std::shared_ptr<otel::OtlpExporter> exporter) {
     return std::make_shared<otel::Telemetry>(otel::TelemetryOptions{.sinks = {std::move(exporter)}});
@@ -142,7 +130,7 @@ TEST(OtlpExport, EverySpanOfAnAgentTreeIsReadByOpenTelemetrysOwnProtobufDefiniti
     auto exporter = otel::OtlpExporter::create(thread.io.get_executor(),
                                                {.endpoint = receiver.url(), .service_name = "tides", .max_batch = 10});
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
-    Tree tree(fake, exporting_to(exporter));
+    AgentTree tree(fake, exporting_to(exporter));
     tree.parent->run_sync("What drives the tides?");
     thread.shutdown(*exporter);
 
@@ -199,7 +187,7 @@ TEST(OtlpExport, ACollectorThatIsDownCostsTheRunsNothingAndTheDropsAreCounted) {
         {.endpoint = "http://127.0.0.1:" + closed_port() + "/v1/traces", .max_attempts = 2, .initial_backoff = 10ms});
     auto tracing = exporting_to(exporter);
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
-    Tree tree(fake, tracing);
+    AgentTree tree(fake, tracing);
     const auto started = std::chrono::steady_clock::now();
     tree.parent->run_sync("What drives the tides?");
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
@@ -207,6 +195,7 @@ TEST(OtlpExport, ACollectorThatIsDownCostsTheRunsNothingAndTheDropsAreCounted) {
     EXPECT_EQ(exporter->stats().exported, 0u);
     EXPECT_EQ(exporter->stats().dropped_refused, spans_per_tree);
     EXPECT_GE(exporter->stats().retries, 1u);
+    EXPECT_NE(exporter->stats().last_error.find("POST http://127.0.0.1:"), std::string::npos) << exporter->stats().last_error;
     EXPECT_NE(tracing->prometheus().find("agentroute_telemetry_spans_dropped_total 24\n"), std::string::npos);
 }
 
@@ -215,7 +204,7 @@ TEST(OtlpExport, A429WithRetryAfterIsRetriedUntilTheCollectorTakesTheBatch) {
     ExporterThread thread;
     auto exporter = otel::OtlpExporter::create(thread.io.get_executor(), {.endpoint = receiver.url()});
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
-    Tree tree(fake, exporting_to(exporter));
+    AgentTree tree(fake, exporting_to(exporter));
     tree.parent->run_sync("What drives the tides?");
     thread.shutdown(*exporter);
     EXPECT_EQ(exporter->stats().exported, spans_per_tree);
@@ -228,12 +217,13 @@ TEST(OtlpExport, A500IsNotRetriedAndItsBatchIsCountedAsDropped) {
     ExporterThread thread;
     auto exporter = otel::OtlpExporter::create(thread.io.get_executor(), {.endpoint = receiver.url()});
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
-    Tree tree(fake, exporting_to(exporter));
+    AgentTree tree(fake, exporting_to(exporter));
     tree.parent->run_sync("What drives the tides?");
     thread.shutdown(*exporter);
     EXPECT_EQ(exporter->stats().retries, 0u);
     EXPECT_EQ(exporter->stats().dropped_refused, spans_per_tree);  // one batch, refused
     EXPECT_EQ(exporter->stats().requests, 1u);
+    EXPECT_NE(exporter->stats().last_error.find(": 500"), std::string::npos) << exporter->stats().last_error;
 }
 
 TEST(OtlpExport, ASlowCollectorFillsTheBoundedQueueWhichDropsRatherThanHoldARun) {
@@ -243,7 +233,7 @@ TEST(OtlpExport, ASlowCollectorFillsTheBoundedQueueWhichDropsRatherThanHoldARun)
                                                {.endpoint = receiver.url(), .max_queue = 30, .max_batch = 10,
                                                 .batch_delay = 10ms, .timeout = 500ms, .max_attempts = 1});
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
-    Tree tree(fake, exporting_to(exporter));
+    AgentTree tree(fake, exporting_to(exporter));
     const auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < 4; ++i) tree.parent->run_sync("What drives the tides?");
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "runs never wait for the collector";

@@ -7,6 +7,8 @@
 #include <agentroute/telemetry/span_recorder.hpp>
 #include <agentroute/telemetry/telemetry.hpp>
 
+#include "agent_tree.hpp"
+
 #include <agentroute_test/fake_model.hpp>
 #include <agentroute_test/run_co.hpp>
 #include <boost/describe.hpp>
@@ -17,6 +19,9 @@
 #include <set>
 
 using namespace agentroute;
+using agentroute::test::AgentTree;
+using agentroute::test::Lookup;
+using agentroute::test::spans_per_tree;
 using agentroute::testkit::FakeFault;
 using agentroute::testkit::FakeOpenRouter;
 using agentroute::testkit::FakeOpenRouterOptions;
@@ -24,31 +29,12 @@ namespace otel = agentroute::telemetry;
 
 namespace {
 
-struct Lookup {
-    std::string topic;
-};
-BOOST_DESCRIBE_STRUCT(Lookup, (), (topic))
-
 std::string hex(const std::array<std::uint8_t, 8>& id) {
     TraceContext c;
     c.span_id = id;
     return c.span_id_hex();
 }
 
-// A researcher fanning out to three "web" children, each asking for three lookups at once.
-struct Tree {
-    Tree(FakeOpenRouter& fake, std::shared_ptr<otel::Telemetry> tracing, std::optional<double> max_cost = std::nullopt) {
-        auto model = std::make_shared<OpenRouterModel>(agentroute::test::fake_options(fake, "anthropic/claude-sonnet-4.5"));
-        child.emplace(AgentOptions{.name = "web", .model = model, .instructions = "Look things up."});
-        child->tool("lookup", "Look a topic up.", [](RunContext& ctx, const Lookup& l) {
-            EXPECT_NE(ctx.trace(), nullptr);  // a traced tool sees its span, to pass on
-            return "notes on " + l.topic;
-        });
-        parent.emplace(AgentOptions{.name = "researcher", .model = model, .max_cost = max_cost, .tracer = tracing});
-        parent->tool(child->as_tool("research", "Research a topic in depth"));
-    }
-    std::optional<Agent<>> child, parent;
-};
 
 struct Recorded {
     std::shared_ptr<otel::SpanRecorder> recorder = std::make_shared<otel::SpanRecorder>();
@@ -89,7 +75,7 @@ TEST(TraceContextFormat, ReadsAndWritesTheW3CHeader) {
 TEST(TelemetrySpans, AFanOutTreeNestsEachChildRunUnderTheToolCallThatRanIt) {
     FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
     Recorded recorded;
-    Tree tree(fake, recorded.tracing);
+    AgentTree tree(fake, recorded.tracing);
     const TraceContext caller = *TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     RunOptions options;
     options.trace_parent = caller;
@@ -97,6 +83,7 @@ TEST(TelemetrySpans, AFanOutTreeNestsEachChildRunUnderTheToolCallThatRanIt) {
     ASSERT_EQ(result.usage.model_calls, 8);
 
     const std::vector<otel::Span> spans = recorded.recorder->spans();
+    EXPECT_EQ(spans.size(), spans_per_tree);
     std::map<std::string, const otel::Span*> by_id;
     for (const otel::Span& s : spans) {
         EXPECT_EQ(s.context.trace_id, caller.trace_id) << s.name;  // one trace, the caller's

@@ -46,6 +46,9 @@ struct OtlpStats {
     std::uint64_t dropped_refused = 0;    ///< spans of batches given up on, or rejected in a partial success
     std::uint64_t requests = 0;           ///< POSTs sent (retries included)
     std::uint64_t retries = 0;
+    /// Why the last request that failed did ("POST http://...: 400 {...}", "connection
+    /// refused"); empty while none has.
+    std::string last_error{};
 };
 
 /// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP with JSON encoding, in
@@ -66,7 +69,7 @@ public:
 
     void on_end(const Span& span) noexcept override;
     std::uint64_t dropped() const noexcept override;
-    OtlpStats stats() const noexcept;
+    OtlpStats stats() const;
 
     /// Returns once every span queued before the call has been sent or given up on.
     boost::asio::awaitable<void> flush();

@@ -17,7 +17,9 @@ namespace agentroute::telemetry {
 using AttributeValue = std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>>;
 
 struct Attribute {
-    std::string key;
+    /// The attribute's name: a string literal (the names are fixed), so a span's attributes
+    /// cost no allocation for their keys.
+    std::string_view key;
     AttributeValue value;
 };
 

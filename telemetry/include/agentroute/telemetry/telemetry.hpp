@@ -57,7 +57,7 @@ public:
 
 private:
     friend class GenAiSpan;
-    void finish(const Span& span, const SpanStart* start) noexcept;
+    void finish(const Span& span) noexcept;
 
     TelemetryOptions options_;
     std::unique_ptr<detail::Metrics> metrics_;
