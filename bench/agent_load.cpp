@@ -22,6 +22,11 @@
 //                       agent (the tool `research`, `Agent::as_tool`) that has the lookup tool.
 //                       With the fake answering three tool calls at once (`fake-server
 //                       --tool-calls 3`) that is 8 model calls a tree: bench/agent_trees.sh
+//   BENCH_OTLP_URL=URL  trace every run (AgentOptions::tracer: telemetry::Telemetry, GenAI
+//                       spans and metrics) and export the spans over OTLP/HTTP JSON to URL, from
+//                       an exporter thread of this process (its CPU counted); the metrics are
+//                       rendered once at the end, as a scrape would. bench/telemetry_overhead.sh
+//                       compares it with the same runs untraced
 //   BENCH_ATTEMPTS=K    HTTP attempts per model call (RetryOptions::max_attempts). Default 1:
 //                       retries off, as every peer runs (`maxRetries: 0`), so a failure shows
 //                       as one rather than hiding in a retry. `retries` in the result counts
@@ -33,12 +38,16 @@
 // p90_s say when the runs got their first answer and when they ended (seconds since the start).
 
 #include <agentroute/agentroute.hpp>
+#include <agentroute/telemetry/otlp_exporter.hpp>
+#include <agentroute/telemetry/telemetry.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -51,6 +60,8 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
@@ -122,8 +133,9 @@ std::shared_ptr<OpenRouterModel> make_model(bool stream, bool http2) {
     return std::make_shared<OpenRouterModel>(o);
 }
 
-Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
-    Agent agent({.name = "support", .model = std::move(model), .instructions = instructions, .max_turns = 5});
+Agent<> make_agent(std::shared_ptr<OpenRouterModel> model, std::shared_ptr<RunTracer> tracer) {
+    Agent agent({.name = "support", .model = std::move(model), .instructions = instructions, .max_turns = 5,
+                 .tracer = std::move(tracer)});
     agent.tool("lookup_ticket", "Look up a support ticket by its id and return its status line.",
                [](const LookupTicket& args) {
                    ++tool_runs;
@@ -134,9 +146,10 @@ Agent<> make_agent(std::shared_ptr<OpenRouterModel> model) {
 }
 
 // The tree: the same agent, whose tool is a child agent that has the lookup tool.
-Agent<> make_tree(std::shared_ptr<OpenRouterModel> model) {
-    Agent<> child = make_agent(model);
-    Agent parent({.name = "triage", .model = std::move(model), .instructions = instructions, .max_turns = 5});
+Agent<> make_tree(std::shared_ptr<OpenRouterModel> model, std::shared_ptr<RunTracer> tracer) {
+    Agent<> child = make_agent(model, nullptr);  // reports to its caller's tracer
+    Agent parent({.name = "triage", .model = std::move(model), .instructions = instructions, .max_turns = 5,
+                  .tracer = std::move(tracer)});
     parent.tool(child.as_tool("research", "Research one ticket in depth."));
     return parent;
 }
@@ -209,7 +222,19 @@ int main(int argc, char** argv) {
     const bool http2 = !(std::getenv("BENCH_HTTP1") && std::string(std::getenv("BENCH_HTTP1")) == "1");
     auto model = make_model(stream, http2);
     const bool tree = std::getenv("BENCH_TREE") && std::string(std::getenv("BENCH_TREE")) == "1";
-    Agent<> agent = tree ? make_tree(model) : make_agent(model);
+    // Tracing: spans exported from a thread of their own, as a server would run it.
+    const char* otlp_url = std::getenv("BENCH_OTLP_URL");
+    boost::asio::io_context export_io{1};
+    auto export_guard = boost::asio::make_work_guard(export_io);
+    std::optional<std::thread> export_thread;
+    std::shared_ptr<telemetry::OtlpExporter> exporter;
+    std::shared_ptr<telemetry::Telemetry> tracing;
+    if (otlp_url && *otlp_url) {
+        exporter = telemetry::OtlpExporter::create(export_io.get_executor(), {.endpoint = otlp_url});
+        tracing = std::make_shared<telemetry::Telemetry>(telemetry::TelemetryOptions{.sinks = {exporter}});
+        export_thread.emplace([&] { export_io.run(); });
+    }
+    Agent<> agent = tree ? make_tree(model, tracing) : make_agent(model, tracing);
     std::atomic<long> ok{0}, failed{0}, model_calls{0}, retries{0};
     auto count_retries = [&](std::span<const CallUsage> calls) {
         for (const CallUsage& c : calls) retries += std::max(0, c.attempts - 1);
@@ -288,6 +313,13 @@ int main(int argc, char** argv) {
         }
     }
 
+    std::size_t metrics_bytes = 0;
+    if (exporter) {
+        metrics_bytes = tracing->prometheus().size();
+        boost::asio::co_spawn(export_io, exporter->shutdown(), boost::asio::use_future).get();
+        export_guard.reset();
+        export_thread->join();
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     getrusage(RUSAGE_SELF, &after);
     boost::json::object line{{"peer", std::string("agentroute-cpp") + (http2 ? "" : "-http1") + (stream ? "-stream" : "") +
@@ -296,6 +328,7 @@ int main(int argc, char** argv) {
                                            : consumer == Consumer::pull_text ? "-pull_text"
                                                                              : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") + (tree ? "-tree" : "") +
+                                          (exporter ? "-traced" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "") +
                                           (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},
                              {"n", n},
@@ -330,6 +363,14 @@ int main(int argc, char** argv) {
     if (sequential) {
         line["rss_after_1000_mb"] = round3(rss_after_1000);
         line["rss_end_mb"] = round3(rss_mb());
+    }
+    if (exporter) {
+        const telemetry::OtlpStats stats = exporter->stats();
+        line["spans_exported"] = static_cast<std::int64_t>(stats.exported);
+        line["spans_dropped"] = static_cast<std::int64_t>(stats.dropped_queue_full + stats.dropped_refused);
+        line["otlp_requests"] = static_cast<std::int64_t>(stats.requests);
+        line["metrics_bytes"] = static_cast<std::int64_t>(metrics_bytes);
+        if (!stats.last_error.empty()) line["otlp_last_error"] = stats.last_error.substr(0, 300);
     }
     if (!first_error.empty()) line["first_error"] = first_error.substr(0, 300);
     std::cout << boost::json::serialize(line) << std::endl;

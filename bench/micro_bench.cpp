@@ -5,6 +5,7 @@
 #include "sse_parser.hpp"
 
 #include <agentroute/agentroute.hpp>
+#include <agentroute/telemetry/telemetry.hpp>
 
 #include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
@@ -146,12 +147,17 @@ void BM_HistorySlidingWindow200(benchmark::State& state) {
 BENCHMARK(BM_HistorySlidingWindow200);
 
 // One whole run with an in-process model: loop, checkpoint, tool dispatch, output parsing.
-void BM_RunWithOneToolCall(benchmark::State& state) {
+// With `tracer` set: the same run traced (4 spans: invoke_agent, 2 chat, execute_tool) into
+// `Telemetry`'s metrics, exported nowhere. Untraced (the first), a run must allocate exactly
+// what it did before tracing existed (docs/observability.md, "Cost").
+void run_with_one_tool_call(benchmark::State& state, std::shared_ptr<RunTracer> tracer) {
     auto model = std::make_shared<agentroute::testkit::ScriptedModel>(
         std::vector{agentroute::testkit::ScriptedModel::tool_call("lookup_ticket", R"({"ticket_id":"4821"})"),
                     agentroute::testkit::ScriptedModel::text("done")},
         agentroute::testkit::ScriptedModelOptions{.per_run = true, .record = false});
-    Agent agent({.name = "bench", .model = model, .instructions = "Look tickets up.", .max_cost = 100.0});
+    AgentOptions options{.name = "bench", .model = model, .instructions = "Look tickets up.", .max_cost = 100.0};
+    options.tracer = std::move(tracer);
+    Agent agent(std::move(options));
     agent.tool("lookup_ticket", "Look up a ticket.", [](const LookupTicket& a) { return "ticket " + a.ticket_id + ": open"; });
     boost::asio::io_context io;
     AllocationCounter counter(state);
@@ -162,7 +168,14 @@ void BM_RunWithOneToolCall(benchmark::State& state) {
         benchmark::DoNotOptimize(f.get());
     }
 }
+
+void BM_RunWithOneToolCall(benchmark::State& state) { run_with_one_tool_call(state, nullptr); }
 BENCHMARK(BM_RunWithOneToolCall);
+
+void BM_RunWithOneToolCallTraced(benchmark::State& state) {
+    run_with_one_tool_call(state, std::make_shared<telemetry::Telemetry>());
+}
+BENCHMARK(BM_RunWithOneToolCallTraced);
 
 }  // namespace
 

@@ -2,13 +2,14 @@
 # `agentroute serve --config` offline (no key: the built-in stand-in): a tenant's token (401
 # without it, never logged) and its SQLite ledger, an answer whole and streamed through curl, a
 # conversation kept in the agent's SQLite memory and read back, the access log, SIGTERM with a
-# run in flight (it finishes, then exit 0), and a config with a misspelt limit refused (exit 3,
-# naming it).
+# run in flight (it finishes, then exit 0), a "telemetry" section (metrics and exported spans),
+# and a config with a misspelt limit refused (exit 3, naming it).
 set -eu
 cli=$1
 dir=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+receiver_pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null; rm -rf "$dir"' EXIT
 unset AGENTROUTE_API_KEY OPENROUTER_API_KEY || true
 export AGENTROUTE_CONFIG="$dir/no-config"
 
@@ -64,6 +65,41 @@ grep -q '"finish_reason":"stop"' "$dir/inflight.json"
 wait "$pid"
 pid=
 grep -q "drained" "$dir/err"
+
+# A "telemetry" section: the agents' GenAI metrics on /metrics, and their spans exported over
+# OTLP/HTTP to a receiver that decodes them with OpenTelemetry's own definitions
+# (tests/clients/otlp_receiver.mjs), the last ones sent on SIGTERM after the drain.
+node "$(dirname "$0")/../tests/clients/otlp_receiver.mjs" --out "$dir/spans.jsonl" > "$dir/receiver.out" &
+receiver_pid=$!
+i=0
+while ! grep -q '^port ' "$dir/receiver.out" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done
+cat > "$dir/traced.json" <<JSON
+{"listen": {"host": "127.0.0.1", "port": 0},
+ "telemetry": {"otlp_endpoint": "http://127.0.0.1:$(cut -d' ' -f2 "$dir/receiver.out")/v1/traces",
+               "service_name": "cli-test", "metric_names": "both"},
+ "agents": [{"name": "support", "model": "anthropic/claude-sonnet-4.5"}]}
+JSON
+"$cli" serve --config "$dir/traced.json" > "$dir/out2" 2> "$dir/err2" &
+pid=$!
+i=0
+while ! grep -q '"ready"' "$dir/out2" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err2"; exit 1; }; sleep 0.1; done
+url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/out2")
+curl -sS -f -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' \
+    -d '{"model":"support","messages":[{"role":"user","content":"hi"}]}' "$url/chat/completions" > /dev/null
+metrics_url=${url%/v1}/metrics
+curl -sS -f "$metrics_url" > "$dir/metrics.txt"
+grep -q '^gen_ai_client_token_usage_bucket{gen_ai_operation_name="chat"' "$dir/metrics.txt"
+grep -q '^agentroute_runs_total{gen_ai_agent_name="support",outcome="completed"} 1$' "$dir/metrics.txt"
+kill -TERM "$pid"
+wait "$pid"
+pid=
+grep -q '"ok":true' "$dir/spans.jsonl"
+if grep -q '"ok":false' "$dir/spans.jsonl"; then cat "$dir/spans.jsonl"; exit 1; fi
+grep -q '"name":"invoke_agent support","kind":1' "$dir/spans.jsonl"
+grep -q '"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"' "$dir/spans.jsonl"
+grep -q '"service":"cli-test"' "$dir/spans.jsonl"
+kill "$receiver_pid"
+receiver_pid=
 
 # A misspelt limit is refused, by name, before anything is served.
 printf '{"limits":{"max_concurent_runs":8},"agents":[{"name":"a","model":"openai/gpt-4o-mini"}]}' > "$dir/typo.json"

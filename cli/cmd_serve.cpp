@@ -64,7 +64,10 @@ int cmd_serve(const Args& args) {
     if (args.flag("offline") || !find_api_key()) {
         offline = start_offline(std::chrono::milliseconds(static_cast<long long>(args.number("offline-latency-ms", 0))));
     }
-    ServeConfig config = args.value("config") ? read_serve_config(*args.value("config"))
+    const unsigned threads = static_cast<unsigned>(args.number("threads", std::max(1u, std::thread::hardware_concurrency())));
+    if (threads < 1) throw UsageError("--threads must be at least 1");
+    asio::io_context io(static_cast<int>(threads));
+    ServeConfig config = args.value("config") ? read_serve_config(*args.value("config"), io.get_executor())
                                               : default_serve_config("anthropic/claude-sonnet-4.5");
     if (auto host = args.value("host")) config.server.host = *host;
     if (args.value("port")) {
@@ -72,8 +75,6 @@ int cmd_serve(const Args& args) {
         if (port < 0 || port > 65535) throw UsageError("--port must be 0 to 65535");
         config.server.port = static_cast<std::uint16_t>(port);
     }
-    const unsigned threads = static_cast<unsigned>(args.number("threads", std::max(1u, std::thread::hardware_concurrency())));
-    if (threads < 1) throw UsageError("--threads must be at least 1");
     auto log_mutex = std::make_shared<std::mutex>();
     if (config.access_log) {
         config.server.access_log = [log_mutex](std::string_view line) {
@@ -82,7 +83,6 @@ int cmd_serve(const Args& args) {
         };
     }
 
-    asio::io_context io(static_cast<int>(threads));
     serve::Server server(io.get_executor(), config.server);
     boost::json::array names;
     for (ServedAgentConfig& a : config.agents) {
@@ -111,6 +111,8 @@ int cmd_serve(const Args& args) {
     asio::co_spawn(io, server.run(), [&](std::exception_ptr e) {
         failed = e;
         signals.cancel();
+        // Drained: the spans of the last runs go out (or are given up on) before the exit.
+        if (config.exporter) asio::co_spawn(io, config.exporter->shutdown(), asio::detached);
     });
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

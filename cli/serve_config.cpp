@@ -4,6 +4,7 @@
 #include <agentroute/history/sliding_window.hpp>
 #include <agentroute/history/truncate.hpp>
 #include <agentroute/memory/memory_sqlite.hpp>
+#include <agentroute/telemetry/telemetry.hpp>
 
 #include <boost/json.hpp>
 
@@ -144,9 +145,11 @@ serve::Tenant read_tenant(const json::value& v, std::size_t index) {
     return t;
 }
 
-ServedAgentConfig read_agent(const json::value& v, const std::string& where, const std::filesystem::path& folder) {
+ServedAgentConfig read_agent(const json::value& v, const std::string& where, const std::filesystem::path& folder,
+                             std::shared_ptr<telemetry::Telemetry> tracing) {
     Members m(v, where);
     AgentOptions o;
+    o.tracer = std::move(tracing);
     o.name = m.string("name").value_or("");
     if (o.name.empty()) throw ErrorConfig(m.name("name") + " is required");
     const std::string model = m.string("model").value_or("");
@@ -172,9 +175,38 @@ ServedAgentConfig read_agent(const json::value& v, const std::string& where, con
     return served;
 }
 
+// "telemetry": {"otlp_endpoint", "otlp_headers", "service_name", "capture_content",
+// "metric_names"}: GenAI spans and metrics of every agent (docs/observability.md).
+void read_telemetry(const json::value& v, const boost::asio::any_io_executor& executor, ServeConfig& config) {
+    Members m(v, "config.telemetry");
+    telemetry::TelemetryOptions options;
+    if (auto content = m.boolean("capture_content")) options.capture_content = *content;
+    if (auto names = m.string("metric_names")) {
+        if (*names == "stable") options.metric_names = telemetry::MetricNames::stable;
+        else if (*names == "draft") options.metric_names = telemetry::MetricNames::draft;
+        else if (*names == "both") options.metric_names = telemetry::MetricNames::both;
+        else throw ErrorConfig(m.name("metric_names") + " must be \"stable\", \"draft\" or \"both\"");
+    }
+    telemetry::OtlpOptions otlp;
+    if (auto service = m.string("service_name")) otlp.service_name = *service;
+    if (const json::value* headers = m.find("otlp_headers")) {
+        Members h(*headers, m.name("otlp_headers"));
+        for (const auto& member : headers->as_object()) {
+            if (auto value = h.string(member.key())) otlp.headers.emplace_back(member.key(), *value);
+        }
+    }
+    if (auto endpoint = m.string("otlp_endpoint")) {
+        otlp.endpoint = *endpoint;
+        config.exporter = telemetry::OtlpExporter::create(executor, std::move(otlp));
+        options.sinks.push_back(config.exporter);
+    }
+    m.no_others();
+    config.server.telemetry = std::make_shared<telemetry::Telemetry>(std::move(options));
+}
+
 }  // namespace
 
-ServeConfig read_serve_config(const std::string& path) {
+ServeConfig read_serve_config(const std::string& path, const boost::asio::any_io_executor& executor) {
     std::ifstream in(path);
     if (!in) throw ErrorConfig("cannot read the serve config " + path);
     std::stringstream text;
@@ -196,13 +228,14 @@ ServeConfig read_serve_config(const std::string& path) {
         for (const json::value& t : tenants->as_array()) config.server.tenants.push_back(read_tenant(t, i++));
     }
     if (auto ledger = m.string("ledger")) config.server.ledger = std::make_shared<MemorySQLite>((folder / *ledger).string());
+    if (const json::value* t = m.find("telemetry")) read_telemetry(*t, executor, config);
     const json::value* agents = m.find("agents");
     if (!agents || !agents->is_array() || agents->as_array().empty()) {
         throw ErrorConfig("config.agents must be a non-empty array of agents");
     }
     std::size_t i = 0;
     for (const json::value& a : agents->as_array()) {
-        config.agents.push_back(read_agent(a, "config.agents[" + std::to_string(i++) + "]", folder));
+        config.agents.push_back(read_agent(a, "config.agents[" + std::to_string(i++) + "]", folder, config.server.telemetry));
     }
     m.no_others();
     return config;

@@ -5,6 +5,9 @@
 
 #include <agentroute/agent.hpp>
 #include <agentroute/serve/server.hpp>
+#include <agentroute/telemetry/otlp_exporter.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <string>
 #include <vector>
@@ -21,12 +24,16 @@ struct ServeConfig {
     /// Access log lines to standard output.
     bool access_log = true;
     std::vector<ServedAgentConfig> agents{};
+    /// With a "telemetry" section: the exporter of the agents' spans, when it names an
+    /// otlp_endpoint (`server.telemetry` holds the rest); shut down after the drain.
+    std::shared_ptr<telemetry::OtlpExporter> exporter{};
 };
 
-/// Reads `path`. Relative memory paths are from the file's folder. Throws `ErrorConfig` naming
+/// Reads `path`; an OTLP exporter it asks for runs on `executor`. Relative memory paths are
+/// from the file's folder. Throws `ErrorConfig` naming
 /// the member for a file that cannot be read, is not JSON, or has a member of the wrong type
 /// or one this format does not define (a misspelt limit must never serve without it).
-ServeConfig read_serve_config(const std::string& path);
+ServeConfig read_serve_config(const std::string& path, const boost::asio::any_io_executor& executor);
 
 /// The server with no file: one agent, "assistant", on `model`.
 ServeConfig default_serve_config(const std::string& model);

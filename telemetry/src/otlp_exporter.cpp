@@ -45,7 +45,10 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
             why += result.ec.message();
         } else {
             why += std::to_string(result.status);
-            if (!result.body.empty()) why += " " + result.body.substr(0, 512);
+            if (!result.body.empty()) {
+                why += ' ';
+                why.append(result.body, 0, 512);
+            }
         }
         const std::lock_guard lock(mutex);
         last_error = std::move(why);

@@ -60,7 +60,7 @@ OtlpHttpPoster::OtlpHttpPoster(const std::string& url, const std::vector<std::pa
         throw ErrorConfig(std::string("OtlpOptions::endpoint: ") + e.what());
     }
     if (!impl_->secure) return;
-    if (impl_->secure->path.empty()) impl_->secure->path = "/";
+    if (impl_->secure->path.empty()) impl_->secure->path.push_back('/');  // not = "/": GCC 12 -Wrestrict (PR 105329)
     HttpsOptions options;
     options.ca_file = ca_file;
     options.header_timeout = timeout;
