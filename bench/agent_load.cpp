@@ -26,7 +26,9 @@
 //                       spans and metrics) and export the spans over OTLP/HTTP JSON to URL, from
 //                       an exporter thread of this process (its CPU counted); the metrics are
 //                       rendered once at the end, as a scrape would. bench/telemetry_overhead.sh
-//                       compares it with the same runs untraced
+//                       compares it with the same runs untraced. BENCH_OTLP_URL=- : traced,
+//                       spans and metrics, exported nowhere (what the export itself costs).
+//                       BENCH_OTLP_QUEUE=K: the exporter's max_queue (default: room for every span)
 //   BENCH_ATTEMPTS=K    HTTP attempts per model call (RetryOptions::max_attempts). Default 1:
 //                       retries off, as every peer runs (`maxRetries: 0`), so a failure shows
 //                       as one rather than hiding in a retry. `retries` in the result counts
@@ -230,9 +232,17 @@ int main(int argc, char** argv) {
     std::shared_ptr<telemetry::OtlpExporter> exporter;
     std::shared_ptr<telemetry::Telemetry> tracing;
     if (otlp_url && *otlp_url) {
-        exporter = telemetry::OtlpExporter::create(export_io.get_executor(), {.endpoint = otlp_url});
-        tracing = std::make_shared<telemetry::Telemetry>(telemetry::TelemetryOptions{.sinks = {exporter}});
-        export_thread.emplace([&] { export_io.run(); });
+        telemetry::TelemetryOptions options;
+        if (std::string_view(otlp_url) != "-") {
+            // Room for every span of the N runs (BENCH_OTLP_QUEUE: less, to see drops): all N end
+            // within a few hundred milliseconds, faster than one loopback receiver takes them.
+            const std::size_t queue = std::getenv("BENCH_OTLP_QUEUE") ? std::strtoull(std::getenv("BENCH_OTLP_QUEUE"), nullptr, 10)
+                                                                      : static_cast<std::size_t>(n) * 32 + 4096;
+            exporter = telemetry::OtlpExporter::create(export_io.get_executor(), {.endpoint = otlp_url, .max_queue = queue});
+            options.sinks.push_back(exporter);
+            export_thread.emplace([&] { export_io.run(); });
+        }
+        tracing = std::make_shared<telemetry::Telemetry>(std::move(options));
     }
     Agent<> agent = tree ? make_tree(model, tracing) : make_agent(model, tracing);
     std::atomic<long> ok{0}, failed{0}, model_calls{0}, retries{0};
@@ -313,9 +323,8 @@ int main(int argc, char** argv) {
         }
     }
 
-    std::size_t metrics_bytes = 0;
+    std::size_t metrics_bytes = tracing ? tracing->prometheus().size() : 0;
     if (exporter) {
-        metrics_bytes = tracing->prometheus().size();
         boost::asio::co_spawn(export_io, exporter->shutdown(), boost::asio::use_future).get();
         export_guard.reset();
         export_thread->join();
@@ -328,7 +337,7 @@ int main(int argc, char** argv) {
                                            : consumer == Consumer::pull_text ? "-pull_text"
                                                                              : "") +
                                           (!sequential && !preconnect ? "-lazy" : "") + (tree ? "-tree" : "") +
-                                          (exporter ? "-traced" : "") +
+                                          (exporter ? "-traced" : tracing ? "-traced-unexported" : "") +
                                           (threads > 1 ? "-t" + std::to_string(threads) : "") +
                                           (std::getenv("BENCH_LABEL") ? std::getenv("BENCH_LABEL") : "")},
                              {"n", n},
@@ -364,12 +373,12 @@ int main(int argc, char** argv) {
         line["rss_after_1000_mb"] = round3(rss_after_1000);
         line["rss_end_mb"] = round3(rss_mb());
     }
+    if (tracing) line["metrics_bytes"] = static_cast<std::int64_t>(metrics_bytes);
     if (exporter) {
         const telemetry::OtlpStats stats = exporter->stats();
         line["spans_exported"] = static_cast<std::int64_t>(stats.exported);
         line["spans_dropped"] = static_cast<std::int64_t>(stats.dropped_queue_full + stats.dropped_refused);
         line["otlp_requests"] = static_cast<std::int64_t>(stats.requests);
-        line["metrics_bytes"] = static_cast<std::int64_t>(metrics_bytes);
         if (!stats.last_error.empty()) line["otlp_last_error"] = stats.last_error.substr(0, 300);
     }
     if (!first_error.empty()) line["first_error"] = first_error.substr(0, 300);

@@ -371,6 +371,17 @@ std::string with_required_parameters(std::string_view provider) {
     return json::serialize(p);
 }
 
+namespace {
+
+// `prefix` (plain ASCII, no escapes) and `text` as one JSON string.
+void append_prefixed_json_string(std::string& out, std::string_view prefix, std::string_view text) {
+    const std::size_t quote = out.size();
+    append_json_string(out, text);
+    out.insert(quote + 1, prefix);
+}
+
+}  // namespace
+
 std::string build_chat_request(const ModelRequest& request, const WireOptions& options) {
     const ModelSettings* settings = request.settings;
     if (settings) validate(*settings);
@@ -424,16 +435,16 @@ std::string build_chat_request(const ModelRequest& request, const WireOptions& o
     }
     if (request.trace) {
         // OpenRouter's own trace object: its spans (and its broadcast to a tracing backend)
-        // nest under the call's span.
+        // nest under the call's span. Written in place: no strings of its own.
         out += R"(,"trace":{"trace_id":")";
-        out += request.trace->trace_id_hex();
+        request.trace->append_trace_id_hex(out);
         out += R"(","parent_span_id":")";
-        out += request.trace->span_id_hex();
+        request.trace->append_span_id_hex(out);
         out += R"(","span_name":)";
-        append_json_string(out, "chat " + options.model);
+        append_prefixed_json_string(out, "chat ", options.model);
         if (!request.agent.empty()) {
             out += R"(,"trace_name":)";
-            append_json_string(out, "invoke_agent " + std::string(request.agent));
+            append_prefixed_json_string(out, "invoke_agent ", request.agent);
         }
         out += '}';
     }

@@ -328,10 +328,15 @@ bool forbidden_in_h2(std::string_view lower_name) {  // RFC 9113 8.2.2
            lower_name == "content-length";
 }
 
+// A value no later request repeats (a call's own span, `traceparent`): kept out of HPACK's
+// dynamic table, where it would only push out the fields every request does repeat (the key,
+// the content type), which would then go out in full again.
+bool changes_every_request(std::string_view lower_name) { return lower_name == "traceparent"; }
+
 nghttp2_nv header(std::string_view name, std::string_view value) {
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                      NGHTTP2_NV_FLAG_NONE};
+                      changes_every_request(name) ? std::uint8_t{NGHTTP2_NV_FLAG_NO_INDEX} : std::uint8_t{NGHTTP2_NV_FLAG_NONE}};
 }
 
 }  // namespace

@@ -313,8 +313,12 @@ asio::awaitable<ModelResponse> OpenRouterModel::request(ModelRequest request) {
     http.fields = o.stream ? impl->stream_fields : impl->fields;
     std::unique_ptr<std::string> traced_fields;  // only a traced call has header lines of its own
     if (request.trace) {
-        traced_fields = std::make_unique<std::string>(http.fields);
-        append_header(*traced_fields, "traceparent", request.trace->traceparent());
+        traced_fields = std::make_unique<std::string>();
+        traced_fields->reserve(http.fields.size() + 72);
+        *traced_fields += http.fields;
+        *traced_fields += "traceparent: ";  // hex and dashes only: nothing to check
+        request.trace->append_traceparent(*traced_fields);
+        *traced_fields += "\r\n";
         http.fields = *traced_fields;
     }
     http.body = build_chat_request(request, impl->wire);

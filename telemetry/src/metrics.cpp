@@ -12,38 +12,28 @@ constexpr std::array<double, 14> token_bounds{1, 4, 16, 64, 256, 1024, 4096, 163
 constexpr std::array<double, 14> duration_bounds{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
                                                  1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 
-std::string attr(const Span& span, std::string_view key) {
-    return span.string_attribute(key).value_or("");
+std::string_view attr(const Span& span, std::string_view key) {
+    const AttributeValue* v = span.attribute(key);
+    const std::string* s = v ? std::get_if<std::string>(v) : nullptr;
+    return s ? std::string_view(*s) : std::string_view();
 }
 
-// `key="value"` pairs in the order given, values escaped.
-std::string labels(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
-    std::string out;
-    for (const auto& [key, value] : pairs) {
-        if (!out.empty()) out += ',';
-        out += key;
-        out += "=\"";
-        out += escape_label(value);
-        out += '"';
-    }
-    return out;
-}
-
-Histogram& series(std::map<std::string, Histogram>& family, const std::string& key,
-                  std::span<const double> bounds) {
-    auto it = family.find(key);
-    if (it == family.end()) it = family.emplace(key, Histogram(bounds)).first;
+// The series of `family` with `labels`, made on first sight.
+template <class V, class... Make>
+V& series(Metrics::Family<V>& family, std::string_view labels, Make&&... make) {
+    auto it = family.find(labels);
+    if (it == family.end()) it = family.emplace(std::string(labels), V(std::forward<Make>(make)...)).first;
     return it->second;
 }
 
-void append_histograms(std::string& out, const std::map<std::string, Histogram>& family, std::string_view name,
+void append_histograms(std::string& out, const Metrics::Family<Histogram>& family, std::string_view name,
                        std::string_view help) {
     append_family(out, name, "histogram", help);
     for (const auto& [key, h] : family) h.append(out, name, key);
 }
 
 template <class V>
-void append_counters(std::string& out, const std::map<std::string, V>& family, std::string_view name,
+void append_counters(std::string& out, const Metrics::Family<V>& family, std::string_view name,
                      std::string_view type, std::string_view help) {
     append_family(out, name, type, help);
     for (const auto& [key, value] : family) {
@@ -59,21 +49,31 @@ double seconds_of(const Span& span) {
     return std::chrono::duration<double>(span.end - span.start).count();
 }
 
-std::string outcome_of(const Span& span) {
+std::string_view outcome_of(const Span& span) {
     if (span.status != StatusCode::error) return "completed";
-    const std::string type = attr(span, "error.type");
+    const std::string_view type = attr(span, "error.type");
     return type == "ErrorCancelled" || type == "ErrorDeadline" ? "cancelled" : "failed";
 }
 
 }  // namespace
 
-void Metrics::run_started(const std::string& agent) {
+LabelSet& LabelSet::add(std::string_view key, std::string_view value) {
+    if (!text_.empty()) text_ += ',';
+    text_ += key;
+    text_ += "=\"";
+    append_escaped_label(text_, value);
+    text_ += '"';
+    return *this;
+}
+
+void Metrics::run_started(std::string_view agent) {
     const std::lock_guard lock(mutex_);
-    ++runs_in_flight_[labels({{"gen_ai_agent_name", agent}})];
+    labels_.clear();
+    ++series(runs_in_flight_, labels_.add("gen_ai_agent_name", agent).view());
 }
 
 void Metrics::span_ended(const Span& span) {
-    const std::string operation = attr(span, "gen_ai.operation.name");
+    const std::string_view operation = attr(span, "gen_ai.operation.name");
     const std::lock_guard lock(mutex_);
     if (operation == "chat") chat_ended(span);
     else if (operation == "execute_tool") tool_ended(span);
@@ -81,31 +81,44 @@ void Metrics::span_ended(const Span& span) {
 }
 
 void Metrics::chat_ended(const Span& span) {
-    const std::string provider = attr(span, "gen_ai.provider.name");
-    const std::string request_model = attr(span, "gen_ai.request.model");
-    const std::string response_model = attr(span, "gen_ai.response.model");
-    const std::string error = attr(span, "error.type");
-    const std::string agent = attr(span, "gen_ai.agent.name");
+    const std::string_view request_model = attr(span, "gen_ai.request.model");
+    const std::string_view error = attr(span, "error.type");
+    const std::string_view agent = attr(span, "gen_ai.agent.name");
     const bool stable = names_ != MetricNames::draft;
     const bool draft = names_ != MetricNames::stable;
-    const std::string base = labels({{"gen_ai_operation_name", "chat"}, {"gen_ai_provider_name", provider},
-                                     {"gen_ai_request_model", request_model}, {"gen_ai_response_model", response_model}});
-    const std::string timed = error.empty() ? base : base + ",error_type=\"" + escape_label(error) + "\"";
+    const double seconds = seconds_of(span);
     const std::optional<std::int64_t> input = span.int_attribute("gen_ai.usage.input_tokens");
     const std::optional<std::int64_t> output = span.int_attribute("gen_ai.usage.output_tokens");
+
+    LabelSet& l = labels_;
+    l.clear();
+    l.add("gen_ai_operation_name", "chat").add("gen_ai_provider_name", attr(span, "gen_ai.provider.name"));
+    l.add("gen_ai_request_model", request_model).add("gen_ai_response_model", attr(span, "gen_ai.response.model"));
+    const std::size_t base = l.mark();
+    // The conventions report token usage only when the provider gave it.
+    auto tokens = [&](Metrics::Family<Histogram>& family, std::optional<std::int64_t> n, std::string_view type) {
+        if (!n) return;
+        if (!type.empty()) l.add("gen_ai_token_type", type);
+        series(family, l.view(), token_bounds).observe(static_cast<double>(*n));
+        l.back_to(base);
+    };
+    auto duration = [&](Metrics::Family<Histogram>& family) {
+        if (!error.empty()) l.add("error_type", error);
+        series(family, l.view(), duration_bounds).observe(seconds);
+        l.back_to(base);
+    };
     if (stable) {
-        // The conventions report token usage only when the provider gave it.
-        if (input) series(token_usage_, base + ",gen_ai_token_type=\"input\"", token_bounds).observe(static_cast<double>(*input));
-        if (output) series(token_usage_, base + ",gen_ai_token_type=\"output\"", token_bounds).observe(static_cast<double>(*output));
-        series(operation_duration_, timed, duration_bounds).observe(seconds_of(span));
+        tokens(token_usage_, input, "input");
+        tokens(token_usage_, output, "output");
+        duration(operation_duration_);
     }
     if (draft) {
-        if (input) series(inference_input_, base, token_bounds).observe(static_cast<double>(*input));
-        if (output) series(inference_output_, base, token_bounds).observe(static_cast<double>(*output));
-        series(inference_duration_, timed, duration_bounds).observe(seconds_of(span));
-        const std::string text = base + ",gen_ai_token_modality=\"text\"";
+        tokens(inference_input_, input, {});
+        tokens(inference_output_, output, {});
+        duration(inference_duration_);
+        l.add("gen_ai_token_modality", "text");
         auto add = [&](std::string_view counter, std::string_view key) {
-            if (auto n = span.int_attribute(key)) detailed_tokens_[{counter, text}] += static_cast<std::uint64_t>(*n);
+            if (auto n = span.int_attribute(key)) series(detailed_tokens_[counter], l.view()) += static_cast<std::uint64_t>(*n);
         };
         add("gen_ai_client_inference_usage_detailed_input_tokens_total", "gen_ai.usage.input_tokens");
         add("gen_ai_client_inference_usage_detailed_output_tokens_total", "gen_ai.usage.output_tokens");
@@ -113,26 +126,28 @@ void Metrics::chat_ended(const Span& span) {
         add("gen_ai_client_inference_usage_detailed_cache_write_input_tokens_total", "gen_ai.usage.cache_creation.input_tokens");
         add("gen_ai_client_inference_usage_detailed_reasoning_output_tokens_total", "gen_ai.usage.reasoning.output_tokens");
     }
-    if (auto cost = span.double_attribute("agentroute.cost.usd")) {
-        cost_[labels({{"gen_ai_agent_name", agent}, {"gen_ai_request_model", request_model}})] += *cost;
-    }
-    model_calls_[labels({{"gen_ai_agent_name", agent}, {"gen_ai_request_model", request_model},
-                         {"outcome", error.empty() ? "ok" : "error"}})] += 1;
+    l.clear();
+    l.add("gen_ai_agent_name", agent).add("gen_ai_request_model", request_model);
+    if (auto cost = span.double_attribute("agentroute.cost.usd")) series(cost_, l.view()) += *cost;
+    series(model_calls_, l.add("outcome", error.empty() ? "ok" : "error").view()) += 1;
 }
 
 void Metrics::tool_ended(const Span& span) {
-    std::string outcome = span.status == StatusCode::error ? "error" : "ok";
+    std::string_view outcome = span.status == StatusCode::error ? "error" : "ok";
     if (span.attribute("agentroute.tool.correction")) outcome = "correction";
-    tool_calls_[labels({{"gen_ai_tool_name", attr(span, "gen_ai.tool.name")}, {"outcome", outcome}})] += 1;
+    labels_.clear();
+    series(tool_calls_, labels_.add("gen_ai_tool_name", attr(span, "gen_ai.tool.name")).add("outcome", outcome).view()) += 1;
 }
 
 void Metrics::run_ended(const Span& span) {
-    const std::string agent = attr(span, "gen_ai.agent.name");
-    runs_[labels({{"gen_ai_agent_name", agent}, {"outcome", outcome_of(span)}})] += 1;
+    LabelSet& l = labels_;
+    l.clear();
+    l.add("gen_ai_agent_name", attr(span, "gen_ai.agent.name"));
+    --series(runs_in_flight_, l.view());
     if (auto retries = span.int_attribute("agentroute.retries"); retries && *retries > 0) {
-        retries_[labels({{"gen_ai_agent_name", agent}})] += static_cast<std::uint64_t>(*retries);
+        series(retries_, l.view()) += static_cast<std::uint64_t>(*retries);
     }
-    --runs_in_flight_[labels({{"gen_ai_agent_name", agent}})];
+    series(runs_, l.add("outcome", outcome_of(span)).view()) += 1;
 }
 
 std::string Metrics::prometheus(std::uint64_t dropped, std::size_t open_connections) const {
@@ -151,15 +166,8 @@ std::string Metrics::prometheus(std::uint64_t dropped, std::size_t open_connecti
                           "Output tokens per inference operation (gen_ai.client.inference.usage.output_tokens).");
         append_histograms(out, inference_duration_, "gen_ai_client_inference_duration_seconds",
                           "Inference operation duration (gen_ai.client.inference.duration).");
-        // The map orders by counter name: each family's series together.
-        std::string_view family;
-        for (const auto& [key, n] : detailed_tokens_) {
-            const auto& [name, label_set] = key;
-            if (name != family) {
-                append_family(out, name, "counter", "Tokens spent, by modality (gen_ai.client.inference.usage.detailed.*).");
-                family = name;
-            }
-            append_sample(out, name, label_set, n);
+        for (const auto& [name, family] : detailed_tokens_) {
+            append_counters(out, family, name, "counter", "Tokens spent, by modality (gen_ai.client.inference.usage.detailed.*).");
         }
     }
     append_counters(out, runs_, "agentroute_runs_total", "counter", "Agent runs ended, by agent and outcome.");

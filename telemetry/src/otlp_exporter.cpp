@@ -30,7 +30,7 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     detail::OtlpHttpPoster poster;  // the sender's only
 
     std::mutex mutex;
-    std::deque<Span> queue;
+    std::deque<std::string> queue;  // each span as its OTLP JSON text, written as it ended
     bool sender_running = false;  // under mutex
     bool closed = false;          // under mutex
     std::uint64_t queued_total = 0;   // under mutex: spans ever queued
@@ -67,9 +67,16 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     void start_sender() {
         asio::post(strand, [self = shared_from_this()] { asio::co_spawn(self->strand, send_all(self), asio::detached); });
     }
+    // The sender stops waiting for a fuller batch: one just filled (posted once per batch, not
+    // per span), or the exporter shuts down.
+    void stop_waiting() {
+        asio::post(strand, [self = shared_from_this()] {
+            if (self->batch_timer) self->batch_timer->cancel();
+        });
+    }
 
     static asio::awaitable<void> send_all(std::shared_ptr<State> self);
-    asio::awaitable<void> send(std::vector<Span> batch);
+    asio::awaitable<void> send(std::vector<std::string> batch);
 };
 
 namespace {
@@ -103,7 +110,7 @@ asio::awaitable<void> OtlpExporter::State::send_all(std::shared_ptr<State> self)
             timer.expires_after(self->options.batch_delay);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        std::vector<Span> batch;
+        std::vector<std::string> batch;
         {
             const std::lock_guard lock(self->mutex);
             const std::size_t n = std::min(self->queue.size(), self->options.max_batch);
@@ -123,7 +130,7 @@ asio::awaitable<void> OtlpExporter::State::send_all(std::shared_ptr<State> self)
     }
 }
 
-asio::awaitable<void> OtlpExporter::State::send(std::vector<Span> batch) {
+asio::awaitable<void> OtlpExporter::State::send(std::vector<std::string> batch) {
     const std::string body = detail::otlp_traces_json(batch, options.service_name);
     std::chrono::milliseconds backoff = options.initial_backoff;
     asio::steady_timer timer(strand);
@@ -163,18 +170,24 @@ OtlpExporter::~OtlpExporter() = default;  // a sender still running keeps the st
 void OtlpExporter::on_end(const Span& span) noexcept {
     State& s = *state_;
     try {
-        bool start = false;
+        // Written here, outside the lock, on the run's thread: the queue holds one string a span.
+        std::string text;
+        text.reserve(detail::span_json_size(span));
+        detail::append_span_json(text, span);
+        bool start = false, full = false;
         {
             const std::lock_guard lock(s.mutex);
             if (s.closed || s.queue.size() >= s.options.max_queue) {
                 s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
                 return;
             }
-            s.queue.push_back(span);
+            s.queue.push_back(std::move(text));
             ++s.queued_total;
             start = s.claim_sender_locked();
+            full = !start && s.queue.size() % s.options.max_batch == 0;
         }
         if (start) s.start_sender();
+        if (full) s.stop_waiting();
     } catch (...) {
         s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
     }
@@ -212,9 +225,7 @@ asio::awaitable<void> OtlpExporter::shutdown() {
         const std::lock_guard lock(state_->mutex);
         state_->closed = true;  // the sender no longer waits for full batches
     }
-    asio::post(state_->strand, [state = state_] {
-        if (state->batch_timer) state->batch_timer->cancel();
-    });
+    state_->stop_waiting();
     co_await flush();
 }
 

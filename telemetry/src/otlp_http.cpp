@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -40,8 +41,8 @@ struct OtlpHttpPoster::Impl {
     std::shared_ptr<net::detail::HttpClient> client;
     std::string secure_fields;
 
-    asio::awaitable<PostResult> post_plain(std::string body);
-    asio::awaitable<PostResult> post_secure(std::string body);
+    asio::awaitable<PostResult> post_plain(const std::string& body);
+    asio::awaitable<PostResult> post_secure(const std::string& body);
     asio::awaitable<PostResult> post_once(const std::string& body, bool& reused);
 };
 
@@ -73,16 +74,16 @@ OtlpHttpPoster::OtlpHttpPoster(const std::string& url, const std::vector<std::pa
 
 OtlpHttpPoster::~OtlpHttpPoster() = default;
 
-asio::awaitable<PostResult> OtlpHttpPoster::post(std::string body) {
-    if (impl_->secure) co_return co_await impl_->post_secure(std::move(body));
-    co_return co_await impl_->post_plain(std::move(body));
+asio::awaitable<PostResult> OtlpHttpPoster::post(const std::string& body) {
+    if (impl_->secure) co_return co_await impl_->post_secure(body);
+    co_return co_await impl_->post_plain(body);
 }
 
-asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_secure(std::string body) {
+asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_secure(const std::string& body) {
     net::detail::HttpRequest request;
     request.target = secure->path;
     request.fields = secure_fields;
-    request.body = std::move(body);
+    request.body = body;  // the HTTPS client sends (and resends) a body of its own
     PostResult out;
     net::detail::BodySink sink = [&out](std::string_view chunk) {
         if (out.body.size() < max_answer_bytes) out.body.append(chunk.substr(0, max_answer_bytes - out.body.size()));
@@ -95,7 +96,7 @@ asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_secure(std::string body) 
     co_return out;
 }
 
-asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_plain(std::string body) {
+asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_plain(const std::string& body) {
     bool reused = false;
     PostResult result = co_await post_once(body, reused);
     // A kept-alive connection the collector closed meanwhile: once more on a fresh one.
@@ -124,12 +125,13 @@ asio::awaitable<PostResult> OtlpHttpPoster::Impl::post_once(const std::string& b
             co_return out;
         }
     }
-    http::request<http::string_body> request{http::verb::post, plain->path, 11};
+    // The body as a view of the caller's: a batch is hundreds of KB, never copied.
+    http::request<http::span_body<const char>> request{http::verb::post, plain->path, 11};
     request.set(http::field::host, plain->endpoint.port == "80" ? plain->endpoint.host : plain->endpoint.host + ":" + plain->endpoint.port);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "agentroute-cpp/0.1");
     for (const auto& [name, value] : headers) request.set(name, value);
-    request.body() = body;
+    request.body() = {body.data(), body.size()};
     request.prepare_payload();
     stream->expires_after(timeout);
     auto [wec, written] = co_await http::async_write(*stream, request, use_tuple);

@@ -28,7 +28,8 @@ public:
                    const std::string& ca_file, std::chrono::milliseconds timeout);
     ~OtlpHttpPoster();
 
-    boost::asio::awaitable<PostResult> post(std::string body);
+    /// `body` stays the caller's (a retry sends it again) and alive until this completes.
+    boost::asio::awaitable<PostResult> post(const std::string& body);
 
 private:
     struct Impl;

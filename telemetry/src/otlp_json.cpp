@@ -1,10 +1,13 @@
 #include "otlp_json.hpp"
 
+#include "json_writer.hpp"
+
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 
 namespace agentroute::telemetry::detail {
 namespace json = boost::json;
@@ -12,71 +15,136 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
-std::string hex(const std::uint8_t* bytes, std::size_t n) {
-    std::string out(2 * n, '0');
+void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n) {
+    out += '"';
     for (std::size_t i = 0; i < n; ++i) {
-        out[2 * i] = hex_digits[bytes[i] >> 4];
-        out[2 * i + 1] = hex_digits[bytes[i] & 0xf];
+        out += hex_digits[bytes[i] >> 4];
+        out += hex_digits[bytes[i] & 0xf];
     }
-    return out;
+    out += '"';
 }
 
-std::string unix_nanos(std::chrono::system_clock::time_point t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+// int64 and fixed64 go as decimal strings, as the JSON mapping writes them.
+void append_quoted_integer(std::string& out, long long value) {
+    char buffer[24];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out += '"';
+    out.append(buffer, end);
+    out += '"';
 }
 
-json::object any_value(const AttributeValue& value) {
+void append_unix_nanos(std::string& out, std::chrono::system_clock::time_point t) {
+    append_quoted_integer(out, std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+void append_double(std::string& out, double d) {
+    if (!std::isfinite(d)) {  // JSON has no NaN or infinity; the mapping spells them as strings
+        out += std::isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+        return;
+    }
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, d);
+    out.append(buffer, end);
+}
+
+void append_any_value(std::string& out, const AttributeValue& value) {
     struct Visit {
-        json::object operator()(const std::string& s) const { return {{"stringValue", s}}; }
-        json::object operator()(std::int64_t i) const { return {{"intValue", std::to_string(i)}}; }
-        json::object operator()(double d) const { return {{"doubleValue", d}}; }
-        json::object operator()(bool b) const { return {{"boolValue", b}}; }
-        json::object operator()(const std::vector<std::string>& items) const {
-            json::array values;
-            for (const std::string& s : items) values.push_back(json::object{{"stringValue", s}});
-            return {{"arrayValue", json::object{{"values", std::move(values)}}}};
+        std::string& out;
+        void operator()(const std::string& s) const {
+            out += R"({"stringValue":)";
+            net::detail::append_json_string(out, s);
+            out += '}';
+        }
+        void operator()(std::int64_t i) const {
+            out += R"({"intValue":)";
+            append_quoted_integer(out, i);
+            out += '}';
+        }
+        void operator()(double d) const {
+            out += R"({"doubleValue":)";
+            append_double(out, d);
+            out += '}';
+        }
+        void operator()(bool b) const { out += b ? R"({"boolValue":true})" : R"({"boolValue":false})"; }
+        void operator()(const std::vector<std::string>& items) const {
+            out += R"({"arrayValue":{"values":[)";
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (i) out += ',';
+                (*this)(items[i]);
+            }
+            out += "]}}";
         }
     };
-    return std::visit(Visit{}, value);
-}
-
-json::array attributes_of(const std::vector<Attribute>& attributes) {
-    json::array out;
-    out.reserve(attributes.size());
-    for (const Attribute& a : attributes) out.push_back(json::object{{"key", a.key}, {"value", any_value(a.value)}});
-    return out;
-}
-
-json::object span_json(const Span& s) {
-    json::object out;
-    out["traceId"] = hex(s.context.trace_id.data(), 16);
-    out["spanId"] = hex(s.context.span_id.data(), 8);
-    if (s.parent_span_id) out["parentSpanId"] = hex(s.parent_span_id->data(), 8);
-    out["name"] = s.name;
-    out["kind"] = static_cast<int>(s.kind);
-    out["startTimeUnixNano"] = unix_nanos(s.start);
-    out["endTimeUnixNano"] = unix_nanos(s.end);
-    out["attributes"] = attributes_of(s.attributes);
-    if (s.status != StatusCode::unset) {
-        json::object status{{"code", static_cast<int>(s.status)}};
-        if (!s.status_message.empty()) status["message"] = s.status_message;
-        out["status"] = std::move(status);
-    }
-    return out;
+    std::visit(Visit{out}, value);
 }
 
 }  // namespace
 
-std::string otlp_traces_json(std::span<const Span> spans, std::string_view service_name) {
-    json::array span_list;
-    span_list.reserve(spans.size());
-    for (const Span& s : spans) span_list.push_back(span_json(s));
-    json::object scope{{"name", "agentroute"}, {"version", "0.1.0"}};
-    json::object scope_spans{{"scope", std::move(scope)}, {"spans", std::move(span_list)}};
-    json::object resource{{"attributes", json::array{json::object{{"key", "service.name"},
-                                                                 {"value", json::object{{"stringValue", service_name}}}}}}};
-    json::object resource_spans{{"resource", std::move(resource)}, {"scopeSpans", json::array{std::move(scope_spans)}}};
-    return json::serialize(json::object{{"resourceSpans", json::array{std::move(resource_spans)}}});
+std::size_t span_json_size(const Span& s) noexcept {
+    std::size_t size = 256 + s.name.size() + s.status_message.size();
+    for (const Attribute& a : s.attributes) {
+        size += 48 + a.key.size();
+        if (const auto* text = std::get_if<std::string>(&a.value)) size += text->size();
+        if (const auto* list = std::get_if<std::vector<std::string>>(&a.value)) {
+            for (const std::string& item : *list) size += item.size() + 20;
+        }
+    }
+    return size;
+}
+
+void append_span_json(std::string& out, const Span& s) {
+    out += R"({"traceId":)";
+    append_hex(out, s.context.trace_id.data(), 16);
+    out += R"(,"spanId":)";
+    append_hex(out, s.context.span_id.data(), 8);
+    if (s.parent_span_id) {
+        out += R"(,"parentSpanId":)";
+        append_hex(out, s.parent_span_id->data(), 8);
+    }
+    out += R"(,"name":)";
+    net::detail::append_json_string(out, s.name);
+    out += R"(,"kind":)";
+    out += static_cast<char>('0' + static_cast<int>(s.kind));
+    out += R"(,"startTimeUnixNano":)";
+    append_unix_nanos(out, s.start);
+    out += R"(,"endTimeUnixNano":)";
+    append_unix_nanos(out, s.end);
+    out += R"(,"attributes":[)";
+    for (std::size_t i = 0; i < s.attributes.size(); ++i) {
+        if (i) out += ',';
+        out += R"({"key":)";
+        net::detail::append_json_string(out, s.attributes[i].key);
+        out += R"(,"value":)";
+        append_any_value(out, s.attributes[i].value);
+        out += '}';
+    }
+    out += ']';
+    if (s.status != StatusCode::unset) {
+        out += R"(,"status":{"code":)";
+        out += static_cast<char>('0' + static_cast<int>(s.status));
+        if (!s.status_message.empty()) {
+            out += R"(,"message":)";
+            net::detail::append_json_string(out, s.status_message);
+        }
+        out += '}';
+    }
+    out += '}';
+}
+
+std::string otlp_traces_json(std::span<const std::string> spans, std::string_view service_name) {
+    std::size_t size = 256 + service_name.size();
+    for (const std::string& s : spans) size += s.size() + 1;
+    std::string out;
+    out.reserve(size);
+    out += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
+    net::detail::append_json_string(out, service_name);
+    out += R"(}}]},"scopeSpans":[{"scope":{"name":"agentroute","version":"0.1.0"},"spans":[)";
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+        if (i) out += ',';
+        out += spans[i];
+    }
+    out += "]}]}]}";
+    return out;
 }
 
 std::uint64_t otlp_rejected_spans(std::string_view body) noexcept {

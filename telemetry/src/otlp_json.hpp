@@ -2,16 +2,26 @@
 
 #include <agentroute/telemetry/span.hpp>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 
 namespace agentroute::telemetry::detail {
 
-/// An `ExportTraceServiceRequest` in OTLP's JSON encoding (the protocol's JSON mapping of its
-/// protobuf: lowerCamelCase names, trace and span ids as hex, 64-bit integers as decimal
-/// strings, enums as numbers), with one resource (`service.name`) and one scope.
-std::string otlp_traces_json(std::span<const Span> spans, std::string_view service_name);
+// OTLP's JSON encoding (the protocol's JSON mapping of its protobuf: lowerCamelCase names, trace
+// and span ids as hex, 64-bit integers as decimal strings, enums as numbers), written as text:
+// a span is serialized once, as it ends, and queued as its text.
+
+/// `span` as one OTLP JSON `Span` object.
+void append_span_json(std::string& out, const Span& span);
+/// About what `append_span_json` writes (a little more, unless strings need escapes): reserved
+/// first, the text is written without growing.
+std::size_t span_json_size(const Span& span) noexcept;
+
+/// An `ExportTraceServiceRequest` with one resource (`service.name`) and one scope, around
+/// spans each written by `append_span_json`.
+std::string otlp_traces_json(std::span<const std::string> spans, std::string_view service_name);
 
 /// Spans the collector refused in its `partialSuccess.rejectedSpans` (0 for an empty or
 /// unreadable answer).

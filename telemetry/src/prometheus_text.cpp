@@ -18,15 +18,19 @@ void append_number(std::string& out, double v) {
 
 }  // namespace
 
-std::string escape_label(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
+void append_escaped_label(std::string& out, std::string_view value) {
     for (char c : value) {
         if (c == '\\') out += "\\\\";
         else if (c == '"') out += "\\\"";
         else if (c == '\n') out += "\\n";
         else out += c;
     }
+}
+
+std::string escape_label(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    append_escaped_label(out, value);
     return out;
 }
 

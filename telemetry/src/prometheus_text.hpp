@@ -12,6 +12,7 @@ namespace agentroute::telemetry::detail {
 
 /// `value` with `\`, `"` and newlines escaped, as label values require.
 std::string escape_label(std::string_view value);
+void append_escaped_label(std::string& out, std::string_view value);
 /// `# HELP name help` and `# TYPE name type`.
 void append_family(std::string& out, std::string_view name, std::string_view type, std::string_view help);
 /// `name{labels} value`; `labels` already formatted (`a="x",b="y"`) or empty.

@@ -57,7 +57,7 @@ public:
         if (start.parent) span_.parent_span_id = start.parent->span_id;
         span_.start = std::chrono::system_clock::now();
         describe(start);
-        if (operation_ == SpanOperation::invoke_agent) owner_.metrics_->run_started(std::string(start.agent));
+        if (operation_ == SpanOperation::invoke_agent) owner_.metrics_->run_started(start.agent);
     }
 
     ~GenAiSpan() override {
@@ -88,7 +88,8 @@ private:
 
     void describe(const SpanStart& start) {
         const TelemetryOptions& o = owner_.options();
-        span_.attributes.reserve(24);
+        // Room for every attribute the operation may get: the vector never grows.
+        span_.attributes.reserve(operation_ == SpanOperation::chat ? 30 : 14);
         add(span_, "gen_ai.operation.name", std::string(to_string(operation_)));
         add_if(span_, "gen_ai.agent.name", start.agent);
         add_if(span_, "agentroute.agent.path", start.agent_path);

@@ -24,6 +24,11 @@ struct TraceContext {
     std::string traceparent() const;
     std::string trace_id_hex() const;
     std::string span_id_hex() const;
+    /// The same, appended to `out` (no string of their own: a traced model call writes them
+    /// into its request).
+    void append_traceparent(std::string& out) const;
+    void append_trace_id_hex(std::string& out) const;
+    void append_span_id_hex(std::string& out) const;
 
     /// A `traceparent` value; nullopt for anything the W3C format does not allow (a version
     /// ff, upper-case hex, all-zero ids, a version-00 value with more after the flags). A later

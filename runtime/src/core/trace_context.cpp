@@ -9,13 +9,11 @@ namespace {
 constexpr char hex_digits[] = "0123456789abcdef";
 
 template <std::size_t N>
-std::string to_hex(const std::array<std::uint8_t, N>& bytes) {
-    std::string out(2 * N, '0');
-    for (std::size_t i = 0; i < N; ++i) {
-        out[2 * i] = hex_digits[bytes[i] >> 4];
-        out[2 * i + 1] = hex_digits[bytes[i] & 0xf];
+void append_hex(std::string& out, const std::array<std::uint8_t, N>& bytes) {
+    for (const std::uint8_t b : bytes) {
+        out += hex_digits[b >> 4];
+        out += hex_digits[b & 0xf];
     }
-    return out;
 }
 
 int lower_hex_value(char c) noexcept {
@@ -59,12 +57,34 @@ void fill_random(std::array<std::uint8_t, N>& bytes) noexcept {
 
 bool TraceContext::valid() const noexcept { return !all_zero(trace_id) && !all_zero(span_id); }
 
-std::string TraceContext::trace_id_hex() const { return to_hex(trace_id); }
-std::string TraceContext::span_id_hex() const { return to_hex(span_id); }
+void TraceContext::append_trace_id_hex(std::string& out) const { append_hex(out, trace_id); }
+void TraceContext::append_span_id_hex(std::string& out) const { append_hex(out, span_id); }
+
+void TraceContext::append_traceparent(std::string& out) const {
+    out += "00-";
+    append_hex(out, trace_id);
+    out += '-';
+    append_hex(out, span_id);
+    out += '-';
+    append_hex(out, std::array<std::uint8_t, 1>{flags});
+}
+
+std::string TraceContext::trace_id_hex() const {
+    std::string out;
+    append_trace_id_hex(out);
+    return out;
+}
+
+std::string TraceContext::span_id_hex() const {
+    std::string out;
+    append_span_id_hex(out);
+    return out;
+}
 
 std::string TraceContext::traceparent() const {
-    const std::array<std::uint8_t, 1> f{flags};
-    return "00-" + to_hex(trace_id) + "-" + to_hex(span_id) + "-" + to_hex(f);
+    std::string out;
+    append_traceparent(out);
+    return out;
 }
 
 std::optional<TraceContext> TraceContext::parse(std::string_view text) noexcept {
