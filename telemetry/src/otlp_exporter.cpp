@@ -29,15 +29,23 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     asio::strand<asio::any_io_executor> strand;
     detail::OtlpHttpPoster poster;  // the sender's only
 
+    // Spans waiting, as their OTLP JSON: batches of up to max_batch spans, each one text of span
+    // objects joined by commas (the last batch filling). A span is an append to its batch, not
+    // an allocation of its own.
+    struct Batch {
+        std::string spans;
+        std::size_t count = 0;
+    };
     std::mutex mutex;
-    std::deque<std::string> queue;  // each span as its OTLP JSON text, written as it ended
+    std::deque<Batch> batches;     // under mutex
+    std::size_t waiting = 0;       // under mutex: spans in `batches`
     bool sender_running = false;  // under mutex
     bool closed = false;          // under mutex
     std::uint64_t queued_total = 0;   // under mutex: spans ever queued
     std::atomic<std::uint64_t> settled_total{0};  // of those, sent or given up on
 
-    asio::steady_timer* batch_timer = nullptr;
-    std::string last_error;  // under mutex
+    asio::steady_timer* batch_timer = nullptr;  // on the strand: the sender's wait for a fuller batch
+    std::string last_error;                      // under mutex
 
     void note_failure(const detail::PostResult& result) {
         std::string why = "POST " + options.endpoint + ": ";
@@ -52,7 +60,7 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
         }
         const std::lock_guard lock(mutex);
         last_error = std::move(why);
-    }  // on the strand: the sender's wait for a fuller batch
+    }
 
     std::atomic<std::uint64_t> exported{0}, dropped_queue_full{0}, dropped_refused{0}, requests{0}, retries{0};
 
@@ -76,7 +84,7 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     }
 
     static asio::awaitable<void> send_all(std::shared_ptr<State> self);
-    asio::awaitable<void> send(std::vector<std::string> batch);
+    asio::awaitable<void> send(Batch batch);
 };
 
 namespace {
@@ -103,50 +111,47 @@ asio::awaitable<void> OtlpExporter::State::send_all(std::shared_ptr<State> self)
         bool full = false;
         {
             const std::lock_guard lock(self->mutex);
-            full = self->queue.size() >= self->options.max_batch || self->closed;
+            full = (!self->batches.empty() && self->batches.front().count >= self->options.max_batch) || self->closed;
         }
         // A batch that is not full waits for more, up to batch_delay.
         if (!full) {
             timer.expires_after(self->options.batch_delay);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        std::vector<std::string> batch;
+        Batch batch;
         {
             const std::lock_guard lock(self->mutex);
-            const std::size_t n = std::min(self->queue.size(), self->options.max_batch);
-            batch.reserve(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(self->queue.front()));
-                self->queue.pop_front();
-            }
-            if (batch.empty()) {
+            if (self->batches.empty()) {
                 self->sender_running = false;  // a span queued after this starts a new sender
                 co_return;
             }
+            batch = std::move(self->batches.front());
+            self->batches.pop_front();
+            self->waiting -= batch.count;
         }
-        const std::size_t n = batch.size();
+        const std::size_t n = batch.count;
         co_await self->send(std::move(batch));
         self->settled_total.fetch_add(n, std::memory_order_release);
     }
 }
 
-asio::awaitable<void> OtlpExporter::State::send(std::vector<std::string> batch) {
-    const std::string body = detail::otlp_traces_json(batch, options.service_name);
+asio::awaitable<void> OtlpExporter::State::send(Batch batch) {
+    const std::string body = detail::otlp_traces_json(batch.spans, options.service_name);
     std::chrono::milliseconds backoff = options.initial_backoff;
     asio::steady_timer timer(strand);
     for (int attempt = 1;; ++attempt) {
         requests.fetch_add(1, std::memory_order_relaxed);
         detail::PostResult result = co_await poster.post(body);
         if (!result.ec && result.status >= 200 && result.status < 300) {
-            const std::uint64_t rejected = std::min<std::uint64_t>(detail::otlp_rejected_spans(result.body), batch.size());
+            const std::uint64_t rejected = std::min<std::uint64_t>(detail::otlp_rejected_spans(result.body), batch.count);
             dropped_refused.fetch_add(rejected, std::memory_order_relaxed);
-            exported.fetch_add(batch.size() - rejected, std::memory_order_relaxed);
+            exported.fetch_add(batch.count - rejected, std::memory_order_relaxed);
             co_return;
         }
         note_failure(result);
         const bool again = result.ec || retryable(result.status);
         if (!again || attempt >= options.max_attempts) {
-            dropped_refused.fetch_add(batch.size(), std::memory_order_relaxed);
+            dropped_refused.fetch_add(batch.count, std::memory_order_relaxed);
             co_return;
         }
         retries.fetch_add(1, std::memory_order_relaxed);
@@ -170,22 +175,28 @@ OtlpExporter::~OtlpExporter() = default;  // a sender still running keeps the st
 void OtlpExporter::on_end(const Span& span) noexcept {
     State& s = *state_;
     try {
-        // Written here, outside the lock, on the run's thread: the queue holds one string a span.
-        std::string text;
-        text.reserve(detail::span_json_size(span));
+        // Written outside the lock, on the run's thread, into a buffer the thread keeps.
+        thread_local std::string text;
+        text.clear();
         detail::append_span_json(text, span);
         bool start = false, full = false;
         {
             const std::lock_guard lock(s.mutex);
-            if (s.closed || s.queue.size() >= s.options.max_queue) {
+            if (s.closed || s.waiting >= s.options.max_queue) {
                 s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
                 return;
             }
-            s.queue.push_back(std::move(text));
+            if (s.batches.empty() || s.batches.back().count >= s.options.max_batch) s.batches.emplace_back();
+            State::Batch& batch = s.batches.back();
+            if (batch.count) batch.spans += ',';
+            batch.spans += text;
+            ++batch.count;
+            ++s.waiting;
             ++s.queued_total;
             start = s.claim_sender_locked();
-            full = !start && s.queue.size() % s.options.max_batch == 0;
+            full = !start && batch.count == s.options.max_batch;
         }
+        if (text.capacity() > 64 * 1024) std::string().swap(text);  // a captured long prompt: not kept
         if (start) s.start_sender();
         if (full) s.stop_waiting();
     } catch (...) {

@@ -80,18 +80,6 @@ void append_any_value(std::string& out, const AttributeValue& value) {
 
 }  // namespace
 
-std::size_t span_json_size(const Span& s) noexcept {
-    std::size_t size = 256 + s.name.size() + s.status_message.size();
-    for (const Attribute& a : s.attributes) {
-        size += 48 + a.key.size();
-        if (const auto* text = std::get_if<std::string>(&a.value)) size += text->size();
-        if (const auto* list = std::get_if<std::vector<std::string>>(&a.value)) {
-            for (const std::string& item : *list) size += item.size() + 20;
-        }
-    }
-    return size;
-}
-
 void append_span_json(std::string& out, const Span& s) {
     out += R"({"traceId":)";
     append_hex(out, s.context.trace_id.data(), 16);
@@ -131,18 +119,13 @@ void append_span_json(std::string& out, const Span& s) {
     out += '}';
 }
 
-std::string otlp_traces_json(std::span<const std::string> spans, std::string_view service_name) {
-    std::size_t size = 256 + service_name.size();
-    for (const std::string& s : spans) size += s.size() + 1;
+std::string otlp_traces_json(std::string_view spans, std::string_view service_name) {
     std::string out;
-    out.reserve(size);
+    out.reserve(spans.size() + service_name.size() + 256);
     out += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
     net::detail::append_json_string(out, service_name);
     out += R"(}}]},"scopeSpans":[{"scope":{"name":"agentroute","version":"0.1.0"},"spans":[)";
-    for (std::size_t i = 0; i < spans.size(); ++i) {
-        if (i) out += ',';
-        out += spans[i];
-    }
+    out += spans;
     out += "]}]}]}";
     return out;
 }

@@ -3,7 +3,6 @@
 #include <agentroute/telemetry/span.hpp>
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,13 +14,10 @@ namespace agentroute::telemetry::detail {
 
 /// `span` as one OTLP JSON `Span` object.
 void append_span_json(std::string& out, const Span& span);
-/// About what `append_span_json` writes (a little more, unless strings need escapes): reserved
-/// first, the text is written without growing.
-std::size_t span_json_size(const Span& span) noexcept;
 
 /// An `ExportTraceServiceRequest` with one resource (`service.name`) and one scope, around
-/// spans each written by `append_span_json`.
-std::string otlp_traces_json(std::span<const std::string> spans, std::string_view service_name);
+/// `spans`: span objects written by `append_span_json`, joined by commas.
+std::string otlp_traces_json(std::string_view spans, std::string_view service_name);
 
 /// Spans the collector refused in its `partialSuccess.rejectedSpans` (0 for an empty or
 /// unreadable answer).

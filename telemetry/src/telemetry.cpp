@@ -88,8 +88,9 @@ private:
 
     void describe(const SpanStart& start) {
         const TelemetryOptions& o = owner_.options();
-        // Room for every attribute the operation may get: the vector never grows.
-        span_.attributes.reserve(operation_ == SpanOperation::chat ? 30 : 14);
+        // Room for what is known at the start only: a span waits for the model with it, in
+        // every run in flight; `conclude` makes room for the rest once.
+        span_.attributes.reserve(operation_ == SpanOperation::chat ? 16 : 10);
         add(span_, "gen_ai.operation.name", std::string(to_string(operation_)));
         add_if(span_, "gen_ai.agent.name", start.agent);
         add_if(span_, "agentroute.agent.path", start.agent_path);
@@ -137,6 +138,7 @@ private:
 
     void conclude(const SpanEnd& end) {
         const bool capture = owner_.options().capture_content;
+        span_.attributes.reserve(span_.attributes.size() + (end.call ? 14 : 8));
         if (const CallUsage* call = end.call) {
             add_if(span_, "gen_ai.response.model", call->model);
             add_if(span_, "gen_ai.response.id", call->generation_id);

@@ -180,6 +180,22 @@ TEST(OtlpExport, EverySpanOfAnAgentTreeIsReadByOpenTelemetrysOwnProtobufDefiniti
     EXPECT_EQ(parents_of_web, research);
 }
 
+TEST(OtlpExport, AFullBatchGoesOutAtOnceWithoutWaitingForTheBatchDelay) {
+    Receiver receiver;
+    ExporterThread thread;
+    auto exporter = otel::OtlpExporter::create(thread.io.get_executor(),
+                                               {.endpoint = receiver.url(), .max_batch = 10, .batch_delay = 60s});
+    FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
+    AgentTree tree(fake, exporting_to(exporter));
+    tree.parent->run_sync("What drives the tides?");
+    // Two full batches of ten, long before the minute a partial one waits.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (exporter->stats().exported < 20 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(exporter->stats().exported, 20u);
+    thread.shutdown(*exporter);  // the last four go out now, not a minute later
+    EXPECT_EQ(exporter->stats().exported, spans_per_tree);
+}
+
 TEST(OtlpExport, ACollectorThatIsDownCostsTheRunsNothingAndTheDropsAreCounted) {
     ExporterThread thread;
     auto exporter = otel::OtlpExporter::create(
