@@ -45,6 +45,8 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
     std::atomic<std::uint64_t> settled_total{0};  // of those, sent or given up on
 
     asio::steady_timer* batch_timer = nullptr;  // on the strand: the sender's wait for a fuller batch
+    asio::steady_timer* retry_timer = nullptr;  // on the strand: its back-off before a retry
+    std::atomic<bool> abandoned{false};         // shutdown's time is up: give up what is left
     std::string last_error;                      // under mutex
 
     void note_failure(const detail::PostResult& result) {
@@ -82,6 +84,18 @@ struct OtlpExporter::State : std::enable_shared_from_this<OtlpExporter::State> {
             if (self->batch_timer) self->batch_timer->cancel();
         });
     }
+
+    // Shutdown's time is up: the sender drops what waits and stops retrying.
+    void abandon() {
+        abandoned.store(true, std::memory_order_release);
+        asio::post(strand, [self = shared_from_this()] {
+            if (self->batch_timer) self->batch_timer->cancel();
+            if (self->retry_timer) self->retry_timer->cancel();
+        });
+    }
+
+    // Waits until `target` spans have been sent or given up on, or `deadline`; true for the first.
+    asio::awaitable<bool> settled(std::uint64_t target, std::chrono::steady_clock::time_point deadline);
 
     static asio::awaitable<void> send_all(std::shared_ptr<State> self);
     asio::awaitable<void> send(Batch batch);
@@ -130,7 +144,11 @@ asio::awaitable<void> OtlpExporter::State::send_all(std::shared_ptr<State> self)
             self->waiting -= batch.count;
         }
         const std::size_t n = batch.count;
-        co_await self->send(std::move(batch));
+        if (self->abandoned.load(std::memory_order_acquire)) {
+            self->dropped_refused.fetch_add(n, std::memory_order_relaxed);
+        } else {
+            co_await self->send(std::move(batch));
+        }
         self->settled_total.fetch_add(n, std::memory_order_release);
     }
 }
@@ -139,6 +157,11 @@ asio::awaitable<void> OtlpExporter::State::send(Batch batch) {
     const std::string body = detail::otlp_traces_json(batch.spans, options.service_name);
     std::chrono::milliseconds backoff = options.initial_backoff;
     asio::steady_timer timer(strand);
+    retry_timer = &timer;
+    struct Forget {
+        State& s;
+        ~Forget() { s.retry_timer = nullptr; }
+    } forget{*this};
     for (int attempt = 1;; ++attempt) {
         requests.fetch_add(1, std::memory_order_relaxed);
         detail::PostResult result = co_await poster.post(body);
@@ -149,7 +172,7 @@ asio::awaitable<void> OtlpExporter::State::send(Batch batch) {
             co_return;
         }
         note_failure(result);
-        const bool again = result.ec || retryable(result.status);
+        const bool again = (result.ec || retryable(result.status)) && !abandoned.load(std::memory_order_acquire);
         if (!again || attempt >= options.max_attempts) {
             dropped_refused.fetch_add(batch.count, std::memory_order_relaxed);
             co_return;
@@ -159,6 +182,10 @@ asio::awaitable<void> OtlpExporter::State::send(Batch batch) {
             std::min(result.retry_after.empty() ? backoff : retry_after_of(result.retry_after, backoff), options.max_backoff);
         timer.expires_after(wait);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (abandoned.load(std::memory_order_acquire)) {
+            dropped_refused.fetch_add(batch.count, std::memory_order_relaxed);
+            co_return;
+        }
         backoff = std::min(backoff * 2, options.max_backoff);
     }
 }
@@ -217,27 +244,37 @@ OtlpStats OtlpExporter::stats() const {
     return stats;
 }
 
+asio::awaitable<bool> OtlpExporter::State::settled(std::uint64_t target, std::chrono::steady_clock::time_point deadline) {
+    // Polled: flush is a shutdown-time call, and a span's path stays free of any signalling.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (settled_total.load(std::memory_order_acquire) < target) {
+        if (std::chrono::steady_clock::now() >= deadline) co_return false;
+        timer.expires_after(std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return true;
+}
+
 asio::awaitable<void> OtlpExporter::flush() {
     std::uint64_t target = 0;
     {
         const std::lock_guard lock(state_->mutex);
         target = state_->queued_total;
     }
-    // Polled: flush is a shutdown-time call, and a span's path stays free of any signalling.
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    while (state_->settled_total.load(std::memory_order_acquire) < target) {
-        timer.expires_after(std::chrono::milliseconds(5));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    co_await state_->settled(target, std::chrono::steady_clock::time_point::max());
 }
 
-asio::awaitable<void> OtlpExporter::shutdown() {
+asio::awaitable<void> OtlpExporter::shutdown(std::chrono::milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    std::uint64_t target = 0;
     {
         const std::lock_guard lock(state_->mutex);
         state_->closed = true;  // the sender no longer waits for full batches
+        target = state_->queued_total;
     }
     state_->stop_waiting();
-    co_await flush();
+    const bool sent = co_await state_->settled(target, deadline);  // not inside the if: GCC 12
+    if (!sent) state_->abandon();
 }
 
 }  // namespace agentroute::telemetry

@@ -102,9 +102,11 @@ struct ExporterThread {
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
     std::thread thread{[this] { io.run(); }};
-    ~ExporterThread() {
+    ~ExporterThread() { stop(); }
+    // Returns once the io_context has no work left: the exporter's sender has ended.
+    void stop() {
         guard.reset();
-        thread.join();
+        if (thread.joinable()) thread.join();
     }
     void shutdown(otel::OtlpExporter& exporter) {
         boost::asio::co_spawn(io, exporter.shutdown(), boost::asio::use_future).get();
@@ -213,6 +215,26 @@ TEST(OtlpExport, ACollectorThatIsDownCostsTheRunsNothingAndTheDropsAreCounted) {
     EXPECT_GE(exporter->stats().retries, 1u);
     EXPECT_NE(exporter->stats().last_error.find("POST http://127.0.0.1:"), std::string::npos) << exporter->stats().last_error;
     EXPECT_NE(tracing->prometheus().find("agentroute_telemetry_spans_dropped_total 24\n"), std::string::npos);
+}
+
+TEST(OtlpExport, ShutdownGivesUpOnADeadCollectorWithinItsTimeAndCountsWhatItDropped) {
+    const auto started = std::chrono::steady_clock::now();
+    {
+        ExporterThread thread;
+        auto exporter = otel::OtlpExporter::create(
+            thread.io.get_executor(), {.endpoint = "http://127.0.0.1:" + closed_port() + "/v1/traces", .max_batch = 10,
+                                       .max_attempts = 100, .initial_backoff = 5s, .max_backoff = 60s});
+        FakeOpenRouter fake(FakeOpenRouterOptions{.tool_calls_per_answer = 3});
+        AgentTree tree(fake, exporting_to(exporter));
+        tree.parent->run_sync("What drives the tides?");
+        boost::asio::co_spawn(thread.io, exporter->shutdown(300ms), boost::asio::use_future).get();
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+        // Its exporter thread ends too (the destructor joins it): the sender stopped retrying.
+        thread.stop();
+        EXPECT_EQ(exporter->stats().exported, 0u);
+        EXPECT_EQ(exporter->dropped(), spans_per_tree);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "100 attempts 5 s apart would take minutes";
 }
 
 TEST(OtlpExport, A429WithRetryAfterIsRetriedUntilTheCollectorTakesTheBatch) {

@@ -73,8 +73,11 @@ public:
 
     /// Returns once every span queued before the call has been sent or given up on.
     boost::asio::awaitable<void> flush();
-    /// Flushes, then takes no more spans.
-    boost::asio::awaitable<void> shutdown();
+    /// Takes no more spans and sends what waits, for up to `within`: then what is still waiting
+    /// or retrying is given up on (counted as dropped), and the sender ends after at most the
+    /// request in flight (`OtlpOptions::timeout`). A collector that is down never holds a
+    /// program's exit for longer.
+    boost::asio::awaitable<void> shutdown(std::chrono::milliseconds within = std::chrono::seconds(5));
 
     struct State;
 
