@@ -243,6 +243,7 @@ TEST(MemoryPostgres, RestartsMidAppendNeverStoreHalfATurnNorLoseAnAcknowledgedOn
     MemoryPostgres memory(server.conninfo(), options);
     boost::asio::io_context io;
     std::set<int> acknowledged;
+    std::atomic<int> acknowledged_count{0};
     std::map<std::string, int> failures;
     std::atomic<bool> writing{true};
     for (int w = 0; w < 8; ++w) {
@@ -255,19 +256,29 @@ TEST(MemoryPostgres, RestartsMidAppendNeverStoreHalfATurnNorLoseAnAcknowledgedOn
                     ok = false;
                     ++failures[e.sqlstate()];
                 }
-                if (ok) acknowledged.insert(i);
+                if (ok) {
+                    acknowledged.insert(i);
+                    ++acknowledged_count;
+                }
             }
         }, boost::asio::detached);
     }
+    // Counted, not timed: a slow machine (a sanitizer build under load) writes fewer in a while.
+    const auto wait_for_acknowledged = [&](int count) {
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (acknowledged_count < count && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+        return acknowledged_count.load();
+    };
     std::thread io_thread([&] { io.run(); });
-    std::this_thread::sleep_for(300ms);
+    const int before_restart = wait_for_acknowledged(16);
     server.restart();
-    std::this_thread::sleep_for(300ms);
+    const int after_restart = wait_for_acknowledged(before_restart + 16);
     writing = false;
     io_thread.join();
     const std::set<int> stored = whole_turns(run_co(memory.load_conversation("c")));
     for (int i : acknowledged) EXPECT_TRUE(stored.count(i)) << "acknowledged turn " << i << " lost";
-    EXPECT_GT(acknowledged.size(), 16u);
+    EXPECT_GE(before_restart, 16);
+    EXPECT_GE(after_restart, before_restart + 16) << "appends did not resume after the restart";
     std::cout << "acknowledged " << acknowledged.size() << ", stored " << stored.size() << ", failed " << failures.size()
               << " kinds\n";
 }

@@ -14,6 +14,25 @@
 
 namespace agentroute::detail {
 
+namespace {
+
+// The caller gets a store error of its own, built afresh here and moved to it: co_spawn's frames
+// still hold the original on the pool's thread, and the reference counts of an exception and of
+// its message live in libstdc++, which ThreadSanitizer cannot see, so one exception object shared
+// by two threads reads as a race on its release. Other exceptions pass as they are.
+std::exception_ptr handed_over(const std::exception_ptr& failure) {
+    if (!failure) return nullptr;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const ErrorMemory& e) {
+        return std::make_exception_ptr(ErrorMemory(std::string(e.what()), e.sqlite_code(), e.sqlstate()));
+    } catch (...) {
+        return failure;
+    }
+}
+
+}  // namespace
+
 PgStore::PgStore(const std::string& conninfo, const MemoryPostgresOptions& options) {
     if (!valid_schema_name(options.schema)) {
         throw std::invalid_argument("MemoryPostgres: schema \"" + options.schema +
@@ -63,7 +82,7 @@ boost::asio::awaitable<void> PgStore::run(Retry retry, std::function<boost::asio
     auto initiate = [&](auto handler) {
         boost::asio::co_spawn(pool_->executor(), attempts(retry, op),
                               [resume = detail::ResumeOnCaller(std::move(handler))](std::exception_ptr e) mutable {
-                                  resume(std::move(e));
+                                  resume(handed_over(e));
                               });
     };
     co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(std::exception_ptr)>(
