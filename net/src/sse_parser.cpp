@@ -67,8 +67,10 @@ bool SseParser::line(std::string_view line, Handler& handler) {
         if (has_data_) data_ += '\n';
         data_.append(value);
         has_data_ = true;
+    } else {
+        handler.on_field(field, value);  // event, id, retry: MCP's resumable streams use them
     }
-    return true;  // event, id, retry: not used by OpenRouter's chat stream
+    return true;
 }
 
 }  // namespace agentroute::net::detail

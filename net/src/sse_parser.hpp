@@ -17,6 +17,8 @@ public:
         virtual bool on_event(std::string_view data) = 0;
         /// A comment line, without the leading ':'.
         virtual void on_comment(std::string_view) {}
+        /// Any other field of the event being read (`id`, `retry`, `event`), as it comes.
+        virtual void on_field(std::string_view /*name*/, std::string_view /*value*/) {}
     };
 
     /// Feeds bytes; returns false once a handler asked to stop.
@@ -24,6 +26,9 @@ public:
 
     /// True when no partial line or event is pending (a clean end of stream).
     bool idle() const noexcept { return line_.empty() && !has_data_; }
+
+    /// Bytes held for a line or an event not complete yet (to bound what a peer may make it hold).
+    std::size_t pending_bytes() const noexcept { return line_.size() + data_.size(); }
 
 private:
     bool line(std::string_view line, Handler& handler);

@@ -102,6 +102,12 @@ void AgentCore::add_tool(ToolEntry tool) {
     tools_.push_back(std::move(tool));
 }
 
+void AgentCore::add_tool_source(std::shared_ptr<const ToolSource> source) {
+    ensure_configurable();
+    if (!source) throw std::invalid_argument("agentroute: a tool source must not be null");
+    sources_.push_back(std::move(source));
+}
+
 void AgentCore::ensure_new_tool_name(const std::string& name) const {
     for (const ToolDefinition& existing : definitions_) {
         if (existing.name == name) {

@@ -68,7 +68,7 @@ std::int64_t estimated_prompt_tokens(const RunState& state) {
         for (const ContentPart& p : m.parts) bytes += detail::estimated_part_bytes(p);
         for (const ToolCall& c : m.tool_calls) bytes += c.id.size() + c.name.size() + c.arguments.size() + call_overhead;
     }
-    for (const ToolDefinition& t : state.core->tool_definitions()) {
+    for (const ToolDefinition& t : state.tool_definitions()) {
         bytes += t.name.size() + t.description.size() + t.parameters_schema.size() + tool_overhead;
     }
     if (state.core->output_schema()) bytes += state.core->output_schema()->schema.size() + tool_overhead;

@@ -180,9 +180,10 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
         Model& model = *state.model;
         const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
         if (state.observer && state.observer->behind()) co_await state.observer->ready();
+        state.refresh_source_tools();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);
-        ModelRequest request{to_send, core.tool_definitions(), output, state.ctx.run_id(), cap};
+        ModelRequest request{to_send, state.tool_definitions(), output, state.ctx.run_id(), cap};
         request.settings = state.settings_for(core);
         if (parts) {
             if (parts->partial) parts->partial->reset();

@@ -56,6 +56,19 @@ const ModelSettings* RunState::settings_for(const AgentCore& agent) {
     return &*merged_settings_;
 }
 
+void RunState::refresh_source_tools() {
+    const auto& sources = core->tool_sources();
+    source_tools.clear();
+    turn_definitions.clear();
+    if (sources.empty()) return;  // a handoff may have passed to an agent without any
+    turn_definitions = core->tool_definitions();
+    for (const auto& source : sources) {
+        std::shared_ptr<const std::vector<JsonTool>> tools = source->current_tools();
+        for (const JsonTool& tool : *tools) turn_definitions.push_back(tool.definition);
+        source_tools.push_back(std::move(tools));
+    }
+}
+
 void RunState::enter_agent(const AgentCore& agent) {
     path = path_of(agent, parent);
     ctx.agent_name_ = agent.options().name;
@@ -63,6 +76,19 @@ void RunState::enter_agent(const AgentCore& agent) {
 }
 
 RunState* run_state_of(const RunContext& ctx) noexcept { return ctx.run_; }
+
+}  // namespace agentroute::detail
+
+namespace agentroute {
+
+void RunContext::report_progress(double progress, std::optional<double> total, std::string_view message) const {
+    if (!run_) return;
+    run_->emit({.kind = RunEvent::Kind::tool_progress, .text = message, .progress = progress, .progress_total = total});
+}
+
+}  // namespace agentroute
+
+namespace agentroute::detail {
 
 void RunState::count_retry(const std::string& message) {
     ++retries_used;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,19 @@ struct RunState {
     /// messages before `view_from` (the system message aside).
     std::vector<Message> filtered_before;
     std::size_t view_from = 0;
+    /// The agent's tool sources as this turn's model call saw them (`refresh_source_tools`),
+    /// and the definitions it was offered: the agent's own, then the sources'. Empty for an
+    /// agent without sources, whose calls use the agent's definitions directly.
+    std::vector<std::shared_ptr<const std::vector<JsonTool>>> source_tools;
+    std::vector<ToolDefinition> turn_definitions;
+
+    /// Takes each tool source's current set for the turn about to start (no-op without sources).
+    void refresh_source_tools();
+    /// What the model is offered this turn.
+    std::span<const ToolDefinition> tool_definitions() const noexcept {
+        if (source_tools.empty()) return core->tool_definitions();
+        return turn_definitions;
+    }
 
     /// Delivers an event, tagged with this run's path, to the run's observers; a child's go
     /// to its parent's (all but its terminal event, which the parent's tool result stands for).

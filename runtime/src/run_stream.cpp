@@ -116,6 +116,8 @@ StreamItem owned(const RunEvent& event, AgentPathRef agent) {
     item.details = std::make_unique<StreamDetails>();
     StreamDetails& d = *item.details;
     d.usage = event.usage;
+    d.progress = event.progress;
+    d.progress_total = event.progress_total;
     if (event.call) {
         d.payload = *event.call;
     } else if (event.message) {

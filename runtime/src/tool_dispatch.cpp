@@ -44,20 +44,26 @@ bool runs_an_agent(const AgentCore& core, const std::vector<ToolCall>& calls) {
     return false;
 }
 
-const ToolEntry* find_tool(const AgentCore& core, const std::string& name) {
-    for (const ToolEntry& tool : core.tools()) {
-        if (tool.definition.name == name) return &tool;
+// The agent's own tools first, then its sources' as this turn offered them.
+const ToolInvoker* find_tool(const RunState& state, const std::string& name) {
+    for (const ToolEntry& tool : state.core->tools()) {
+        if (tool.definition.name == name) return &tool.invoke;
+    }
+    for (const auto& tools : state.source_tools) {
+        for (const JsonTool& tool : *tools) {
+            if (tool.definition.name == name) return &tool.invoke;
+        }
     }
     return nullptr;
 }
 
-std::string tool_names(const AgentCore& core) {
+std::string tool_names(const RunState& state) {
     std::string names;
-    for (const ToolEntry& tool : core.tools()) {
+    for (const ToolDefinition& tool : state.tool_definitions()) {
         names += names.empty() ? "" : ", ";
-        names += tool.definition.name;
+        names += tool.name;
     }
-    for (const HandoffTarget& edge : core.handoffs()) {
+    for (const HandoffTarget& edge : state.core->handoffs()) {
         names += names.empty() ? "" : ", ";
         names += edge.tool_name;
     }
@@ -68,10 +74,10 @@ std::string tool_names(const AgentCore& core) {
 // Retry) come back as a correction; anything else fails the run.
 boost::asio::awaitable<ToolOutcome> invoke_one(RunState& state, const ToolCall& call, RunContext& ctx) {
     if (state.core->find_handoff(call.name)) co_return ToolOutcome{};  // answered by run_tool_calls
-    const ToolEntry* tool = find_tool(*state.core, call.name);
-    if (!tool) {
+    const ToolInvoker* invoke = find_tool(state, call.name);
+    if (!invoke) {
         co_return ToolOutcome{"Unknown tool '" + call.name + "'. Available tools: " +
-                                  tool_names(*state.core) + ".",
+                                  tool_names(state) + ".",
                               true};
     }
     boost::json::value args;
@@ -89,7 +95,7 @@ boost::asio::awaitable<ToolOutcome> invoke_one(RunState& state, const ToolCall& 
     }
     std::string correction;
     try {
-        std::string content = co_await tool->invoke(ctx, args);
+        std::string content = co_await (*invoke)(ctx, args);
         co_return ToolOutcome{std::move(content), false};
     } catch (const SchemaMismatch& e) {
         correction = "Invalid arguments for tool '" + call.name + "': " + e.what() +

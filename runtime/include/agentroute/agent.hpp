@@ -15,6 +15,7 @@
 #include <agentroute/run_options.hpp>
 #include <agentroute/stream.hpp>
 #include <agentroute/tool.hpp>
+#include <agentroute/tool_source.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -65,6 +66,21 @@ public:
             ToolDefinition{std::move(name), std::move(description), json_schema<Args>(), options.strict,
                            options.cache_control},
             detail::make_tool_invoker<Args>(std::move(handler), options)});
+        return *this;
+    }
+
+    /// Registers a tool described by JSON schema text (`definition.parameters_schema`) whose
+    /// handler takes the arguments as JSON: for schemas known only at run time.
+    Agent& tool(JsonTool json_tool) {
+        core_->add_tool(detail::ToolEntry{std::move(json_tool.definition), std::move(json_tool.invoke)});
+        return *this;
+    }
+
+    /// Offers the tools of `source` (an MCP server's, see <agentroute/mcp/mcp_client.hpp>) on
+    /// every model call, as the source holds them when the call starts. Their names must not
+    /// collide with this agent's other tools (a call goes to the first of that name).
+    Agent& tools(std::shared_ptr<const ToolSource> source) {
+        core_->add_tool_source(std::move(source));
         return *this;
     }
 

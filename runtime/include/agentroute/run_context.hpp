@@ -7,8 +7,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace agentroute {
 
@@ -61,6 +63,11 @@ public:
     /// The span of the tool call running, when the agent has a tracer: pass
     /// `trace()->traceparent()` on to the services a tool calls. Null otherwise.
     const TraceContext* trace() const noexcept { return trace_; }
+    /// Reports a running tool's progress to the run's observers (`RunEvent::Kind::tool_progress`;
+    /// a streamed run forwards it). Call it from the tool's own coroutine, as its result would
+    /// be; a context built outside a run ignores it.
+    void report_progress(double progress, std::optional<double> total = std::nullopt,
+                         std::string_view message = {}) const;
 
     // The run loop keeps these current; tools only read them.
     void update(const Usage& usage, int turn, std::span<const Message> messages) noexcept {

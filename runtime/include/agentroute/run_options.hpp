@@ -35,6 +35,9 @@ struct RunEvent {
         cancelled,          ///< terminal: the run was cancelled or its deadline passed
         handoff,            ///< `text`: the agent the conversation was handed to; `agent` is
                             ///< the one that handed it over
+        tool_progress,      ///< `progress`, `progress_total`, `text` (a message, maybe empty):
+                            ///< a running tool's report (`RunContext::report_progress`; an MCP
+                            ///< server's `notifications/progress`)
     };
     Kind kind{};
     std::string_view text{};
@@ -50,6 +53,9 @@ struct RunEvent {
     /// agents running side by side interleave. Only the run's own terminal event is terminal:
     /// a child's outcome arrives as the `tool_result` of the call that ran it.
     std::string_view agent{};
+    /// For `tool_progress`: how far the tool is, and of how much when it knows.
+    double progress = 0;
+    std::optional<double> progress_total{};
 };
 
 /// True for `completed`, `failed` and `cancelled`: the last event of every run.

@@ -54,6 +54,12 @@ public:
     /// The run's result (`completed`), else null; it may be moved out.
     Result<T>* result() noexcept { return result_.get(); }
     const Result<T>* result() const noexcept { return result_.get(); }
+    /// A running tool's progress (`tool_progress`), and of how much when it knows; `text` is
+    /// its message.
+    double progress() const noexcept { return details_ ? details_->progress : 0; }
+    std::optional<double> progress_total() const noexcept {
+        return details_ ? details_->progress_total : std::nullopt;
+    }
     /// The run's error (`failed`, `cancelled`), else null.
     std::exception_ptr error() const noexcept { return details_ ? details_->error : nullptr; }
 

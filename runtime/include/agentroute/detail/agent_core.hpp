@@ -5,6 +5,7 @@
 #include <agentroute/model.hpp>
 #include <agentroute/run_context.hpp>
 #include <agentroute/run_options.hpp>
+#include <agentroute/tool_source.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/fwd.hpp>
@@ -75,6 +76,7 @@ public:
     explicit AgentCore(AgentOptions options);
 
     void add_tool(ToolEntry tool);
+    void add_tool_source(std::shared_ptr<const ToolSource> source);
     void set_output(std::optional<OutputSchema> schema, OutputParser parser);
     void add_validator(OutputValidator validator);
     /// `target` joins this agent's handoffs; its transfer tool joins the tools the model sees.
@@ -100,6 +102,7 @@ public:
     std::shared_ptr<Model> model_for(const RunOptions& run) const;
     const std::vector<ToolEntry>& tools() const noexcept { return tools_; }
     const std::vector<ToolDefinition>& tool_definitions() const noexcept { return definitions_; }
+    const std::vector<std::shared_ptr<const ToolSource>>& tool_sources() const noexcept { return sources_; }
     /// The agent's request parameters; null when it has none.
     const ModelSettings* settings() const noexcept { return has_settings_ ? &options_.settings : nullptr; }
     const std::optional<OutputSchema>& output_schema() const noexcept { return output_schema_; }
@@ -128,6 +131,7 @@ private:
     mutable std::shared_ptr<const Resolved> resolved_;
     std::vector<ToolEntry> tools_;
     std::vector<ToolDefinition> definitions_;
+    std::vector<std::shared_ptr<const ToolSource>> sources_;
     bool has_settings_ = false;
     std::optional<OutputSchema> output_schema_;
     OutputParser parser_;

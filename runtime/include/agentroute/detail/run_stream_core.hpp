@@ -24,6 +24,8 @@ struct StreamDetails {
     Usage usage{};
     std::variant<std::monostate, ToolCall, Message, CallUsage, RunOutcome> payload{};
     std::exception_ptr error{};
+    double progress = 0;  ///< tool_progress
+    std::optional<double> progress_total{};
 };
 
 /// The agent path of a streamed run's events (`RunEvent::agent`), shared by the events of
