@@ -5,6 +5,10 @@
 #include "url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -60,8 +64,11 @@ Fields post_fields(bool modern, const Outgoing& message) {
     return fields;
 }
 
+// A GET of the server's stream; with an event id, resumed after it.
 Fields resume_fields(const std::string& last_event_id) {
-    return Fields{{"Accept", "text/event-stream"}, {"Last-Event-ID", last_event_id}};
+    Fields fields{{"Accept", "text/event-stream"}};
+    if (!last_event_id.empty()) fields.emplace_back("Last-Event-ID", last_event_id);
+    return fields;
 }
 
 class HttpTransport final : public Transport {
@@ -96,7 +103,20 @@ public:
     bool answers_within_send() const override { return true; }
     bool session_ends_with_connection() const override { return false; }
     void set_protocol_version(const std::string& version) override { protocol_version_ = version; }
-    void forget_session() override { session_id_.clear(); }
+    void forget_session() override {
+        session_id_.clear();
+        stop_listening();
+    }
+
+    // The legacy revisions' GET stream: the server's own requests (an elicitation asked from
+    // inside a tool) and notifications (list changes) come on it. A server without one answers
+    // 405; one that closes it is reconnected after its retry, with the last event id.
+    void listen() override {
+        stop_listening();
+        listener_ = std::make_shared<asio::cancellation_signal>();
+        // The loop holds its signal: the slot its reads are bound to must outlive them.
+        asio::co_spawn(strand_, listen_loop(alive_, listener_), asio::bind_cancellation_slot(listener_->slot(), asio::detached));
+    }
 
     asio::awaitable<void> send(const Outgoing& message) override {
         const std::int64_t id = message.is_request ? request_id(message.body) : -1;
@@ -135,7 +155,13 @@ public:
         }
     }
 
+    ~HttpTransport() override {
+        *alive_ = false;
+        stop_listening();
+    }
+
     asio::awaitable<void> shutdown() override {
+        stop_listening();
         if (session_id_.empty()) co_return;
         AnswerStream ignored([](boost::json::value) {}, max_, -1);
         try {
@@ -149,6 +175,36 @@ public:
     }
 
 private:
+    void stop_listening() {
+        if (listener_) listener_->emit(asio::cancellation_type::terminal);
+        listener_.reset();
+    }
+
+    asio::awaitable<void> listen_loop(std::shared_ptr<bool> alive, std::shared_ptr<asio::cancellation_signal> signal) {
+        std::string last_id;
+        std::chrono::milliseconds retry = 1000ms;
+        for (int failures = 0; failures < max_resumptions;) {
+            AnswerStream stream([this](boost::json::value m) { on_message_(std::move(m)); }, max_, -1);
+            const Fields fields = resume_fields(last_id);
+            std::string no_body;
+            Exchange result;
+            try {
+                result = co_await exchange("GET", std::move(no_body), fields, stream);
+            } catch (const boost::system::system_error&) {
+                co_return;  // stopped
+            } catch (const ErrorMcp&) {
+                if (!*alive) co_return;
+                ++failures;
+            }
+            if (!*alive || (result.status >= 400)) co_return;  // 405: the server has no such stream
+            if (!stream.last_event_id().empty()) last_id = stream.last_event_id();
+            if (stream.retry()) retry = *stream.retry();
+            asio::steady_timer timer(strand_, retry);
+            auto [ec] = co_await timer.async_wait(use_tuple);
+            if (ec || !*alive) co_return;
+        }
+    }
+
     std::string fields_text(const std::vector<std::pair<std::string, std::string>>& fields) const {
         std::string text;
         net::detail::append_header(text, "Host", host_);
@@ -268,6 +324,9 @@ private:
                 if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
                 if (ec) throw ErrorMcp("MCP server " + server_.url + ": reading its answer: " + ec.message(), 0, true);
                 if (!ok && result.status < 400) break;  // a bad message ends this answer; the connection goes
+                // The response ends what this exchange waits for, whether or not the server
+                // ends its stream (a resumed GET stream may stay open for more).
+                if (answer.answered()) break;
             }
             if (ok) answer.finish();
             if (ok && parser.is_done() && parser.get().keep_alive()) idle_.push_back(std::move(stream));
@@ -287,6 +346,8 @@ private:
     OnLost on_lost_;
     std::string session_id_;
     std::string protocol_version_;
+    std::shared_ptr<asio::cancellation_signal> listener_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace

@@ -176,6 +176,7 @@ asio::awaitable<void> McpClient::Impl::initialize() {
     std::string notification = "notifications/initialized";  // named: see rpc_session.cpp on GCC 12
     json::object no_params;
     co_await session->notify(std::move(notification), std::move(no_params));
+    session->transport().listen();
 }
 
 asio::awaitable<std::vector<McpTool>> McpClient::Impl::refresh_tools() {

@@ -50,6 +50,9 @@ public:
     virtual boost::asio::awaitable<void> shutdown() = 0;
     /// The revision agreed (sent as `MCP-Protocol-Version` over HTTP).
     virtual void set_protocol_version(const std::string&) {}
+    /// After a session-based handshake: opens the channel for messages the server sends of its
+    /// own accord (HTTP: the GET stream; its requests, like elicitation, and list changes).
+    virtual void listen() {}
     /// Forgets the session (HTTP: the session id), before a new handshake.
     virtual void forget_session() {}
     /// What the server wrote to its stderr (stdio), the last bytes.
