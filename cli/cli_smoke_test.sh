@@ -16,6 +16,10 @@ export AGENTROUTE_BASE_URL="$url" AGENTROUTE_CA_FILE="$ca" AGENTROUTE_API_KEY=sk
 grep -q '"output":"Ticket #4821 is blocked' "$dir/run.json"
 grep -q '"model_calls":1' "$dir/run.json"
 grep -q '"cost_source":"billed"' "$dir/run.json"
+# An MCP server's tools join the run: the fake calls the first tool offered (mcp__add).
+mcp_server="$(dirname "$0")/../tests/mcp/scripted_server.py"
+"$cli" run --json --mcp-stdio "python3 '$mcp_server' legacy" "Add two numbers" > "$dir/mcp.json"
+grep -q '"model_calls":2' "$dir/mcp.json"
 # Without --json the answer streams to stdout, then the usage line.
 "$cli" run --model claude-sonnet-4.5 "Investigate ticket #4821" > "$dir/run.txt"
 grep -q '^Ticket #4821 is blocked' "$dir/run.txt"
@@ -49,6 +53,6 @@ grep -q "cancelled" "$dir/cancel.txt"
 grep -q "spent input_tokens=[1-9]" "$dir/cancel.txt"  # billed, so counted
 kill -TERM "$pid"
 wait "$pid" || true
-grep -q '"event":"exit","served":2' "$dir/fake.out"  # the budget stop sent nothing
+grep -q '"event":"exit","served":4' "$dir/fake.out"  # the budget stop sent nothing
 grep -q '"http2_connections":[1-9]' "$dir/fake.out"  # the CLI offers HTTP/2, the fake takes it
 echo ok

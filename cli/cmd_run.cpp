@@ -1,6 +1,7 @@
 #include "args.hpp"
 
 #include <agentroute/agent.hpp>
+#include <agentroute/mcp/mcp_client.hpp>
 #include <agentroute/net/openrouter_model.hpp>
 #include <agentroute/resolve_model.hpp>
 
@@ -25,6 +26,8 @@ constexpr const char* help = R"(usage: agentroute run [options] PROMPT...
   --max-turns N         at most N model calls (default 10)
   --json                print {"output", "usage", "calls", "run_id"} as JSON
   --no-stream           do not stream the answer
+  --mcp-stdio "CMD ARGS"  offer the tools of the MCP server this command starts (stdio)
+  --mcp-http URL        offer the tools of the MCP server at this Streamable HTTP endpoint
 
 The answer prints as it streams; tool calls are announced on stderr. Ctrl-C (or SIGTERM)
 cancels the run: it ends with exit code 130 and prints what it spent.
@@ -66,6 +69,22 @@ asio::awaitable<Result<std::string>> print_as_it_streams(const Agent<>& agent, s
     co_return std::move(*result);
 }
 
+// The run, then the MCP servers closed (a stdio server's child stopped): until then they keep
+// the context running.
+asio::awaitable<Result<std::string>> run_then_close(const Agent<>& agent, std::string prompt, bool quiet,
+                                                    std::vector<std::shared_ptr<mcp::McpClient>> servers) {
+    std::optional<Result<std::string>> result;
+    std::exception_ptr error;
+    try {
+        result = co_await print_as_it_streams(agent, std::move(prompt), quiet);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    for (const auto& server : servers) co_await server->close();
+    if (error) std::rethrow_exception(error);
+    co_return std::move(*result);
+}
+
 boost::json::object usage_json(const Usage& u) {
     return {{"input_tokens", u.input_tokens},
             {"output_tokens", u.output_tokens},
@@ -95,6 +114,49 @@ void print_json(const Result<std::string>& result) {
               << "\n";
 }
 
+// "node server.js --flag": the words of a command line, split at spaces ('...' and "..." keep
+// theirs).
+std::vector<std::string> words(const std::string& line) {
+    std::vector<std::string> out;
+    std::string word;
+    char quote = 0;
+    bool in_word = false;
+    for (char c : line) {
+        if (quote) {
+            if (c == quote) quote = 0;
+            else word.push_back(c);
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t') {
+            if (in_word) out.push_back(std::move(word));
+            word.clear();
+            in_word = false;
+        } else {
+            word.push_back(c);
+            in_word = true;
+        }
+    }
+    if (quote) throw UsageError("--mcp-stdio: an unclosed quote in \"" + line + "\"");
+    if (in_word) out.push_back(std::move(word));
+    return out;
+}
+
+// The MCP servers of --mcp-stdio and --mcp-http, their tools prefixed "mcp" and "mcp_http".
+std::vector<std::shared_ptr<mcp::McpClient>> mcp_servers(asio::io_context& io, const Args& args) {
+    std::vector<std::shared_ptr<mcp::McpClient>> servers;
+    if (auto line = args.value("mcp-stdio")) {
+        std::vector<std::string> command = words(*line);
+        if (command.empty()) throw UsageError("--mcp-stdio needs a command");
+        mcp::StdioServer server{.command = command.front(), .args = {command.begin() + 1, command.end()}};
+        servers.push_back(mcp::McpClient::stdio(io.get_executor(), std::move(server), {.tool_prefix = "mcp"}));
+    }
+    if (auto url = args.value("mcp-http")) {
+        servers.push_back(mcp::McpClient::http(io.get_executor(), {.url = *url}, {.tool_prefix = "mcp_http"}));
+    }
+    return servers;
+}
+
 }  // namespace
 
 int cmd_run(const Args& args) {
@@ -120,9 +182,11 @@ int cmd_run(const Args& args) {
 
     const bool json = args.flag("json");
     asio::io_context io{1};
+    const std::vector<std::shared_ptr<mcp::McpClient>> servers = mcp_servers(io, args);
+    for (const auto& server : servers) agent.tools(server);
     std::optional<Result<std::string>> result;
     std::exception_ptr error;
-    asio::co_spawn(io, print_as_it_streams(agent, std::move(prompt), json),
+    asio::co_spawn(io, run_then_close(agent, std::move(prompt), json, servers),
                    [&](std::exception_ptr e, std::optional<Result<std::string>> r) {
                        error = e;
                        result = std::move(r);

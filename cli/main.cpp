@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
         }
         if (command == "run") {
             return cmd_run(Args(argc, argv, 2, {"help", "json", "no-stream"},
-                                {"model", "instructions", "max-cost", "max-turns"}));
+                                {"model", "instructions", "max-cost", "max-turns", "mcp-stdio", "mcp-http"}));
         }
         if (command == "models") return cmd_models(Args(argc, argv, 2, {"help", "json"}, {}));
         if (command == "serve") {

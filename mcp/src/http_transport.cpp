@@ -180,7 +180,7 @@ private:
         listener_.reset();
     }
 
-    asio::awaitable<void> listen_loop(std::shared_ptr<bool> alive, std::shared_ptr<asio::cancellation_signal> signal) {
+    asio::awaitable<void> listen_loop(std::shared_ptr<bool> alive, std::shared_ptr<asio::cancellation_signal> /*held*/) {
         std::string last_id;
         std::chrono::milliseconds retry = 1000ms;
         for (int failures = 0; failures < max_resumptions;) {

@@ -19,6 +19,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 namespace agentroute::mcp {
@@ -60,6 +61,7 @@ struct McpClient::Impl : std::enable_shared_from_this<McpClient::Impl> {
     mutable std::mutex mutex;
     std::shared_ptr<const std::vector<JsonTool>> tools = std::make_shared<const std::vector<JsonTool>>();
     std::string version_seen, server_seen;
+    std::atomic<bool> tools_listed{false};  // listed once: runs need not wait for a connection
     int connections_seen = 0;
 
     void start_session(std::unique_ptr<detail::Transport> transport);
@@ -234,6 +236,7 @@ void McpClient::Impl::publish_tools(const std::vector<McpTool>& listed) {
     }
     std::lock_guard lock(mutex);
     this->tools = std::move(tools);
+    tools_listed = true;
 }
 
 // A request that a lost session interrupted is sent again only when it cannot have run (or
@@ -404,6 +407,11 @@ std::string McpClient::server_log() const {
     // The transport's log is written on the strand; a copy taken there would need a round
     // trip, and a log line torn at its end is harmless here.
     return impl_->session->transport().log();
+}
+
+asio::awaitable<void> McpClient::prepare() const {
+    if (impl_->tools_listed) co_return;
+    co_await asio::co_spawn(impl_->strand, connect_on(impl_), asio::use_awaitable);
 }
 
 std::shared_ptr<const std::vector<JsonTool>> McpClient::current_tools() const {

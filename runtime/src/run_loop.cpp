@@ -180,6 +180,7 @@ boost::asio::awaitable<std::any> run_loop(RunState& state) {
         Model& model = *state.model;
         const OutputSchema* output = core.output_schema() ? &*core.output_schema() : nullptr;
         if (state.observer && state.observer->behind()) co_await state.observer->ready();
+        for (const auto& source : core.tool_sources()) co_await source->prepare();
         state.refresh_source_tools();
         std::optional<std::int64_t> cap = co_await checkpoint(state);
         std::span<const Message> to_send = co_await shape_history(state, shaped);

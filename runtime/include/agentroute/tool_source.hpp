@@ -33,6 +33,9 @@ public:
     virtual ~ToolSource() = default;
     /// The current set, called from any thread before each model call; never null.
     virtual std::shared_ptr<const std::vector<JsonTool>> current_tools() const = 0;
+    /// Awaited before each model call, before `current_tools`: a source that must first reach
+    /// its server (an MCP client not connected yet) does it here. Throw to fail the run.
+    virtual boost::asio::awaitable<void> prepare() const { co_return; }
 };
 
 }  // namespace agentroute

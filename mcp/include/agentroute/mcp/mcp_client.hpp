@@ -191,6 +191,8 @@ public:
     int connections() const;
 
     std::shared_ptr<const std::vector<JsonTool>> current_tools() const override;
+    /// Connects when the tools were never listed (a run that starts before `connect()`).
+    boost::asio::awaitable<void> prepare() const override;
 
     struct Impl;
 
