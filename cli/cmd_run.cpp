@@ -178,10 +178,11 @@ int cmd_run(const Args& args) {
     AgentOptions options{.name = "cli", .model = model, .instructions = args.value("instructions").value_or("")};
     if (auto cost = args.value("max-cost")) options.max_cost = args.number("max-cost", 0);
     options.max_turns = static_cast<int>(args.number("max-turns", 10));
+    // Before the agent: the MCP clients it holds must go before their execution context.
+    asio::io_context io{1};
     Agent agent(std::move(options));
 
     const bool json = args.flag("json");
-    asio::io_context io{1};
     const std::vector<std::shared_ptr<mcp::McpClient>> servers = mcp_servers(io, args);
     for (const auto& server : servers) agent.tools(server);
     std::optional<Result<std::string>> result;
