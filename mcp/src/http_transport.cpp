@@ -19,7 +19,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/parse.hpp>
 
 #include <optional>
 #include <vector>
@@ -42,15 +41,6 @@ struct Exchange {
     std::string session_id;
     std::string error_body;  // the first bytes of an error status's body
 };
-
-// Every request's id, from its body: the stream that answers it is read until its response.
-std::int64_t request_id(std::string_view body) {
-    boost::system::error_code ec;
-    const auto message = boost::json::parse(body, ec);
-    if (ec || !message.is_object()) return -1;
-    const auto* id = message.as_object().if_contains("id");
-    return id && id->is_int64() ? id->as_int64() : -1;
-}
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -119,7 +109,7 @@ public:
     }
 
     asio::awaitable<void> send(const Outgoing& message) override {
-        const std::int64_t id = message.is_request ? request_id(message.body) : -1;
+        const std::int64_t id = message.is_request ? message.id : -1;
         const bool had_session = !session_id_.empty();
         AnswerStream answer([this](boost::json::value m) { on_message_(std::move(m)); }, max_, id);
         const Fields fields = post_fields(protocol_version_ >= "2026-07-28", message);

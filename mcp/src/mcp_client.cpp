@@ -70,7 +70,7 @@ struct McpClient::Impl : std::enable_shared_from_this<McpClient::Impl> {
     asio::awaitable<bool> try_modern();
     asio::awaitable<void> initialize();
     asio::awaitable<std::vector<McpTool>> refresh_tools();
-    asio::awaitable<json::value> request(detail::RequestSpec spec, bool replay_when_unsent);
+    asio::awaitable<json::value> request(detail::RequestSpec spec, bool idempotent);
     asio::awaitable<McpToolResult> call(std::string name, json::object arguments, CallOptions call_options,
                                         asio::any_io_executor caller);
     json::value on_server_request(const std::string& method, const json::object& params);
@@ -136,8 +136,9 @@ asio::awaitable<bool> McpClient::Impl::try_modern() {
     session->set_request_meta(detail::modern_request_meta(options));
     std::exception_ptr legacy_answer;
     try {
-        const json::value result =
-            co_await session->request(spec_of("server/discover", std::min<std::chrono::milliseconds>(request_timeout(), 5s)));
+        // Named specs, not temporaries in the co_await expression (GCC 12 destroys those twice).
+        const detail::RequestSpec discover = spec_of("server/discover", std::min<std::chrono::milliseconds>(request_timeout(), 5s));
+        const json::value result = co_await session->request(discover);
         const detail::Discovered discovered = detail::read_discover_result(result);
         if (discovered.speaks_modern) {
             modern = true;
@@ -169,8 +170,8 @@ asio::awaitable<bool> McpClient::Impl::try_modern() {
 
 asio::awaitable<void> McpClient::Impl::initialize() {
     modern = false;
-    const json::value result =
-        co_await session->request(spec_of("initialize", request_timeout(), detail::initialize_params(options)));
+    const detail::RequestSpec initialize = spec_of("initialize", request_timeout(), detail::initialize_params(options));
+    const json::value result = co_await session->request(initialize);
     const detail::Initialized initialized = detail::read_initialize_result(result);
     version = initialized.protocol_version;
     server = initialized.server_name;
@@ -188,7 +189,8 @@ asio::awaitable<std::vector<McpTool>> McpClient::Impl::refresh_tools() {
         json::object params;
         if (!cursor.empty()) params["cursor"] = cursor;
         // Straight to the session: this runs inside the handshake too, which `request` waits for.
-        const json::value result = co_await session->request(spec_of("tools/list", request_timeout(), std::move(params)));
+        const detail::RequestSpec list = spec_of("tools/list", request_timeout(), std::move(params));
+        const json::value result = co_await session->request(list);
         cursor = detail::read_tools_page(result, listed);
         if (cursor.empty()) break;
     }
@@ -217,7 +219,8 @@ void McpClient::Impl::publish_tools(const std::vector<McpTool>& listed) {
             if (!self) throw Retry("the MCP server of tool '" + name + "' is no longer connected");
             CallOptions call_options;
             call_options.on_progress = [&ctx](const McpProgress& p) { ctx.report_progress(p.progress, p.total, p.message); };
-            const json::object arguments = args.is_object() ? args.as_object() : json::object{};
+            json::object arguments;  // no braced temporary in a conditional: GCC 12
+            if (args.is_object()) arguments = args.as_object();
             McpToolResult result;
             std::string failure;
             try {
@@ -239,27 +242,26 @@ void McpClient::Impl::publish_tools(const std::vector<McpTool>& listed) {
     tools_listed = true;
 }
 
-// A request that a lost session interrupted is sent again only when it cannot have run (or
-// when running it twice is harmless: `replay_when_unsent` false means never).
+// A request that a lost session interrupted is sent again on a new one when it cannot have run,
+// or when running it twice is harmless (`idempotent`: listing, ping); else it is reported.
 asio::awaitable<json::value> McpClient::Impl::request(detail::RequestSpec spec, bool idempotent) {
     co_await ensure_ready();
-    detail::RequestSpec again = spec;
     std::string lost;
     bool may_have_run = false;
     try {
-        co_return co_await session->request(std::move(spec));
+        co_return co_await session->request(spec);
     } catch (const detail::SessionLost& e) {
         lost = e.what();
         may_have_run = e.may_have_run();
         ready = false;
     }
     if (may_have_run && !idempotent) {
-        throw ErrorMcp(again.method + ": the connection to the MCP server was lost during the request (" + lost +
+        throw ErrorMcp(spec.method + ": the connection to the MCP server was lost during the request (" + lost +
                            "); it may have been carried out, so it was not sent again",
                        0, true);
     }
     co_await ensure_ready();
-    co_return co_await session->request(std::move(again));
+    co_return co_await session->request(spec);
 }
 
 asio::awaitable<McpToolResult> McpClient::Impl::call(std::string name, json::object arguments, CallOptions call_options,

@@ -88,13 +88,14 @@ asio::awaitable<void> RpcSession::open() {
     open_ = true;
 }
 
-asio::awaitable<json::value> RpcSession::request(RequestSpec spec) {
+asio::awaitable<json::value> RpcSession::request(const RequestSpec& spec) {
     // A cancelled caller still gets its request cancelled at the server below.
     co_await asio::this_coro::throw_if_cancelled(false);
     const std::int64_t id = next_id_++;
     auto pending = std::make_shared<Pending>(strand_);
+    json::object params = spec.params;
     if (!request_meta_.empty() || spec.progress) {
-        json::object& meta = spec.params["_meta"].emplace_object();
+        json::object& meta = params["_meta"].emplace_object();
         for (const auto& [key, value] : request_meta_) meta[key] = value;
         if (spec.progress) {
             pending->progress = spec.progress;
@@ -103,10 +104,10 @@ asio::awaitable<json::value> RpcSession::request(RequestSpec spec) {
             meta["progressToken"] = pending->progress_token;
         }
     }
-    std::string body = request_body(id, spec.method, std::move(spec.params));
+    std::string body = request_body(id, spec.method, std::move(params));
     pending_[id] = pending;
     pending->timer.expires_after(spec.timeout);
-    asio::co_spawn(strand_, send_in_background(pending, std::move(body), spec.method, spec.name),
+    asio::co_spawn(strand_, send_in_background(pending, std::move(body), spec.method, spec.name, id),
                    asio::bind_cancellation_slot(pending->stop_send.slot(), asio::detached));
     if (!pending->done) co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     pending_.erase(id);
@@ -132,11 +133,11 @@ asio::awaitable<json::value> RpcSession::request(RequestSpec spec) {
 }
 
 asio::awaitable<void> RpcSession::send_in_background(std::shared_ptr<Pending> pending, std::string body,
-                                                     std::string method, std::string name) {
+                                                     std::string method, std::string name, std::int64_t id) {
     const std::shared_ptr<void> owner = owner_.lock();
     if (!owner) co_return;
     try {
-        co_await transport_->send(Outgoing{body, true, method, name});
+        co_await transport_->send(Outgoing{body, true, method, name, id});
         if (transport_->answers_within_send() && !pending->done) {
             pending->fail(std::make_exception_ptr(
                 ErrorMcp(method + ": the MCP server ended its answer without a response", 0, true)));
@@ -178,7 +179,7 @@ void RpcSession::on_message(json::value message) {
         const json::object& p = params && params->is_object() ? params->as_object() : no_params;
         const std::string name(method->as_string());
         if (id) {
-            answer_server_request(0, *id, name, p);
+            answer_server_request(*id, name, p);
         } else if (name == "notifications/progress") {
             deliver_progress(p);
         } else if (on_notification_) {
@@ -207,7 +208,7 @@ void RpcSession::on_lost(const std::string& why) {
     }
 }
 
-void RpcSession::answer_server_request(std::int64_t, json::value id, const std::string& method, const json::object& params) {
+void RpcSession::answer_server_request(json::value id, const std::string& method, const json::object& params) {
     json::object answer{{"jsonrpc", "2.0"}, {"id", id}};
     try {
         if (method == "ping") {

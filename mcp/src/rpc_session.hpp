@@ -77,7 +77,8 @@ public:
     /// Sends a request and returns its result. Throws `ErrorMcp` for an error response, a
     /// timeout (after cancelling it at the server), a lost connection; `operation_aborted` when
     /// the caller was cancelled (the request is cancelled at the server first).
-    boost::asio::awaitable<boost::json::value> request(RequestSpec spec);
+    /// `spec` is the caller's, unchanged (it may send it again): it outlives the call.
+    boost::asio::awaitable<boost::json::value> request(const RequestSpec& spec);
     /// Sends a notification.
     boost::asio::awaitable<void> notify(std::string method, boost::json::object params);
     boost::asio::awaitable<void> shutdown();
@@ -94,11 +95,11 @@ private:
 
     void on_message(boost::json::value message);
     void on_lost(const std::string& why);
-    void answer_server_request(std::int64_t id_int, boost::json::value id, const std::string& method,
+    void answer_server_request(boost::json::value id, const std::string& method,
                                const boost::json::object& params);
     void deliver_progress(const boost::json::object& params);
     boost::asio::awaitable<void> send_in_background(std::shared_ptr<Pending> pending, std::string body,
-                                                    std::string method, std::string name);
+                                                    std::string method, std::string name, std::int64_t id);
     boost::asio::awaitable<void> write_response(std::string body);
 
     Strand strand_;

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ struct Outgoing {
     std::string_view method{};
     /// `params.name` of tools/call (the `Mcp-Name` header of the modern revision).
     std::string_view name{};
+    /// A request's id: the HTTP binding reads its answer until the response with this id.
+    std::int64_t id = -1;
 };
 
 /// The session is gone at the server (HTTP 404 on a session id, or a restarted stdio child):

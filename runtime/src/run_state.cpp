@@ -58,14 +58,19 @@ const ModelSettings* RunState::settings_for(const AgentCore& agent) {
 
 void RunState::refresh_source_tools() {
     const auto& sources = core->tool_sources();
-    source_tools.clear();
+    std::vector<std::shared_ptr<const std::vector<JsonTool>>> current;
+    current.reserve(sources.size());
+    for (const auto& source : sources) current.push_back(source->current_tools());
+    // The same agent and the same sets as last turn (the usual case): the definitions stand,
+    // and their schemas are not copied again for every model call.
+    if (current == source_tools && definitions_of == core.get()) return;
+    source_tools = std::move(current);
+    definitions_of = core.get();
     turn_definitions.clear();
-    if (sources.empty()) return;  // a handoff may have passed to an agent without any
+    if (source_tools.empty()) return;  // a handoff may have passed to an agent without any
     turn_definitions = core->tool_definitions();
-    for (const auto& source : sources) {
-        std::shared_ptr<const std::vector<JsonTool>> tools = source->current_tools();
+    for (const auto& tools : source_tools) {
         for (const JsonTool& tool : *tools) turn_definitions.push_back(tool.definition);
-        source_tools.push_back(std::move(tools));
     }
 }
 

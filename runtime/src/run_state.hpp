@@ -69,6 +69,7 @@ struct RunState {
     /// agent without sources, whose calls use the agent's definitions directly.
     std::vector<std::shared_ptr<const std::vector<JsonTool>>> source_tools;
     std::vector<ToolDefinition> turn_definitions;
+    const AgentCore* definitions_of = nullptr;  ///< the agent `turn_definitions` were built for
 
     /// Takes each tool source's current set for the turn about to start (no-op without sources).
     void refresh_source_tools();
