@@ -133,6 +133,7 @@ McpToolResult read_tool_result(const json::value& result) {
     }
     if (const auto* structured = r.if_contains("structuredContent"); structured && !structured->is_null()) out.structured = *structured;
     if (const auto* is_error = r.if_contains("isError"); is_error && is_error->is_bool()) out.is_error = is_error->as_bool();
+    if (const auto* meta = r.if_contains("_meta"); meta && meta->is_object()) out.meta = meta->get_object();
     return out;
 }
 

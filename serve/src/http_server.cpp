@@ -294,9 +294,13 @@ asio::awaitable<void> Connection<Stream>::serve_requests() {
         const auto started = Clock::now();
         const std::int64_t bytes_before = bytes_out_;
         RequestRecord record;
-        std::optional<HttpResponse> simple = co_await answer_simple(state_, request, record);
+        const bool mcp = state_.options.mcp && request.path() == state_.options.mcp_path;
+        std::optional<HttpResponse> simple;
+        if (!mcp) simple = co_await answer_simple(state_, request, record);
         const bool keep_alive = request.keep_alive && !state_.draining;
-        if (simple) {
+        if (mcp) {
+            co_await answer_mcp(state_, request, *this, record);
+        } else if (simple) {
             record.status = simple->status;
             if (request.method == "HEAD") {
                 std::string head = response_head(simple->status, simple->content_type,

@@ -107,6 +107,10 @@ namespace detail {
 boost::asio::awaitable<void> answer_chat(Server::State& state, const HttpRequest& request, Link& link,
                                          RequestRecord& record);
 
+/// `ServeOptions::mcp_path`, when `ServeOptions::mcp` is set (mcp_route.cpp).
+boost::asio::awaitable<void> answer_mcp(Server::State& state, const HttpRequest& request, Link& link,
+                                        RequestRecord& record);
+
 /// Every other route; `nullopt` for `POST /v1/chat/completions`.
 boost::asio::awaitable<std::optional<HttpResponse>> answer_simple(Server::State& state, const HttpRequest& request,
                                                                   RequestRecord& record);

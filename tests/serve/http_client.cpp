@@ -134,7 +134,7 @@ HttpReply HttpClient::request(const HttpCall& call) {
     http::request<http::string_body> req{http::string_to_verb(call.method), call.target, 11};
     req.set(http::field::host, impl_->host);
     for (const auto& [name, value] : call.headers) req.set(name, value);
-    if (!call.body.empty()) req.set(http::field::content_type, "application/json");
+    if (!call.body.empty() && req.find(http::field::content_type) == req.end()) req.set(http::field::content_type, "application/json");
     req.body() = call.body;
     req.prepare_payload();
     std::ostringstream bytes;

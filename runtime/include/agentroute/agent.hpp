@@ -84,6 +84,17 @@ public:
         return *this;
     }
 
+    /// This agent's own tools (registered with `tool`; not its sources', handoffs' or agents
+    /// as tools, which need a run of their own) as JSON tools, to offer them elsewhere: an
+    /// `mcp::McpServer`, another agent.
+    std::vector<JsonTool> json_tools() const {
+        std::vector<JsonTool> out;
+        for (const detail::ToolEntry& entry : core_->tools()) {
+            if (!entry.runs_agent) out.push_back(JsonTool{entry.definition, entry.invoke});
+        }
+        return out;
+    }
+
     /// Registers an agent as a tool of this one (`child.as_tool(...)`).
     Agent& tool(AgentTool agent_tool) {
         core_->add_tool(std::move(agent_tool.entry_));

@@ -113,6 +113,8 @@ struct McpToolResult {
     bool is_error = false;
     /// The raw `content` array.
     boost::json::array content{};
+    /// The result's `_meta` (an agentroute server puts a run's usage at "agentroute/usage").
+    boost::json::object meta{};
 };
 
 /// A `notifications/progress` of a call in flight.

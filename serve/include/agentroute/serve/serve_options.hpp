@@ -16,6 +16,9 @@
 namespace agentroute {
 class Memory;
 }
+namespace agentroute::mcp {
+class McpServer;
+}
 
 namespace agentroute::serve {
 
@@ -88,6 +91,13 @@ struct ServeOptions {
     /// its metrics after the server's own. Either way a request's `traceparent` header becomes
     /// its run's `RunOptions::trace_parent`, so a traced agent's spans join the caller's trace.
     std::shared_ptr<telemetry::Telemetry> telemetry{};
+
+    /// Set: the server also speaks MCP's Streamable HTTP transport at `mcp_path` (POST, GET,
+    /// DELETE), offering what `mcp` holds (<agentroute/mcp/mcp_server.hpp>). Tenants, when set,
+    /// authenticate there as on `/v1/`. On a loopback address only requests naming localhost
+    /// (Host, Origin) are answered, against DNS rebinding.
+    std::shared_ptr<mcp::McpServer> mcp{};
+    std::string mcp_path = "/mcp";
 };
 
 }  // namespace agentroute::serve
