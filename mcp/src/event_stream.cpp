@@ -95,6 +95,32 @@ asio::awaitable<EventStream::Next> EventStream::next(std::uint64_t token) {
     }
 }
 
+asio::awaitable<bool> EventStream::answered_alone_within(const asio::any_io_executor& executor,
+                                                         std::chrono::milliseconds limit) {
+    auto wake = std::make_shared<Wakeup>(executor);
+    {
+        const std::lock_guard lock(mutex_);
+        if (wake_) co_return false;
+        wake_ = wake;  // send, finish and end_response notify it
+    }
+    const auto deadline = Wakeup::Clock::now() + limit;
+    bool alone = false;
+    for (;;) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (finished_) {
+                alone = events_.size() <= 1;
+                break;
+            }
+            if (events_.size() > 1 || end_requested_ || Wakeup::Clock::now() >= deadline) break;
+        }
+        co_await wake->wait(deadline);
+    }
+    const std::lock_guard lock(mutex_);
+    if (wake_ == wake) wake_.reset();
+    co_return alone;
+}
+
 std::string EventStream::priming_event(std::chrono::milliseconds retry) const {
     std::uint64_t last = 0;
     {

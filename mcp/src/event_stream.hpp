@@ -59,6 +59,12 @@ public:
     /// The next event for consumer `token`, on its executor: `finished` once the answer has
     /// gone out, `ended` when `end_response` or a newer consumer ended this response.
     boost::asio::awaitable<Next> next(std::uint64_t token);
+    /// Waits, at most `limit`, for the request to finish having sent nothing but its answer:
+    /// true then (a JSON reply will do); false as soon as something else was sent or the
+    /// response was asked to end, or at `limit` (the reply is then a stream). No consumer may
+    /// be attached yet.
+    boost::asio::awaitable<bool> answered_alone_within(const boost::asio::any_io_executor& executor,
+                                                       std::chrono::milliseconds limit);
     /// Consumer `token` is gone (its client left): events wait for the next one.
     void detach(std::uint64_t token);
 

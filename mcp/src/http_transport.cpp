@@ -264,6 +264,8 @@ private:
         stream->expires_after(connect_timeout_);
         auto [cec, connected] = co_await stream->async_connect(endpoints, use_tuple);
         if (cec) throw ErrorMcp("MCP server " + server_.url + ": connecting: " + cec.message());
+        boost::system::error_code ignored;
+        stream->socket().set_option(tcp::no_delay(true), ignored);  // a request is one write: no reason to wait for ACKs
         stream->expires_never();
         co_return stream;
     }

@@ -127,8 +127,10 @@ void ServerSession::receive(json::object message, std::shared_ptr<Sink> sink, co
             return;
         }
     }
+    // The completion handler holds the signal: its slot is cleared when the handler runs, after
+    // handle_request has already dropped the in-flight entry.
     asio::co_spawn(strand, handle_request(shared_from_this(), *id, std::move(name), std::move(call), cancelled),
-                   asio::bind_cancellation_slot(signal->slot(), asio::detached));
+                   asio::bind_cancellation_slot(signal->slot(), [signal](const std::exception_ptr&) {}));
 }
 
 asio::awaitable<void> ServerSession::handle_request(std::shared_ptr<ServerSession> self, json::value id, std::string method,

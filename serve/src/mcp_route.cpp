@@ -24,6 +24,7 @@ using mcp::detail::ServerSession;
 namespace {
 
 constexpr std::chrono::milliseconds resume_after{500};
+constexpr std::chrono::milliseconds sse_after{20};
 
 // The transport's errors as the TypeScript SDK answers them: a JSON-RPC error with no id.
 HttpResponse rpc_refusal(int status, int code, std::string_view message) {
@@ -195,7 +196,15 @@ asio::awaitable<std::optional<HttpResponse>> post(Server::State& state, const Ht
     // A drain past its deadline cancels the call: its client gets no answer, and may retry.
     const std::uint64_t canceller = state.run_cancellers.add([session, id] { session->cancel(id); });
     std::optional<HttpResponse> reply;
+    // A call that answers at once, and sends nothing else, is answered as JSON (its connection
+    // is then reused); one still running after `sse_after` gets an SSE stream, resumable.
+    bool stream_it = false;
     if (message.method == "tools/call") {
+        const asio::any_io_executor executor = co_await asio::this_coro::executor;
+        const bool alone = co_await stream->answered_alone_within(executor, sse_after);
+        stream_it = !alone;
+    }
+    if (stream_it) {
         co_await write_sse(state, *stream, 0, link, record, keep_alive);
     } else {
         std::string answer = co_await answer_of(*stream);

@@ -209,6 +209,11 @@ void add_everything(mcp::McpServer& server) {
     t.description = "Ends its SSE stream mid-call; the answer comes on the resumed stream";
     t.handler = reconnection;
     server.tool(t);
+    t.name = "echo";  // not a scenario's: bench/mcp_bench.cpp calls it
+    t.description = "Echoes the message";
+    t.input_schema = R"({"type":"object","properties":{"message":{"type":"string"}},"required":["message"]})";
+    t.handler = [](McpCall& call) -> asio::awaitable<json::object> { co_return mcp::text_result("Echo: " + argument(call, "message")); };
+    server.tool(t);
     t.name = "json_schema_2020_12_tool";
     t.description = "Tool with JSON Schema 2020-12 features";
     t.input_schema = R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",)"
