@@ -3,7 +3,7 @@
 # without it, never logged) and its SQLite ledger, an answer whole and streamed through curl, a
 # conversation kept in the agent's SQLite memory and read back, the access log, SIGTERM with a
 # run in flight (it finishes, then exit 0), a "telemetry" section (metrics and exported spans),
-# and a config with a misspelt limit refused (exit 3, naming it).
+# an "mcp" section with an agent using an MCP server's tools, and a config with a misspelt limit refused (exit 3, naming it).
 set -eu
 cli=$1
 dir=$(mktemp -d)
@@ -100,6 +100,39 @@ grep -q '"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"' "$dir/spans.jsonl"
 grep -q '"service":"cli-test"' "$dir/spans.jsonl"
 kill "$receiver_pid"
 receiver_pid=
+
+# "mcp": the agents offered over MCP's Streamable HTTP too, one of them using an MCP server's
+# tools ("mcp_servers": tests/mcp/scripted_server.py over stdio).
+cat > "$dir/mcp.json" <<JSON
+{"listen": {"host": "127.0.0.1", "port": 0},
+ "mcp": {"path": "/mcp"},
+ "agents": [{"name": "support", "model": "anthropic/claude-sonnet-4.5",
+             "mcp_servers": [{"name": "calc", "command": ["python3", "$(dirname "$0")/../tests/mcp/scripted_server.py", "legacy"],
+                              "allow": ["add"]}]}]}
+JSON
+"$cli" serve --config "$dir/mcp.json" > "$dir/out3" 2> "$dir/err3" &
+pid=$!
+i=0
+while ! grep -q '"ready"' "$dir/out3" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err3"; exit 1; }; sleep 0.1; done
+mcp_url=$(sed -n 's/.*"mcp_url":"\([^"]*\)".*/\1/p' "$dir/out3")
+[ -n "$mcp_url" ]
+mcp_headers="-H Content-Type:application/json -H Accept:application/json,text/event-stream"
+curl -sS -f -D "$dir/mcp_head" $mcp_headers \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' \
+    "$mcp_url" > "$dir/mcp_init.json"
+grep -q '"protocolVersion":"2025-11-25"' "$dir/mcp_init.json"
+session=$(sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *\([0-9a-f]*\).*/\1/p' "$dir/mcp_head")
+[ -n "$session" ]
+curl -sS -f $mcp_headers -H "Mcp-Session-Id: $session" -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' "$mcp_url" \
+    | grep -q '"name":"support"'
+curl -sS -f $mcp_headers -H "Mcp-Session-Id: $session" \
+    -d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"support","arguments":{"input":"What is 2 + 3?"}}}' \
+    "$mcp_url" > "$dir/mcp_call.txt"
+grep -q '"agentroute/usage"' "$dir/mcp_call.txt"
+if grep -q '"isError":true' "$dir/mcp_call.txt"; then cat "$dir/mcp_call.txt"; exit 1; fi
+kill -TERM "$pid"
+wait "$pid"
+pid=
 
 # A misspelt limit is refused, by name, before anything is served.
 printf '{"limits":{"max_concurent_runs":8},"agents":[{"name":"a","model":"openai/gpt-4o-mini"}]}' > "$dir/typo.json"

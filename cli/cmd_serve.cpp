@@ -99,13 +99,14 @@ int cmd_serve(const Args& args) {
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     {
         const std::lock_guard lock(*log_mutex);
-        std::cout << boost::json::serialize(boost::json::object{
-                         {"ready", true},
-                         {"url", std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port()) + "/v1"},
-                         {"port", server.port()},
-                         {"agents", std::move(names)},
-                         {"offline", offline != nullptr}})
-                  << std::endl;
+        const std::string base = std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
+        boost::json::object ready{{"ready", true},
+                                  {"url", base + "/v1"},
+                                  {"port", server.port()},
+                                  {"agents", std::move(names)},
+                                  {"offline", offline != nullptr}};
+        if (config.server.mcp) ready["mcp_url"] = base + config.server.mcp_path;
+        std::cout << boost::json::serialize(ready) << std::endl;
     }
     std::exception_ptr failed;
     asio::co_spawn(io, server.run(), [&](std::exception_ptr e) {
@@ -113,6 +114,7 @@ int cmd_serve(const Args& args) {
         signals.cancel();
         // Drained: the spans of the last runs go out (or are given up on) before the exit.
         if (config.exporter) asio::co_spawn(io, config.exporter->shutdown(), asio::detached);
+        for (const auto& client : config.mcp_clients) asio::co_spawn(io, client->close(), asio::detached);
     });
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

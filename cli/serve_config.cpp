@@ -1,5 +1,7 @@
 #include "serve_config.hpp"
 
+#include <agentroute/mcp/mcp_server.hpp>
+
 #include <agentroute/errors.hpp>
 #include <agentroute/history/sliding_window.hpp>
 #include <agentroute/history/truncate.hpp>
@@ -145,8 +147,52 @@ serve::Tenant read_tenant(const json::value& v, std::size_t index) {
     return t;
 }
 
+std::vector<std::string> string_list(const json::value* v, const std::string& name) {
+    std::vector<std::string> out;
+    if (!v) return out;
+    if (!v->is_array()) throw ErrorConfig(name + " must be an array of strings");
+    for (const json::value& item : v->as_array()) {
+        if (!item.is_string()) throw ErrorConfig(name + " must be an array of strings");
+        out.emplace_back(item.as_string());
+    }
+    return out;
+}
+
+// One of an agent's "mcp_servers": {"name", "command": [...]} (stdio) or {"name", "url",
+// "headers"} (Streamable HTTP), with "allow"/"deny"; its tools are prefixed with its name.
+std::shared_ptr<mcp::McpClient> read_mcp_server(const json::value& v, const std::string& where,
+                                                const boost::asio::any_io_executor& executor) {
+    Members m(v, where);
+    mcp::McpClientOptions options;
+    options.tool_prefix = m.string("name").value_or("");
+    if (options.tool_prefix.empty()) throw ErrorConfig(m.name("name") + " is required (it prefixes the server's tools)");
+    options.allow = string_list(m.find("allow"), m.name("allow"));
+    options.deny = string_list(m.find("deny"), m.name("deny"));
+    const std::vector<std::string> command = string_list(m.find("command"), m.name("command"));
+    const std::optional<std::string> url = m.string("url");
+    std::shared_ptr<mcp::McpClient> client;
+    if (!command.empty() && !url) {
+        mcp::StdioServer server{.command = command.front(), .args = {command.begin() + 1, command.end()}};
+        client = mcp::McpClient::stdio(executor, std::move(server), std::move(options));
+    } else if (command.empty() && url) {
+        mcp::HttpServer server{.url = *url};
+        if (const json::value* headers = m.find("headers")) {
+            Members h(*headers, m.name("headers"));
+            for (const auto& member : headers->as_object()) {
+                if (auto value = h.string(member.key())) server.headers.emplace_back(member.key(), *value);
+            }
+        }
+        client = mcp::McpClient::http(executor, std::move(server), std::move(options));
+    } else {
+        throw ErrorConfig(where + " needs either \"command\" (stdio) or \"url\" (Streamable HTTP)");
+    }
+    m.no_others();
+    return client;
+}
+
 ServedAgentConfig read_agent(const json::value& v, const std::string& where, const std::filesystem::path& folder,
-                             std::shared_ptr<telemetry::Telemetry> tracing) {
+                             std::shared_ptr<telemetry::Telemetry> tracing, const boost::asio::any_io_executor& executor,
+                             std::vector<std::shared_ptr<mcp::McpClient>>& mcp_clients) {
     Members m(v, where);
     AgentOptions o;
     o.tracer = std::move(tracing);
@@ -170,6 +216,15 @@ ServedAgentConfig read_agent(const json::value& v, const std::string& where, con
     }
     if (const json::value* history = m.find("history")) o.history = read_history(*history, m.name("history"));
     ServedAgentConfig served{Agent<>(std::move(o)), {}};
+    if (const json::value* servers = m.find("mcp_servers")) {
+        if (!servers->is_array()) throw ErrorConfig(m.name("mcp_servers") + " must be an array of MCP servers");
+        std::size_t i = 0;
+        for (const json::value& s : servers->as_array()) {
+            auto client = read_mcp_server(s, m.name("mcp_servers") + "[" + std::to_string(i++) + "]", executor);
+            served.agent.tools(client);
+            mcp_clients.push_back(std::move(client));
+        }
+    }
     if (auto policy = m.string("on_disconnect")) served.options.on_disconnect = disconnect_policy(*policy, m.name("on_disconnect"));
     m.no_others();
     return served;
@@ -235,7 +290,20 @@ ServeConfig read_serve_config(const std::string& path, const boost::asio::any_io
     }
     std::size_t i = 0;
     for (const json::value& a : agents->as_array()) {
-        config.agents.push_back(read_agent(a, "config.agents[" + std::to_string(i++) + "]", folder, config.server.telemetry));
+        config.agents.push_back(read_agent(a, "config.agents[" + std::to_string(i++) + "]", folder, config.server.telemetry,
+                                           executor, config.mcp_clients));
+    }
+    // "mcp": {"path": "/mcp"}: every agent is also an MCP tool (docs/mcp.md#serving-over-mcp).
+    if (const json::value* offer = m.find("mcp")) {
+        Members o(*offer, "config.mcp");
+        if (auto path = o.string("path")) {
+            if (!path->starts_with('/') || path->starts_with("/v1/")) throw ErrorConfig(o.name("path") + " must start with / and not be under /v1/");
+            config.server.mcp_path = *path;
+        }
+        o.no_others();
+        auto server = std::make_shared<mcp::McpServer>();
+        for (const ServedAgentConfig& a : config.agents) server->agent(a.agent, {.name = a.options.name});
+        config.server.mcp = std::move(server);
     }
     m.no_others();
     return config;

@@ -1,9 +1,11 @@
 #pragma once
 
-// The file `agentroute serve --config` reads: where to listen, the server's limits, and the
-// agents (model, instructions, limits, memory, history policy). docs/serving.md shows it.
+// The file `agentroute serve --config` reads: where to listen, the server's limits, the agents
+// (model, instructions, limits, memory, history policy, MCP servers whose tools they use), and
+// whether they are offered over MCP too. docs/serving.md shows it.
 
 #include <agentroute/agent.hpp>
+#include <agentroute/mcp/mcp_client.hpp>
 #include <agentroute/serve/server.hpp>
 #include <agentroute/telemetry/otlp_exporter.hpp>
 
@@ -27,6 +29,8 @@ struct ServeConfig {
     /// With a "telemetry" section: the exporter of the agents' spans, when it names an
     /// otlp_endpoint (`server.telemetry` holds the rest); shut down after the drain.
     std::shared_ptr<telemetry::OtlpExporter> exporter{};
+    /// The MCP servers the agents' "mcp_servers" attach (closed after the drain).
+    std::vector<std::shared_ptr<mcp::McpClient>> mcp_clients{};
 };
 
 /// Reads `path`; an OTLP exporter it asks for runs on `executor`. Relative memory paths are

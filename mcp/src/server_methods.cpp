@@ -57,6 +57,47 @@ void describe(json::object& out, const Item& item) {
     if (!item.mime_type.empty()) out["mimeType"] = item.mime_type;
 }
 
+json::object resource_listing(const McpResource& r) {
+    json::object out;
+    out["uri"] = r.uri;
+    describe(out, r);
+    return out;
+}
+
+json::object template_listing(const McpResourceTemplate& r) {
+    json::object out;
+    out["uriTemplate"] = r.uri_template;
+    describe(out, r);
+    return out;
+}
+
+json::object prompt_listing(const McpPrompt& p) {
+    json::object out;
+    out["name"] = p.name;
+    if (!p.description.empty()) out["description"] = p.description;
+    json::array arguments;
+    for (const McpPromptArgument& a : p.arguments) {
+        json::object arg;
+        arg["name"] = a.name;
+        if (!a.description.empty()) arg["description"] = a.description;
+        arg["required"] = a.required;
+        arguments.push_back(std::move(arg));
+    }
+    out["arguments"] = std::move(arguments);
+    return out;
+}
+
+// A `*/list` answer: every item, in one page (a catalogue is registered in code, not grown by
+// clients).
+template <class Item>
+json::object listing(std::string_view key, const std::vector<Item>& items, json::object (*item_listing)(const Item&)) {
+    json::array list;
+    for (const Item& item : items) list.push_back(item_listing(item));
+    json::object out;
+    out[key] = std::move(list);
+    return out;
+}
+
 json::object capabilities(const Registry& registry) {
     json::object caps;
     json::object tools;
@@ -166,68 +207,20 @@ asio::awaitable<json::value> ServerSession::dispatch(const std::string& method, 
     const Registry& registry = core_->registry;
     if (method == "initialize") co_return initialize(*call);
     if (method == "ping") co_return json::object();
-    if (method == "tools/list") {
-        json::array tools;
-        for (const McpServerTool& t : registry.tools) tools.push_back(tool_listing(t));
-        json::object out;
-        out["tools"] = std::move(tools);
-        co_return out;
-    }
+    if (method == "tools/list") co_return listing("tools", registry.tools, tool_listing);
     if (method == "tools/call") {
         json::value result = co_await call_tool(std::move(call));
         co_return result;
     }
-    if (method == "resources/list") {
-        json::array list;
-        for (const McpResource& r : registry.resources) {
-            json::object item;
-            item["uri"] = r.uri;
-            describe(item, r);
-            list.push_back(std::move(item));
-        }
-        json::object out;
-        out["resources"] = std::move(list);
-        co_return out;
-    }
-    if (method == "resources/templates/list") {
-        json::array list;
-        for (const McpResourceTemplate& r : registry.templates) {
-            json::object item;
-            item["uriTemplate"] = r.uri_template;
-            describe(item, r);
-            list.push_back(std::move(item));
-        }
-        json::object out;
-        out["resourceTemplates"] = std::move(list);
-        co_return out;
-    }
+    if (method == "resources/list") co_return listing("resources", registry.resources, resource_listing);
+    if (method == "resources/templates/list") co_return listing("resourceTemplates", registry.templates, template_listing);
     if (method == "resources/read") {
         json::value result = co_await read_resource(std::move(call));
         co_return result;
     }
     if (method == "resources/subscribe") co_return subscribe(*call, true);
     if (method == "resources/unsubscribe") co_return subscribe(*call, false);
-    if (method == "prompts/list") {
-        json::array list;
-        for (const McpPrompt& p : registry.prompts) {
-            json::object item;
-            item["name"] = p.name;
-            if (!p.description.empty()) item["description"] = p.description;
-            json::array arguments;
-            for (const McpPromptArgument& a : p.arguments) {
-                json::object arg;
-                arg["name"] = a.name;
-                if (!a.description.empty()) arg["description"] = a.description;
-                arg["required"] = a.required;
-                arguments.push_back(std::move(arg));
-            }
-            item["arguments"] = std::move(arguments);
-            list.push_back(std::move(item));
-        }
-        json::object out;
-        out["prompts"] = std::move(list);
-        co_return out;
-    }
+    if (method == "prompts/list") co_return listing("prompts", registry.prompts, prompt_listing);
     if (method == "prompts/get") {
         json::value result = co_await get_prompt(std::move(call));
         co_return result;

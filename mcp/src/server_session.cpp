@@ -39,6 +39,9 @@ std::string rpc_error(const json::value& id, int code, std::string_view message)
 
 namespace {
 
+// Streams a session keeps for Last-Event-ID at most (each bounded by max_replay_bytes).
+constexpr std::size_t max_kept_streams = 256;
+
 std::string id_key(const json::value& id) { return json::serialize(id); }
 
 std::string ask_message(std::int64_t id, const std::string& method, json::object params) {
@@ -117,15 +120,20 @@ void ServerSession::receive(json::object message, std::shared_ptr<Sink> sink, co
     const asio::any_io_executor strand = agentroute::detail::new_strand(executor);
     auto signal = std::make_shared<asio::cancellation_signal>();
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    bool ended = false;
+    bool duplicate = false;
     {
         const std::lock_guard lock(mutex_);
-        if (ended_) return;
+        ended = ended_;
         // A second request with an id in flight would make its cancellation ambiguous.
-        if (!in_flight_.emplace(id_key(*id), InFlight{strand, signal, cancelled}).second) {
-            call->sink->send(rpc_error(*id, -32600, "a request with this id is in flight already"));
-            call->sink->finish();
-            return;
-        }
+        if (!ended) duplicate = !in_flight_.emplace(id_key(*id), InFlight{strand, signal, cancelled}).second;
+    }
+    if (ended || duplicate) {
+        // Answered all the same: a transport waits for every request's answer.
+        call->sink->send(rpc_error(*id, ended ? -32001 : -32600,
+                                   ended ? "the session has ended" : "a request with this id is in flight already"));
+        call->sink->finish();
+        return;
     }
     // The completion handler holds the signal: its slot is cleared when the handler runs, after
     // handle_request has already dropped the in-flight entry.
@@ -278,6 +286,8 @@ std::shared_ptr<EventStream> ServerSession::new_stream() {
     const std::lock_guard lock(mutex_);
     // Streams whose answers went out are no longer needed for resumption.
     std::erase_if(streams_, [](const auto& entry) { return entry.second->finished_and_delivered(); });
+    // Calls whose clients never came back: the oldest stops being resumable first.
+    while (streams_.size() >= max_kept_streams) streams_.erase(streams_.begin());
     auto stream = std::make_shared<EventStream>(next_stream_++, core_->options.max_replay_bytes);
     streams_.emplace(stream->id(), stream);
     return stream;

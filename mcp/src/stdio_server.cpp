@@ -32,7 +32,7 @@ namespace {
 // The pipe to the client: whole lines, in the order sent, from any thread.
 class LineWriter : public detail::Sink {
 public:
-    LineWriter(asio::posix::stream_descriptor out) : out_(std::move(out)), wake_(std::make_shared<detail::Wakeup>(out_.get_executor())) {}
+    explicit LineWriter(asio::posix::stream_descriptor out) : out_(std::move(out)), wake_(std::make_shared<detail::Wakeup>(out_.get_executor())) {}
 
     void send(std::string message) override {
         {

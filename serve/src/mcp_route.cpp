@@ -95,15 +95,16 @@ asio::awaitable<std::string> answer_of(EventStream& stream) {
 // A stream written as SSE until its answer has gone out, the tool ended the response, or the
 // client left. The session keeps what the client did not get, for Last-Event-ID.
 asio::awaitable<void> write_sse(Server::State& state, EventStream& stream, std::optional<std::uint64_t> after,
-                                Link& link, RequestRecord& record, bool keep_alive) {
+                                Link& link, RequestRecord& record, bool keep_alive, bool cut_on_drain) {
     const std::uint64_t token = stream.attach(co_await asio::this_coro::executor, after);
     record.status = 200;
     record.streamed = true;
     std::string out = response_head(200, "text/event-stream", -1, keep_alive, {{"Cache-Control", "no-cache"}});
     append_chunk(out, stream.priming_event(resume_after));
     bool gone = !co_await link.write(out);
-    // A drain ends open streams at once: the client resumes elsewhere with Last-Event-ID.
-    const std::uint64_t closer = state.idle_closers.add([&stream, token] { stream.detach(token); });
+    // A drain ends the session's own GET stream at once (it never ends by itself); a call's
+    // stream ends with its call, cancelled at the drain's deadline.
+    const std::uint64_t closer = cut_on_drain ? state.idle_closers.add([&stream, token] { stream.detach(token); }) : 0;
     link.watch([&stream, &gone, token] {
         gone = true;
         stream.detach(token);
@@ -119,7 +120,7 @@ asio::awaitable<void> write_sse(Server::State& state, EventStream& stream, std::
         co_await link.write(last_chunk);
         break;
     }
-    state.idle_closers.remove(closer);
+    if (cut_on_drain) state.idle_closers.remove(closer);
     co_await link.unwatch();
     stream.detach(token);
     record.client_gone = gone;
@@ -205,7 +206,7 @@ asio::awaitable<std::optional<HttpResponse>> post(Server::State& state, const Ht
         stream_it = !alone;
     }
     if (stream_it) {
-        co_await write_sse(state, *stream, 0, link, record, keep_alive);
+        co_await write_sse(state, *stream, 0, link, record, keep_alive, false);
     } else {
         std::string answer = co_await answer_of(*stream);
         if (answer.empty()) {
@@ -235,11 +236,11 @@ asio::awaitable<std::optional<HttpResponse>> get(Server::State& state, const Htt
         stream = session->stream_of_event(last, after);
     }
     if (stream) {
-        co_await write_sse(state, *stream, after, link, record, keep_alive);
+        co_await write_sse(state, *stream, after, link, record, keep_alive, stream->id() == 0);
     } else {
         // No stream to resume (or none asked): the session's own, from what is new.
         stream = session->listen_stream();
-        co_await write_sse(state, *stream, std::nullopt, link, record, keep_alive);
+        co_await write_sse(state, *stream, std::nullopt, link, record, keep_alive, true);
     }
     co_return std::nullopt;
 }

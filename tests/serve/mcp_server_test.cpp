@@ -22,6 +22,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace agentroute;
 using namespace std::chrono_literals;
@@ -244,4 +250,110 @@ TEST(McpServe, OverStdioOneClientGetsToolsProgressAndAnswers) {
     EXPECT_TRUE(sampled.is_error);
     EXPECT_NE(sampled.text.find("sampling capability"), std::string::npos) << sampled.text;
     run_on(io, client->close());
+}
+
+namespace {
+
+// The conformance server's --stdio mode as a child on two pipes, spoken to line by line.
+class StdioChild {
+public:
+    StdioChild() {
+        int in[2];
+        int out[2];
+        if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe");
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        posix_spawn_file_actions_addclose(&actions, in[1]);
+        posix_spawn_file_actions_addclose(&actions, out[0]);
+        char program[] = AGENTROUTE_MCP_CONFORMANCE_SERVER;
+        char mode[] = "--stdio";
+        char* argv[] = {program, mode, nullptr};
+        const int rc = ::posix_spawn(&pid_, program, &actions, nullptr, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(in[0]);
+        ::close(out[1]);
+        if (rc != 0) throw std::runtime_error("cannot start the conformance server");
+        to_ = in[1];
+        from_ = out[0];
+    }
+    ~StdioChild() {
+        close_input();
+        ::close(from_);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+
+    void write(std::string_view bytes) { ASSERT_EQ(::write(to_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+    void close_input() {
+        if (to_ >= 0) ::close(to_);
+        to_ = -1;
+    }
+    /// The next line, or "" after 10 s or at end of stream.
+    std::string line() {
+        for (;;) {
+            if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+                std::string out = buffer_.substr(0, nl);
+                buffer_.erase(0, nl + 1);
+                return out;
+            }
+            pollfd p{from_, POLLIN, 0};
+            if (::poll(&p, 1, 10'000) <= 0) return {};
+            char chunk[4096];
+            const ssize_t n = ::read(from_, chunk, sizeof chunk);
+            if (n <= 0) return {};
+            buffer_.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+
+private:
+    pid_t pid_ = -1;
+    int to_ = -1;
+    int from_ = -1;
+    std::string buffer_;
+};
+
+}  // namespace
+
+TEST(McpServe, OverStdioGarbageIsAnsweredAndTheSessionGoesOnUntilItsInputEnds) {
+    StdioChild child;
+    child.write("this is not json\n");
+    EXPECT_EQ(rpc_code(child.line()), -32700);
+    child.write("[1, 2]\n");
+    EXPECT_EQ(rpc_code(child.line()), -32600);
+    child.write(R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{}}})"
+                "\r\n\n   \n");
+    const json::value hello = json::parse(child.line());
+    EXPECT_EQ(hello.at("id"), "a");
+    EXPECT_EQ(hello.at("result").at("protocolVersion"), "2024-11-05") << "an older revision the client asks for is spoken";
+    // Two requests in one write, answered in order of completion, each whole on its line.
+    child.write(R"({"jsonrpc":"2.0","id":1,"method":"ping"})" "\n" R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}})" "\n");
+    std::map<std::int64_t, json::value> answers;
+    for (int i = 0; i < 2; ++i) {
+        const json::value a = json::parse(child.line());
+        answers[a.at("id").as_int64()] = a;
+    }
+    EXPECT_TRUE(answers.at(1).at("result").as_object().empty());
+    EXPECT_EQ(answers.at(2).at("result").at("content").at(0).at("text"), "Echo: hi");
+    child.close_input();
+    EXPECT_EQ(child.line(), "") << "the server ends with its input";
+}
+
+TEST(McpServe, ADrainEndsTheSessionsOwnStreamAtOnce) {
+    auto mcp_server = std::make_shared<mcp::McpServer>();
+    Served served(with_mcp(mcp_server));
+    served.start();
+    HttpClient http(served.port());
+    const auto hello = http.request(mcp_post(initialize_body));
+    const std::string session = hello.header("mcp-session-id");
+    ASSERT_FALSE(session.empty());
+    HttpClient listener(served.port());
+    listener.write_raw("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: " + session + "\r\n\r\n");
+    const std::string head = listener.read_until("retry:");
+    EXPECT_NE(head.find("text/event-stream"), std::string::npos) << head;
+    // The stream never ends by itself; a drain must not wait for it (its timeout here is 5 s).
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(served.drain_and_wait(3s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
