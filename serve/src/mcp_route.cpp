@@ -1,7 +1,8 @@
 // ServeOptions::mcp: the Streamable HTTP transport of an McpServer at one path. POST carries
-// the client's messages (a request's answer comes back as JSON, or for tools/call as an SSE
-// stream with what the tool sends meanwhile); GET opens the stream of messages not tied to a
-// request, or resumes one with Last-Event-ID; DELETE ends the session.
+// the client's messages (a request's answer comes back as JSON, or for a tools/call still
+// running after 20 ms as an SSE stream with what the tool sends meanwhile); GET opens the
+// stream of messages not tied to a request, or resumes one with Last-Event-ID; DELETE ends the
+// session.
 
 #include "server_state.hpp"
 
