@@ -93,7 +93,7 @@ std::shared_ptr<ServerSession> ServerCore::open_session() {
     const std::lock_guard lock(mutex_);
     end_idle_sessions();
     if (sessions_.size() >= options.max_sessions) return nullptr;
-    auto session = std::make_shared<ServerSession>(shared_from_this(), new_session_id());
+    auto session = std::make_shared<ServerSession>(catalog, new_session_id());
     sessions_.emplace(session->id(), session);
     return session;
 }

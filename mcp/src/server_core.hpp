@@ -55,16 +55,21 @@ struct ServerCall {
     std::shared_ptr<const boost::json::object> client_capabilities;
 };
 
-class ServerCore;
+/// What sessions read: the options and the catalogue. Apart from ServerCore, which holds the
+/// sessions, so that a session never keeps its server (nor itself) alive.
+struct ServerCatalog {
+    explicit ServerCatalog(McpServerOptions o) : options(std::move(o)) {}
+    const McpServerOptions options;
+    Registry registry;
+};
 
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
 public:
     using Clock = std::chrono::steady_clock;
 
-    ServerSession(std::shared_ptr<const ServerCore> core, std::string id);
+    ServerSession(std::shared_ptr<const ServerCatalog> catalog, std::string id);
 
     const std::string& id() const noexcept { return id_; }
-    const ServerCore& core() const noexcept { return *core_; }
 
     /// One message from the client, from any thread. A request is handled on a strand of its
     /// own on `executor`; its answer and what it sends meanwhile go to `sink`, finished at the
@@ -122,7 +127,7 @@ private:
     void receive_notification(const std::string& method, const boost::json::object& params);
     void receive_response(const boost::json::object& message);
 
-    const std::shared_ptr<const ServerCore> core_;
+    const std::shared_ptr<const ServerCatalog> core_;
     const std::string id_;
     std::atomic<Clock::rep> last_used_;
 
@@ -140,12 +145,14 @@ private:
     bool ended_ = false;
 };
 
-class ServerCore : public std::enable_shared_from_this<ServerCore> {
+class ServerCore {
 public:
-    explicit ServerCore(McpServerOptions options) : options(std::move(options)) {}
+    explicit ServerCore(McpServerOptions o)
+        : catalog(std::make_shared<ServerCatalog>(std::move(o))), options(catalog->options), registry(catalog->registry) {}
 
-    const McpServerOptions options;
-    Registry registry;
+    const std::shared_ptr<ServerCatalog> catalog;
+    const McpServerOptions& options;
+    Registry& registry;
 
     /// Streamable HTTP: a new session, or null at `max_sessions` (idle ones are ended first).
     std::shared_ptr<ServerSession> open_session();

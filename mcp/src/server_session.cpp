@@ -74,8 +74,8 @@ bool is_served_version(std::string_view version) {
     return false;
 }
 
-ServerSession::ServerSession(std::shared_ptr<const ServerCore> core, std::string id)
-    : core_(std::move(core)), id_(std::move(id)), last_used_(Clock::now().time_since_epoch().count()) {}
+ServerSession::ServerSession(std::shared_ptr<const ServerCatalog> catalog, std::string id)
+    : core_(std::move(catalog)), id_(std::move(id)), last_used_(Clock::now().time_since_epoch().count()) {}
 
 std::string ServerSession::protocol_version() const {
     const std::lock_guard lock(mutex_);

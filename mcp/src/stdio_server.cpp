@@ -103,7 +103,7 @@ asio::awaitable<void> McpServer::serve_stdio(int in_fd, int out_fd) {
     const asio::any_io_executor strand = agentroute::detail::new_strand(executor);
     asio::posix::stream_descriptor in = open_pipe(strand, in_fd, "stdin");
     auto writer = std::make_shared<LineWriter>(open_pipe(strand, out_fd, "stdout"));
-    auto session = std::make_shared<detail::ServerSession>(core_, "stdio");
+    auto session = std::make_shared<detail::ServerSession>(core_->catalog, "stdio");
     asio::co_spawn(strand, LineWriter::write_loop(writer), asio::detached);
 
     std::string buffer;
