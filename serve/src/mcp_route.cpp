@@ -100,12 +100,14 @@ asio::awaitable<void> write_sse(Server::State& state, EventStream& stream, std::
     const std::uint64_t token = stream.attach(co_await asio::this_coro::executor, after);
     record.status = 200;
     record.streamed = true;
+    // A drain ends the session's own GET stream at once (it never ends by itself); a call's
+    // stream ends with its call, cancelled at the drain's deadline. Registered before the first
+    // write, and a drain begun before it is seen here: none slips between the two.
+    const std::uint64_t closer = cut_on_drain ? state.idle_closers.add([&stream, token] { stream.detach(token); }) : 0;
+    if (cut_on_drain && state.draining) stream.detach(token);
     std::string out = response_head(200, "text/event-stream", -1, keep_alive, {{"Cache-Control", "no-cache"}});
     append_chunk(out, stream.priming_event(resume_after));
     bool gone = !co_await link.write(out);
-    // A drain ends the session's own GET stream at once (it never ends by itself); a call's
-    // stream ends with its call, cancelled at the drain's deadline.
-    const std::uint64_t closer = cut_on_drain ? state.idle_closers.add([&stream, token] { stream.detach(token); }) : 0;
     link.watch([&stream, &gone, token] {
         gone = true;
         stream.detach(token);
