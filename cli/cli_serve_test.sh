@@ -13,6 +13,21 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$receiver_pid" ] && kill "
 unset AGENTROUTE_API_KEY OPENROUTER_API_KEY || true
 export AGENTROUTE_CONFIG="$dir/no-config"
 
+# start_serve CONFIG SUFFIX [ARGS]: serves CONFIG in the background (pid), its output in
+# $dir/outSUFFIX and $dir/errSUFFIX, and returns once it is ready.
+start_serve() {
+    config=$1 suffix=$2
+    shift 2
+    "$cli" serve --config "$config" "$@" > "$dir/out$suffix" 2> "$dir/err$suffix" &
+    pid=$!
+    i=0
+    while ! grep -q '"ready"' "$dir/out$suffix" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { cat "$dir/err$suffix"; exit 1; }
+        sleep 0.1
+    done
+}
+
 cat > "$dir/agents.json" <<'JSON'
 {
   "listen": {"host": "127.0.0.1", "port": 0},
@@ -27,10 +42,7 @@ cat > "$dir/agents.json" <<'JSON'
   ]
 }
 JSON
-"$cli" serve --config "$dir/agents.json" --offline-latency-ms 700 > "$dir/out" 2> "$dir/err" &
-pid=$!
-i=0
-while ! grep -q '"ready"' "$dir/out" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err"; exit 1; }; sleep 0.1; done
+start_serve "$dir/agents.json" "" --offline-latency-ms 700
 grep -q '"agents":\["support","triage"\]' "$dir/out"
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/out")
 
@@ -79,10 +91,7 @@ cat > "$dir/traced.json" <<JSON
                "service_name": "cli-test", "metric_names": "both"},
  "agents": [{"name": "support", "model": "anthropic/claude-sonnet-4.5"}]}
 JSON
-"$cli" serve --config "$dir/traced.json" > "$dir/out2" 2> "$dir/err2" &
-pid=$!
-i=0
-while ! grep -q '"ready"' "$dir/out2" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err2"; exit 1; }; sleep 0.1; done
+start_serve "$dir/traced.json" 2
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$dir/out2")
 curl -sS -f -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' \
     -d '{"model":"support","messages":[{"role":"user","content":"hi"}]}' "$url/chat/completions" > /dev/null
@@ -110,10 +119,7 @@ cat > "$dir/mcp.json" <<JSON
              "mcp_servers": [{"name": "calc", "command": ["python3", "$(dirname "$0")/../tests/mcp/scripted_server.py", "legacy"],
                               "allow": ["add"]}]}]}
 JSON
-"$cli" serve --config "$dir/mcp.json" > "$dir/out3" 2> "$dir/err3" &
-pid=$!
-i=0
-while ! grep -q '"ready"' "$dir/out3" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/err3"; exit 1; }; sleep 0.1; done
+start_serve "$dir/mcp.json" 3
 mcp_url=$(sed -n 's/.*"mcp_url":"\([^"]*\)".*/\1/p' "$dir/out3")
 [ -n "$mcp_url" ]
 mcp_headers="-H Content-Type:application/json -H Accept:application/json,text/event-stream"

@@ -142,11 +142,12 @@ void check_schema(const std::string& tool, std::string_view what, const std::str
     }
 }
 
-asio::awaitable<json::object> run_json_tool(JsonToolHandler invoke, McpCall& call) {
+// The handlers are shared, not copied per call: a copy of a std::function allocates.
+asio::awaitable<json::object> run_json_tool(std::shared_ptr<const JsonToolHandler> invoke, McpCall& call) {
     // Outside any run: the context a tool reaches has no memory or deps.
     RunContext context("mcp", "", nullptr, co_await asio::this_coro::executor);
     const json::value arguments = call.arguments();
-    std::string text = co_await invoke(context, arguments);
+    std::string text = co_await (*invoke)(context, arguments);
     co_return text_result(text);
 }
 
@@ -172,11 +173,11 @@ json::object agent_result(McpServer::AgentAnswer answer) {
     return out;
 }
 
-asio::awaitable<json::object> run_agent_tool(McpServer::AgentRunner runner, McpCall& call) {
+asio::awaitable<json::object> run_agent_tool(std::shared_ptr<const McpServer::AgentRunner> runner, McpCall& call) {
     const json::value* input = call.arguments().if_contains("input");
     if (!input || !input->is_string()) co_return text_result("the argument input (a string) is required", true);
     std::string prompt(input->get_string());
-    McpServer::AgentAnswer answer = co_await runner(std::move(prompt));
+    McpServer::AgentAnswer answer = co_await (*runner)(std::move(prompt));
     co_return agent_result(std::move(answer));
 }
 
@@ -203,7 +204,9 @@ McpServer& McpServer::tool(JsonTool json_tool) {
     t.name = json_tool.definition.name;
     t.description = json_tool.definition.description;
     t.input_schema = json_tool.definition.parameters_schema;
-    t.handler = [invoke = std::move(json_tool.invoke)](McpCall& call) { return run_json_tool(invoke, call); };
+    t.handler = [invoke = std::make_shared<const JsonToolHandler>(std::move(json_tool.invoke))](McpCall& call) {
+        return run_json_tool(invoke, call);
+    };
     return tool(std::move(t));
 }
 
@@ -215,7 +218,9 @@ McpServer& McpServer::agent_tool(const std::string& agent_name, McpAgentToolOpti
     t.description = options.description.empty() ? "Ask the agent " + t.name + "." : std::move(options.description);
     t.input_schema = agent_input_schema;
     t.output_schema = std::move(output_schema);
-    t.handler = [runner = std::move(runner)](McpCall& call) { return run_agent_tool(runner, call); };
+    t.handler = [runner = std::make_shared<const AgentRunner>(std::move(runner))](McpCall& call) {
+        return run_agent_tool(runner, call);
+    };
     return tool(std::move(t));
 }
 

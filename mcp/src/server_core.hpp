@@ -113,8 +113,10 @@ private:
         int code = 0;
     };
 
+    static void cancel_in_flight(const InFlight& target);
     static boost::asio::awaitable<void> handle_request(std::shared_ptr<ServerSession> self, boost::json::value id,
-                                                       std::string method, std::shared_ptr<ServerCall> call,
+                                                       std::string key, std::string method,
+                                                       std::shared_ptr<ServerCall> call,
                                                        std::shared_ptr<std::atomic<bool>> cancelled);
     boost::asio::awaitable<boost::json::value> dispatch(const std::string& method, std::shared_ptr<ServerCall> call);
     boost::json::value initialize(const ServerCall& call);

@@ -112,21 +112,19 @@ void ServerSession::receive(json::object message, std::shared_ptr<Sink> sink, co
         if (const json::value* token = call->meta.if_contains("progressToken")) call->progress_token = *token;
     }
     call->params = std::move(params);
-    {
-        const std::lock_guard lock(mutex_);
-        call->client_capabilities = client_capabilities_;
-    }
 
     const asio::any_io_executor strand = agentroute::detail::new_strand(executor);
     auto signal = std::make_shared<asio::cancellation_signal>();
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    std::string key = id_key(*id);
     bool ended = false;
     bool duplicate = false;
     {
         const std::lock_guard lock(mutex_);
+        call->client_capabilities = client_capabilities_;
         ended = ended_;
         // A second request with an id in flight would make its cancellation ambiguous.
-        if (!ended) duplicate = !in_flight_.emplace(id_key(*id), InFlight{strand, signal, cancelled}).second;
+        if (!ended) duplicate = !in_flight_.emplace(key, InFlight{strand, signal, cancelled}).second;
     }
     if (ended || duplicate) {
         // Answered all the same: a transport waits for every request's answer.
@@ -137,11 +135,12 @@ void ServerSession::receive(json::object message, std::shared_ptr<Sink> sink, co
     }
     // The completion handler holds the signal: its slot is cleared when the handler runs, after
     // handle_request has already dropped the in-flight entry.
-    asio::co_spawn(strand, handle_request(shared_from_this(), *id, std::move(name), std::move(call), cancelled),
+    asio::co_spawn(strand, handle_request(shared_from_this(), *id, std::move(key), std::move(name), std::move(call), cancelled),
                    asio::bind_cancellation_slot(signal->slot(), [signal](const std::exception_ptr&) {}));
 }
 
-asio::awaitable<void> ServerSession::handle_request(std::shared_ptr<ServerSession> self, json::value id, std::string method,
+asio::awaitable<void> ServerSession::handle_request(std::shared_ptr<ServerSession> self, json::value id, std::string key,
+                                                    std::string method,
                                                     std::shared_ptr<ServerCall> call,
                                                     std::shared_ptr<std::atomic<bool>> cancelled) {
     const std::shared_ptr<Sink> sink = call->sink;
@@ -161,7 +160,12 @@ asio::awaitable<void> ServerSession::handle_request(std::shared_ptr<ServerSessio
     sink->finish();
     call.reset();
     const std::lock_guard lock(self->mutex_);
-    self->in_flight_.erase(id_key(id));
+    self->in_flight_.erase(key);
+}
+
+void ServerSession::cancel_in_flight(const InFlight& target) {
+    target.cancelled->store(true);
+    asio::post(target.executor, [signal = target.signal] { signal->emit(asio::cancellation_type::terminal); });
 }
 
 void ServerSession::cancel(const json::value& request_id) {
@@ -172,22 +176,21 @@ void ServerSession::cancel(const json::value& request_id) {
         if (it == in_flight_.end()) return;  // finished already, or never known: nothing to do
         target = it->second;
     }
-    target.cancelled->store(true);
-    asio::post(target.executor, [signal = target.signal] { signal->emit(asio::cancellation_type::terminal); });
+    cancel_in_flight(target);
 }
 
 void ServerSession::end() {
-    std::vector<json::value> ids;
+    std::vector<InFlight> calls;
     std::map<std::int64_t, std::shared_ptr<Ask>> asks;
     std::shared_ptr<EventStream> listen;
     {
         const std::lock_guard lock(mutex_);
         ended_ = true;
-        for (const auto& [key, f] : in_flight_) ids.push_back(json::parse(key));
+        for (const auto& [key, f] : in_flight_) calls.push_back(f);
         asks.swap(asks_);
         listen = std::move(listen_);
     }
-    for (const json::value& id : ids) cancel(id);
+    for (const InFlight& f : calls) cancel_in_flight(f);
     for (auto& [n, ask] : asks) {
         ask->failed = true;
         ask->error = "the session ended";

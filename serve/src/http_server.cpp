@@ -371,6 +371,7 @@ void Server::listen() {
                           ec.message());
     }
     s.bound_port = a.local_endpoint().port();
+    s.on_loopback = address.is_loopback();
     s.listener = listener;
 }
 

@@ -11,7 +11,6 @@
 
 #include <agentroute/mcp/mcp_server.hpp>
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 
@@ -58,16 +57,10 @@ bool is_local_name(std::string_view host) {
     return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
 
-bool listens_on_loopback(const ServeOptions& options) {
-    boost::system::error_code ec;
-    const asio::ip::address a = asio::ip::make_address(options.host, ec);
-    return !ec && a.is_loopback();
-}
-
 // A server on loopback answers only pages of its own host: a DNS-rebinding page (evil.com
 // resolving to 127.0.0.1) sends its own name as Host and Origin.
-bool rebinding_suspected(const ServeOptions& options, const HttpRequest& request) {
-    if (!listens_on_loopback(options)) return false;
+bool rebinding_suspected(const Server::State& state, const HttpRequest& request) {
+    if (!state.on_loopback) return false;
     if (!is_local_name(host_of(request.header("host")))) return true;
     const std::string_view origin = request.header("origin");
     return !origin.empty() && !is_local_name(host_of(origin));
@@ -254,7 +247,7 @@ asio::awaitable<void> answer_mcp(Server::State& state, const HttpRequest& reques
     record.endpoint = state.options.mcp_path;
     const bool keep_alive = request.keep_alive && !state.draining;
     std::optional<HttpResponse> reply;
-    if (rebinding_suspected(state.options, request)) {
+    if (rebinding_suspected(state, request)) {
         reply = rpc_refusal(403, -32000, "Forbidden: a server on loopback answers requests for localhost only");
     } else if (auto who = authenticate(state, request, record); std::holds_alternative<HttpResponse>(who)) {
         reply = std::get<HttpResponse>(std::move(who));

@@ -99,6 +99,8 @@ struct Server::State {
     /// Set by `listen`, in http_server.cpp.
     std::shared_ptr<void> listener;
     std::atomic<std::uint16_t> bound_port{0};
+    /// Set by `listen`: the address is a loopback one (`/mcp` then answers localhost only).
+    bool on_loopback = false;
 };
 
 namespace detail {
